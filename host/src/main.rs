@@ -1,0 +1,4 @@
+//! The `synchost` command line: runs the server.
+fn main() {
+    println!("synchost");
+}
