@@ -1,0 +1,2 @@
+//! Shared test harness: starts servers on loopback ports and provides raw clients that wait on events
+//! with timeouts instead of sleeping.
