@@ -33,7 +33,9 @@ async fn main() -> anyhow::Result<()> {
         .init();
     match Cli::parse().command {
         Command::Conformance { host, port } => {
-            let listeners = synchost::http::bind(&host, port).await.context("binding the conformance port")?;
+            let listeners = synchost::http::bind(&host, port)
+                .await
+                .context("binding the conformance port")?;
             for listener in &listeners {
                 tracing::info!(address = %listener.local_addr()?, "conformance mode listening");
             }

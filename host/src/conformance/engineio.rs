@@ -4,7 +4,9 @@
 use axum::Router;
 
 use crate::http::engine_router;
-use crate::transport::{AllowedOrigins, CloseReason, CorsConfig, EngineConfig, EngineHandler, EngineSocket};
+use crate::transport::{
+    AllowedOrigins, CloseReason, CorsConfig, EngineConfig, EngineHandler, EngineSocket,
+};
 use crate::transport::{Engine, Incoming, Message};
 
 /// Sends every message straight back on the connection it came from.
@@ -37,7 +39,10 @@ pub fn engineio_config() -> EngineConfig {
         ping_interval_ms: 300,
         ping_timeout_ms: 200,
         max_payload_bytes: 1_000_000,
-        cors: CorsConfig { origins: AllowedOrigins::Any, credentials: false },
+        cors: CorsConfig {
+            origins: AllowedOrigins::Any,
+            credentials: false,
+        },
         ..EngineConfig::default()
     }
 }
@@ -46,6 +51,7 @@ pub fn engineio_config() -> EngineConfig {
 pub fn engineio_router() -> Router {
     // The settings above are constants known to pass validation.
     #[allow(clippy::expect_used)]
-    let engine = Engine::new(engineio_config(), EchoHandler).expect("conformance settings are valid");
+    let engine =
+        Engine::new(engineio_config(), EchoHandler).expect("conformance settings are valid");
     engine_router(engine)
 }

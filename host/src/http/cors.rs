@@ -25,10 +25,19 @@ pub async fn cors(State(config): State<CorsConfig>, request: Request, next: Next
         let mut response = StatusCode::NO_CONTENT.into_response();
         let headers = response.headers_mut();
         decorate(headers, &config, allow_origin);
-        headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static(ALLOWED_METHODS));
-        if let Some(requested) = request.headers().get(header::ACCESS_CONTROL_REQUEST_HEADERS) {
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static(ALLOWED_METHODS),
+        );
+        if let Some(requested) = request
+            .headers()
+            .get(header::ACCESS_CONTROL_REQUEST_HEADERS)
+        {
             headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, requested.clone());
-            headers.append(header::VARY, HeaderValue::from_static("Access-Control-Request-Headers"));
+            headers.append(
+                header::VARY,
+                HeaderValue::from_static("Access-Control-Request-Headers"),
+            );
         }
         headers.insert(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
         return response;
@@ -48,18 +57,25 @@ fn allowed_origin(config: &CorsConfig, headers: &HeaderMap) -> Option<HeaderValu
         AllowedOrigins::List(list) => {
             let origin = origin?;
             let text = origin.to_str().ok()?;
-            list.iter().any(|allowed| allowed == text).then(|| origin.clone())
+            list.iter()
+                .any(|allowed| allowed == text)
+                .then(|| origin.clone())
         }
     }
 }
 
 fn decorate(headers: &mut HeaderMap, config: &CorsConfig, allow_origin: Option<HeaderValue>) {
-    let Some(allow_origin) = allow_origin else { return };
+    let Some(allow_origin) = allow_origin else {
+        return;
+    };
     if allow_origin != "*" {
         headers.append(header::VARY, HeaderValue::from_static("Origin"));
     }
     headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, allow_origin);
     if config.credentials {
-        headers.insert(header::ACCESS_CONTROL_ALLOW_CREDENTIALS, HeaderValue::from_static("true"));
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+            HeaderValue::from_static("true"),
+        );
     }
 }

@@ -32,8 +32,14 @@ pub fn engine_router<H: EngineHandler>(engine: Engine<H>) -> Router {
     let path = engine.config().path.clone();
     let cors_config = engine.config().cors.clone();
     Router::new()
-        .route(&path, any(move |request: Request| async move { engine.handle(request).await }))
-        .layer(axum::middleware::from_fn_with_state(cors_config, cors::cors))
+        .route(
+            &path,
+            any(move |request: Request| async move { engine.handle(request).await }),
+        )
+        .layer(axum::middleware::from_fn_with_state(
+            cors_config,
+            cors::cors,
+        ))
 }
 
 /// Binds `host:port`. `localhost` binds both loopbacks, 127.0.0.1 and ::1 (clients may resolve it to
@@ -67,14 +73,21 @@ pub async fn bind(host: &str, port: u16) -> io::Result<Vec<TcpListener>> {
     }
     match (listeners.is_empty(), last_error) {
         (true, Some(error)) => Err(error),
-        (true, None) => Err(io::Error::new(io::ErrorKind::AddrNotAvailable, "no address to bind")),
+        (true, None) => Err(io::Error::new(
+            io::ErrorKind::AddrNotAvailable,
+            "no address to bind",
+        )),
         (false, _) => Ok(listeners),
     }
 }
 
 /// Serves `router` on every listener until `shutdown` completes. Peer addresses reach handlers as
 /// `ConnectInfo<SocketAddr>`; WebSocket upgrades are supported.
-pub async fn serve(listeners: Vec<TcpListener>, router: Router, shutdown: impl Future<Output = ()>) {
+pub async fn serve(
+    listeners: Vec<TcpListener>,
+    router: Router,
+    shutdown: impl Future<Output = ()>,
+) {
     let mut accept_loops = JoinSet::new();
     for listener in listeners {
         accept_loops.spawn(accept_loop(listener, router.clone()));
@@ -104,7 +117,8 @@ async fn serve_connection(stream: TcpStream, peer: SocketAddr, router: Router) {
         request.extensions_mut().insert(ConnectInfo(peer));
         let mut router = router.clone();
         async move {
-            let response = tower_service::Service::call(&mut router, request.map(axum::body::Body::new)).await;
+            let response =
+                tower_service::Service::call(&mut router, request.map(axum::body::Body::new)).await;
             Ok::<_, Infallible>(response.unwrap_or_else(|never| match never {}))
         }
     });

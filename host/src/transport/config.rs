@@ -188,13 +188,17 @@ mod tests {
     #[test]
     fn defaults_match_node_and_origins_parse_from_star_or_list() {
         let config: EngineConfig = serde_json::from_str("{}").unwrap();
-        assert_eq!((config.ping_interval_ms, config.ping_timeout_ms), (25_000, 20_000));
+        assert_eq!(
+            (config.ping_interval_ms, config.ping_timeout_ms),
+            (25_000, 20_000)
+        );
         assert_eq!(config.max_payload_bytes, 1_000_000);
         assert!(config.validate().is_ok());
         assert!(!config.cors.origins.is_configured());
         let any: CorsConfig = serde_json::from_str(r#"{"origins":"*"}"#).unwrap();
         assert_eq!(any.origins, AllowedOrigins::Any);
-        let list: CorsConfig = serde_json::from_str(r#"{"origins":["https://a.test"],"credentials":true}"#).unwrap();
+        let list: CorsConfig =
+            serde_json::from_str(r#"{"origins":["https://a.test"],"credentials":true}"#).unwrap();
         assert!(list.origins.allows(Some("https://a.test")));
         assert!(!list.origins.allows(Some("https://b.test")));
         assert!(list.origins.allows(None));
@@ -202,9 +206,15 @@ mod tests {
 
     #[test]
     fn impossible_settings_are_rejected() {
-        let config = EngineConfig { path: "/socket.io".into(), ..EngineConfig::default() };
+        let config = EngineConfig {
+            path: "/socket.io".into(),
+            ..EngineConfig::default()
+        };
         assert!(matches!(config.validate(), Err(ConfigError::Path(_))));
-        let config = EngineConfig { queue_capacity: 0, ..EngineConfig::default() };
+        let config = EngineConfig {
+            queue_capacity: 0,
+            ..EngineConfig::default()
+        };
         assert_eq!(config.validate(), Err(ConfigError::Zero("queue_capacity")));
     }
 }

@@ -18,9 +18,11 @@ use tokio::sync::mpsc;
 
 use super::error::RequestError;
 use super::polling::{self, PollingLink};
-use super::{upgrade as probe, websocket};
-use super::{CloseReason, ConfigError, EngineConfig, EngineHandler, EngineSocket, Message, RequestInfo};
+use super::{
+    CloseReason, ConfigError, EngineConfig, EngineHandler, EngineSocket, Message, RequestInfo,
+};
 use super::{TransportKind, TransportMetrics};
+use super::{upgrade as probe, websocket};
 
 /// An Engine.IO server: give it every request on its path (see `http::engine_router`). Cheap to clone.
 pub struct Engine<H: EngineHandler> {
@@ -29,7 +31,9 @@ pub struct Engine<H: EngineHandler> {
 
 impl<H: EngineHandler> Clone for Engine<H> {
     fn clone(&self) -> Self {
-        Self { inner: self.inner.clone() }
+        Self {
+            inner: self.inner.clone(),
+        }
     }
 }
 
@@ -71,7 +75,9 @@ impl<H: EngineHandler> Engine<H> {
             metrics: Arc::default(),
             sessions: Mutex::default(),
         };
-        Ok(Self { inner: Arc::new(inner) })
+        Ok(Self {
+            inner: Arc::new(inner),
+        })
     }
 
     /// The settings.
@@ -96,7 +102,12 @@ impl<H: EngineHandler> Engine<H> {
 
     /// Closes every session with [`CloseReason::ServerShutdown`].
     pub fn shutdown(&self) {
-        let sockets: Vec<EngineSocket> = self.inner.sessions().values().map(|e| e.socket.clone()).collect();
+        let sockets: Vec<EngineSocket> = self
+            .inner
+            .sessions()
+            .values()
+            .map(|e| e.socket.clone())
+            .collect();
         for socket in sockets {
             socket.close(CloseReason::ServerShutdown);
         }
@@ -120,7 +131,9 @@ impl<H: EngineHandler> Engine<H> {
         upgrade: bool,
     ) -> Result<Response, RequestError> {
         let inner = &self.inner;
-        let query = Query::<EngineQuery>::try_from_uri(&parts.uri).map_err(|_| RequestError::BadRequest)?.0;
+        let query = Query::<EngineQuery>::try_from_uri(&parts.uri)
+            .map_err(|_| RequestError::BadRequest)?
+            .0;
         let transport = match query.transport.as_deref() {
             Some("polling") => TransportKind::Polling,
             Some("websocket") => TransportKind::Websocket,
@@ -133,7 +146,10 @@ impl<H: EngineHandler> Engine<H> {
             if transport != TransportKind::Websocket {
                 return Err(RequestError::BadRequest);
             }
-            let origin = parts.headers.get(header::ORIGIN).and_then(|o| o.to_str().ok());
+            let origin = parts
+                .headers
+                .get(header::ORIGIN)
+                .and_then(|o| o.to_str().ok());
             if !inner.config.cors.origins.allows(origin) {
                 return Err(RequestError::Forbidden);
             }
@@ -141,6 +157,9 @@ impl<H: EngineHandler> Engine<H> {
         if let Some(sid) = query.sid {
             let session = inner.session(&sid).ok_or(RequestError::UnknownSession)?;
             if upgrade {
+                if session.socket.is_closed() {
+                    return Err(RequestError::UnknownSession);
+                }
                 return probe::upgrade(inner, parts, session).await;
             }
             // Polling on a session that is (or became) a WebSocket one is a transport mismatch.
@@ -148,7 +167,15 @@ impl<H: EngineHandler> Engine<H> {
                 (Some(link), TransportKind::Polling) if !link.is_upgraded() => link.clone(),
                 _ => return Err(RequestError::BadRequest),
             };
-            return polling::serve(inner, &session.socket, &link, &parts.method, &parts.headers, body).await;
+            return polling::serve(
+                inner,
+                &session.socket,
+                &link,
+                &parts.method,
+                &parts.headers,
+                body,
+            )
+            .await;
         }
         if parts.method != Method::GET {
             return Err(RequestError::BadHandshakeMethod);
@@ -162,7 +189,10 @@ impl<H: EngineHandler> Engine<H> {
         let info = RequestInfo {
             headers: parts.headers.clone(),
             query: parts.uri.query().unwrap_or_default().to_owned(),
-            remote_addr: parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0),
+            remote_addr: parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|info| info.0),
         };
         match transport {
             TransportKind::Polling => Ok(polling::handshake(inner, info)),
@@ -178,24 +208,33 @@ impl<H: EngineHandler> EngineInner<H> {
         self.sessions.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// A session that is still open.
+    /// A session in the table; it may be closing (see `polling::serve`).
     fn session(&self, sid: &str) -> Option<SessionEntry> {
-        self.sessions().get(sid).filter(|entry| !entry.socket.is_closed()).cloned()
+        self.sessions().get(sid).cloned()
     }
 
     /// A new socket with a fresh, unguessable id, and the receiving end of its queue.
-    pub(crate) fn new_socket(&self, request: RequestInfo) -> (EngineSocket, mpsc::Receiver<Message>) {
+    pub(crate) fn new_socket(
+        &self,
+        request: RequestInfo,
+    ) -> (EngineSocket, mpsc::Receiver<Message>) {
         // 15 random bytes from the thread-local CSPRNG, 20 characters of base64url, like Node.
         let bytes: [u8; 15] = rand::random();
         let id = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
         self.metrics.record_open();
-        EngineSocket::new(id.into(), request, self.config.queue_capacity, self.metrics.clone())
+        EngineSocket::new(
+            id.into(),
+            request,
+            self.config.queue_capacity,
+            self.metrics.clone(),
+        )
     }
 
     pub(crate) fn insert(&self, entry: SessionEntry) {
         self.sessions().insert(entry.socket.id().into(), entry);
     }
 
+    /// Drops a session from the table; later requests with its sid get "Session ID unknown".
     pub(crate) fn remove(&self, sid: &str) {
         self.sessions().remove(sid);
     }
@@ -220,4 +259,3 @@ fn is_websocket_upgrade(headers: &HeaderMap) -> bool {
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.eq_ignore_ascii_case("websocket"))
 }
-

@@ -59,7 +59,11 @@ impl RequestError {
 
     /// The response to a refused WebSocket upgrade: Node writes the message as plain text.
     pub(crate) fn into_upgrade_response(self) -> Response {
-        let status = if self == Self::Forbidden { StatusCode::FORBIDDEN } else { StatusCode::BAD_REQUEST };
+        let status = if self == Self::Forbidden {
+            StatusCode::FORBIDDEN
+        } else {
+            StatusCode::BAD_REQUEST
+        };
         let content_type = [(header::CONTENT_TYPE, HeaderValue::from_static("text/html"))];
         (status, content_type, self.to_string()).into_response()
     }
@@ -71,7 +75,10 @@ impl IntoResponse for RequestError {
             return self.status().into_response();
         };
         let body = serde_json::json!({ "code": code, "message": self.to_string() }).to_string();
-        let content_type = [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))];
+        let content_type = [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )];
         (self.status(), content_type, body).into_response()
     }
 }

@@ -27,9 +27,19 @@ pub(crate) struct Heartbeat {
 }
 
 impl Heartbeat {
-    /// Starts the clock at open: the first ping is due one interval from now.
-    pub(crate) fn start(interval: Duration, timeout: Duration) -> Self {
-        Self { interval, timeout, deadline: Instant::now() + interval, awaiting_pong: false }
+    /// Starts the clock at `opened`: the first ping is due one interval after it.
+    pub(crate) fn start(opened: Instant, interval: Duration, timeout: Duration) -> Self {
+        Self {
+            interval,
+            timeout,
+            deadline: opened + interval,
+            awaiting_pong: false,
+        }
+    }
+
+    /// When the pong for the ping in flight is due, if one is in flight.
+    pub(crate) fn pong_deadline(&self) -> Option<Instant> {
+        self.awaiting_pong.then_some(self.deadline)
     }
 
     /// When [`Heartbeat::on_deadline`] must be called next.
@@ -43,7 +53,16 @@ impl Heartbeat {
             return Beat::TimedOut;
         }
         self.awaiting_pong = true;
-        self.deadline = Instant::now() + self.timeout;
+        // The ping counts as queued when it was due, so a late timer does not stretch the deadline
+        // (peers time the deadline from the handshake); a timer late by more than the timeout itself
+        // (a stalled runtime) still leaves the client a full timeout to answer.
+        let now = Instant::now();
+        let scheduled = self.deadline + self.timeout;
+        self.deadline = if scheduled > now {
+            scheduled
+        } else {
+            now + self.timeout
+        };
         Beat::Ping
     }
 
@@ -61,13 +80,21 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn first_ping_waits_one_interval_and_the_pong_deadline_starts_at_the_ping() {
         let start = Instant::now();
-        let mut heartbeat = Heartbeat::start(Duration::from_millis(300), Duration::from_millis(200));
+        let mut heartbeat = Heartbeat::start(
+            start,
+            Duration::from_millis(300),
+            Duration::from_millis(200),
+        );
         assert_eq!(heartbeat.deadline(), start + Duration::from_millis(300));
         tokio::time::advance(Duration::from_millis(300)).await;
         assert_eq!(heartbeat.on_deadline(), Beat::Ping);
-        assert_eq!(heartbeat.deadline(), start + Duration::from_millis(500));
+        assert_eq!(
+            heartbeat.pong_deadline(),
+            Some(start + Duration::from_millis(500))
+        );
         tokio::time::advance(Duration::from_millis(50)).await;
         heartbeat.on_pong();
+        assert_eq!(heartbeat.pong_deadline(), None);
         assert_eq!(heartbeat.deadline(), start + Duration::from_millis(650));
         tokio::time::advance(Duration::from_millis(300)).await;
         assert_eq!(heartbeat.on_deadline(), Beat::Ping);

@@ -106,11 +106,16 @@ mod tests {
     #[test]
     fn text_is_framed_once_and_reads_back_without_the_digit() {
         let message = Message::text("42[\"x\"]");
-        let Message::Text(frame) = &message else { panic!("expected text") };
+        let Message::Text(frame) = &message else {
+            panic!("expected text")
+        };
         assert_eq!(frame.framed().as_str(), "442[\"x\"]");
         assert_eq!(&**frame, "42[\"x\"]");
         assert_eq!(message.as_text(), Some("42[\"x\"]"));
-        assert_eq!(Message::from(String::from("héllo")).as_text(), Some("héllo"));
+        assert_eq!(
+            Message::from(String::from("héllo")).as_text(),
+            Some("héllo")
+        );
         assert_eq!(Message::text("").as_text(), Some(""));
     }
 }

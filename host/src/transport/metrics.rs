@@ -56,6 +56,7 @@ impl TransportMetrics {
     }
 
     pub(crate) fn record_volatile_drops(&self, count: usize) {
-        self.volatile_drops.fetch_add(count as u64, Ordering::Relaxed);
+        self.volatile_drops
+            .fetch_add(count as u64, Ordering::Relaxed);
     }
 }

@@ -64,13 +64,17 @@ pub(crate) fn parse_text(text: &str) -> Result<Packet, PacketError> {
     Ok(match kind {
         '0' => Packet::Open,
         '1' => Packet::Close,
-        '2' => Packet::Ping { probe: data == "probe" },
+        '2' => Packet::Ping {
+            probe: data == "probe",
+        },
         '3' => Packet::Pong,
         '4' => Packet::Message(Incoming::Text(data.to_owned())),
         '5' => Packet::Upgrade,
         '6' => Packet::Noop,
         'b' => {
-            let bytes = BASE64.decode(data).map_err(|_| PacketError::InvalidBase64)?;
+            let bytes = BASE64
+                .decode(data)
+                .map_err(|_| PacketError::InvalidBase64)?;
             Packet::Message(Incoming::Binary(Bytes::from(bytes)))
         }
         _ => return Err(PacketError::UnknownType),
@@ -113,8 +117,14 @@ mod tests {
             ("4€uro", Packet::Message(Incoming::Text("€uro".into()))),
             ("5", Packet::Upgrade),
             ("6", Packet::Noop),
-            ("bAQIDBA==", Packet::Message(Incoming::Binary(Bytes::from_static(&[1, 2, 3, 4])))),
-            ("bAQIDBA", Packet::Message(Incoming::Binary(Bytes::from_static(&[1, 2, 3, 4])))),
+            (
+                "bAQIDBA==",
+                Packet::Message(Incoming::Binary(Bytes::from_static(&[1, 2, 3, 4]))),
+            ),
+            (
+                "bAQIDBA",
+                Packet::Message(Incoming::Binary(Bytes::from_static(&[1, 2, 3, 4]))),
+            ),
         ];
         for (text, packet) in cases {
             assert_eq!(parse_text(text).as_ref(), Ok(packet), "{text}");
@@ -144,7 +154,10 @@ mod tests {
         let mut body = String::new();
         encode_polling(&Message::text("hello"), &mut body);
         body.push(SEPARATOR);
-        encode_polling(&Message::binary(Bytes::from_static(&[1, 2, 3, 4, 0xfb, 0xff])), &mut body);
+        encode_polling(
+            &Message::binary(Bytes::from_static(&[1, 2, 3, 4, 0xfb, 0xff])),
+            &mut body,
+        );
         assert_eq!(body, "4hello\x1ebAQIDBPv/");
     }
 }

@@ -6,8 +6,8 @@
 //! drain the outgoing queue. While an upgrade is under way a GET is answered with a noop (`6`) so the
 //! client can move to the WebSocket.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
 use axum::body::Body;
@@ -20,7 +20,9 @@ use tokio::time::Instant;
 use super::engine::{EngineInner, SessionEntry};
 use super::error::RequestError;
 use super::packet::{self, Packet, SEPARATOR};
-use super::{CloseReason, EngineHandler, EngineSocket, Message, RequestInfo, TransportKind, session};
+use super::{
+    CloseReason, EngineHandler, EngineSocket, Message, RequestInfo, TransportKind, session,
+};
 
 /// How long a GET waits for an upgrade in progress to finish before it is answered with a noop
 /// (Node re-checks every 100 ms while upgrading).
@@ -49,6 +51,11 @@ pub(crate) struct PollingLink {
     pub(crate) inbound: mpsc::Sender<Inbound>,
     post_in_flight: AtomicBool,
     ping_pending: AtomicBool,
+    /// Set when the client closed the session: the first GET to come (held or late) gets a noop.
+    close_noop: AtomicBool,
+    /// When the pong for the ping in flight is due: requests arriving later see the session as timed
+    /// out even if the session task has not woken up yet.
+    pong_deadline: std::sync::Mutex<Option<Instant>>,
     upgrade: AtomicU8,
 }
 
@@ -60,7 +67,14 @@ impl PollingLink {
 
     /// Claims the one upgrade a session may have; false if one is under way or done.
     pub(crate) fn begin_upgrade(&self) -> bool {
-        self.upgrade.compare_exchange(UPGRADE_NONE, UPGRADE_PENDING, Ordering::AcqRel, Ordering::Acquire).is_ok()
+        self.upgrade
+            .compare_exchange(
+                UPGRADE_NONE,
+                UPGRADE_PENDING,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            )
+            .is_ok()
     }
 
     /// Marks the upgrade done, at once on receipt of `5`, so a GET sent right after it is refused.
@@ -70,12 +84,45 @@ impl PollingLink {
 
     /// The upgrade failed; polling goes on.
     pub(crate) fn abort_upgrade(&self) {
-        let _ = self.upgrade.compare_exchange(UPGRADE_PENDING, UPGRADE_NONE, Ordering::AcqRel, Ordering::Acquire);
+        let _ = self.upgrade.compare_exchange(
+            UPGRADE_PENDING,
+            UPGRADE_NONE,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        );
     }
 
-    /// Queues a ping for the next GET.
-    pub(crate) fn queue_ping(&self) {
+    /// Queues a ping for the next GET; its pong is due at `pong_deadline`.
+    pub(crate) fn queue_ping(&self, pong_deadline: Option<Instant>) {
+        self.set_pong_deadline(pong_deadline);
         self.ping_pending.store(true, Ordering::Release);
+    }
+
+    /// Records when the pong in flight is due (`None`: no ping in flight).
+    pub(crate) fn set_pong_deadline(&self, deadline: Option<Instant>) {
+        *self
+            .pong_deadline
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = deadline;
+    }
+
+    /// Whether the pong in flight is overdue.
+    fn pong_overdue(&self) -> bool {
+        let deadline = *self
+            .pong_deadline
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        deadline.is_some_and(|deadline| Instant::now() >= deadline)
+    }
+
+    /// The client closed the session: offer the noop that ends its GET, held or about to arrive.
+    pub(crate) fn offer_close_noop(&self) {
+        self.close_noop.store(true, Ordering::Release);
+    }
+
+    /// Whether the noop offered at a client close is still waiting for its GET.
+    pub(crate) fn close_noop_pending(&self) -> bool {
+        self.close_noop.load(Ordering::Acquire)
     }
 
     /// Takes the outgoing queue for the WebSocket; waits for a GET in flight to finish.
@@ -86,10 +133,17 @@ impl PollingLink {
 
 /// Opens a polling session: the body of the first GET is the `open` packet plus anything the upper
 /// layer queued in `on_open`.
-pub(crate) fn handshake<H: EngineHandler>(inner: &Arc<EngineInner<H>>, info: RequestInfo) -> Response {
+pub(crate) fn handshake<H: EngineHandler>(
+    inner: &Arc<EngineInner<H>>,
+    info: RequestInfo,
+) -> Response {
+    let opened = Instant::now();
     let (socket, mut rx) = inner.new_socket(info);
-    let upgrades: &[TransportKind] =
-        if inner.config.allows(TransportKind::Websocket) { &[TransportKind::Websocket] } else { &[] };
+    let upgrades: &[TransportKind] = if inner.config.allows(TransportKind::Websocket) {
+        &[TransportKind::Websocket]
+    } else {
+        &[]
+    };
     let mut body = inner.open_packet(socket.id(), upgrades);
     let connection = inner.handler.on_open(socket.clone());
     while let Ok(message) = rx.try_recv() {
@@ -102,10 +156,22 @@ pub(crate) fn handshake<H: EngineHandler>(inner: &Arc<EngineInner<H>>, info: Req
         inbound,
         post_in_flight: AtomicBool::new(false),
         ping_pending: AtomicBool::new(false),
+        close_noop: AtomicBool::new(false),
+        pong_deadline: std::sync::Mutex::new(None),
         upgrade: AtomicU8::new(UPGRADE_NONE),
     });
-    inner.insert(SessionEntry { socket: socket.clone(), polling: Some(link.clone()) });
-    tokio::spawn(session::run_polling(inner.clone(), socket, link, inbound_rx, connection));
+    inner.insert(SessionEntry {
+        socket: socket.clone(),
+        polling: Some(link.clone()),
+    });
+    tokio::spawn(session::run_polling(
+        inner.clone(),
+        socket,
+        link,
+        inbound_rx,
+        connection,
+        opened,
+    ));
     text_response(body)
 }
 
@@ -118,6 +184,13 @@ pub(crate) async fn serve<H: EngineHandler>(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Response, RequestError> {
+    if link.pong_overdue() {
+        socket.close(CloseReason::PingTimeout);
+    }
+    // A closed session is unknown, except that the one GET racing a client's close gets its noop.
+    if socket.is_closed() && !(*method == Method::GET && link.close_noop.load(Ordering::Acquire)) {
+        return Err(RequestError::UnknownSession);
+    }
     match *method {
         Method::GET => poll(socket, link).await,
         Method::POST => push(inner.config.max_payload_bytes, socket, link, headers, body).await,
@@ -140,8 +213,15 @@ async fn poll(socket: &EngineSocket, link: &PollingLink) -> Result<Response, Req
         tokio::pin!(notified);
         notified.as_mut().enable();
         if let Some(reason) = socket.close_reason() {
-            // The client's own close gets a noop; any other close tells the client with `1`.
-            break if reason == CloseReason::ClientClose { "6".to_owned() } else { "1".to_owned() };
+            // The client's own close gets a noop (once); any other close tells the client with `1`.
+            if reason != CloseReason::ClientClose {
+                break "1".to_owned();
+            }
+            if link.close_noop.swap(false, Ordering::AcqRel) {
+                break "6".to_owned();
+            }
+            abort.0 = None;
+            return Err(RequestError::UnknownSession);
         }
         let upgrading = match link.upgrade.load(Ordering::Acquire) {
             UPGRADE_DONE => {
@@ -177,7 +257,11 @@ async fn poll(socket: &EngineSocket, link: &PollingLink) -> Result<Response, Req
 }
 
 /// Builds a body from the pending ping and every queued message; `None` when there is nothing to send.
-fn drain(link: &PollingLink, rx: &mut mpsc::Receiver<Message>, first: Option<Message>) -> Option<String> {
+fn drain(
+    link: &PollingLink,
+    rx: &mut mpsc::Receiver<Message>,
+    first: Option<Message>,
+) -> Option<String> {
     let mut body = String::new();
     if link.ping_pending.swap(false, Ordering::AcqRel) {
         body.push('2');
@@ -226,7 +310,10 @@ async fn push(
         socket.close(CloseReason::ParseError);
         RequestError::BadRequest
     })?;
-    link.inbound.send(Inbound::Packets(packets)).await.map_err(|_| RequestError::UnknownSession)?;
+    link.inbound
+        .send(Inbound::Packets(packets))
+        .await
+        .map_err(|_| RequestError::UnknownSession)?;
     let content_type = [(header::CONTENT_TYPE, HeaderValue::from_static("text/html"))];
     Ok((StatusCode::OK, content_type, "ok").into_response())
 }
@@ -244,7 +331,10 @@ fn is_length_limit(error: &axum::Error) -> bool {
 
 fn text_response(body: String) -> Response {
     let headers = [
-        (header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=UTF-8")),
+        (
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=UTF-8"),
+        ),
         (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
     ];
     (StatusCode::OK, headers, body).into_response()

@@ -5,14 +5,19 @@
 //! it then drives itself (see `websocket::drive`). This task must never hold a lock across an await.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::mpsc;
+use tokio::time::Instant;
 
 use super::engine::EngineInner;
 use super::heartbeat::{Beat, Heartbeat};
 use super::packet::Packet;
 use super::polling::{Inbound, PollingLink};
 use super::{CloseReason, EngineHandler, EngineSocket, websocket};
+
+/// How long a session closed by the client stays findable for the GET that carries its noop.
+const CLOSE_NOOP_GRACE: Duration = Duration::from_secs(1);
 
 /// One connection, as its task sees it.
 pub(crate) struct Driver<H: EngineHandler> {
@@ -23,10 +28,22 @@ pub(crate) struct Driver<H: EngineHandler> {
 }
 
 impl<H: EngineHandler> Driver<H> {
-    /// Starts the heartbeat clock; `connection` is what the upper layer returned from `on_open`.
-    pub(crate) fn new(engine: Arc<EngineInner<H>>, socket: EngineSocket, connection: H::Connection) -> Self {
-        let heartbeat = Heartbeat::start(engine.config.ping_interval(), engine.config.ping_timeout());
-        Self { engine, socket, heartbeat, connection }
+    /// Starts the heartbeat clock at `opened` (when the handshake was made, before it was answered);
+    /// `connection` is what the upper layer returned from `on_open`.
+    pub(crate) fn new(
+        engine: Arc<EngineInner<H>>,
+        socket: EngineSocket,
+        connection: H::Connection,
+        opened: Instant,
+    ) -> Self {
+        let config = &engine.config;
+        let heartbeat = Heartbeat::start(opened, config.ping_interval(), config.ping_timeout());
+        Self {
+            engine,
+            socket,
+            heartbeat,
+            connection,
+        }
     }
 
     /// Handles one packet from the client; returns why the connection must close, if it must.
@@ -49,8 +66,13 @@ impl<H: EngineHandler> Driver<H> {
 
     /// Removes the session from the table and tells the upper layer, once.
     pub(crate) fn finish(self, reason: CloseReason) {
-        self.socket.close(reason);
         self.engine.remove(self.socket.id());
+        self.notify_closed(reason);
+    }
+
+    /// Closes the socket and tells the upper layer, once.
+    pub(crate) fn notify_closed(self, reason: CloseReason) {
+        self.socket.close(reason);
         if self.socket.finish() {
             self.socket.metrics().record_close();
             self.engine.handler.on_close(&self.connection, reason);
@@ -65,8 +87,9 @@ pub(crate) async fn run_polling<H: EngineHandler>(
     link: Arc<PollingLink>,
     mut inbound: mpsc::Receiver<Inbound>,
     connection: H::Connection,
+    opened: Instant,
 ) {
-    let mut driver = Driver::new(engine, socket.clone(), connection);
+    let mut driver = Driver::new(engine, socket.clone(), connection, opened);
     let sleep = tokio::time::sleep_until(driver.heartbeat.deadline());
     tokio::pin!(sleep);
     let reason = loop {
@@ -80,7 +103,7 @@ pub(crate) async fn run_polling<H: EngineHandler>(
             () = &mut notified => {}
             () = &mut sleep => match driver.heartbeat.on_deadline() {
                 Beat::Ping => {
-                    link.queue_ping();
+                    link.queue_ping(driver.heartbeat.pong_deadline());
                     socket.wake();
                 }
                 Beat::TimedOut => break CloseReason::PingTimeout,
@@ -90,6 +113,7 @@ pub(crate) async fn run_polling<H: EngineHandler>(
                     if let Some(reason) = packets.into_iter().find_map(|packet| driver.dispatch(packet)) {
                         break reason;
                     }
+                    link.set_pong_deadline(driver.heartbeat.pong_deadline());
                 }
                 Some(Inbound::Upgrade(mut ws)) => {
                     let Some(mut rx) = link.take_queue().await else { break CloseReason::TransportError };
@@ -105,7 +129,17 @@ pub(crate) async fn run_polling<H: EngineHandler>(
             sleep.as_mut().reset(driver.heartbeat.deadline());
         }
     };
-    // Wake a held GET so it answers with the close.
+    if reason == CloseReason::ClientClose && !link.is_upgraded() {
+        link.offer_close_noop();
+    }
+    // Wakes a held GET so it answers with the close.
     socket.close(reason);
-    driver.finish(reason);
+    let engine = driver.engine.clone();
+    driver.notify_closed(reason);
+    // A client's close POST and its GET travel on separate connections and may be served in either
+    // order; keep the session findable briefly so a GET that lost the race still gets its noop.
+    if link.close_noop_pending() {
+        tokio::time::sleep(CLOSE_NOOP_GRACE).await;
+    }
+    engine.remove(socket.id());
 }

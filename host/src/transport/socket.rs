@@ -38,7 +38,11 @@ struct SocketShared {
 impl EngineSocket {
     /// A socket not attached to any transport: what is sent to it arrives on the returned receiver.
     /// For tests of the layers above.
-    pub fn detached(id: &str, request: RequestInfo, capacity: usize) -> (Self, mpsc::Receiver<Message>) {
+    pub fn detached(
+        id: &str,
+        request: RequestInfo,
+        capacity: usize,
+    ) -> (Self, mpsc::Receiver<Message>) {
         Self::new(id.into(), request, capacity, Arc::default())
     }
 
@@ -58,7 +62,12 @@ impl EngineSocket {
             wake: Notify::new(),
             metrics,
         };
-        (Self { shared: Arc::new(shared) }, rx)
+        (
+            Self {
+                shared: Arc::new(shared),
+            },
+            rx,
+        )
     }
 
     /// The Engine.IO session id. Secret: never send it to other clients.
@@ -201,7 +210,11 @@ mod tests {
     use super::*;
 
     fn request() -> RequestInfo {
-        RequestInfo { headers: Default::default(), query: String::new(), remote_addr: None }
+        RequestInfo {
+            headers: Default::default(),
+            query: String::new(),
+            remote_addr: None,
+        }
     }
 
     #[test]

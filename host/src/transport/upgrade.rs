@@ -64,7 +64,11 @@ async fn probe(socket: EngineSocket, link: Arc<PollingLink>, mut ws: WebSocket, 
 }
 
 /// Reads the probe exchange; true once `5` arrives, false on anything else.
-async fn probe_until_upgrade(socket: &EngineSocket, link: &PollingLink, ws: &mut WebSocket) -> bool {
+async fn probe_until_upgrade(
+    socket: &EngineSocket,
+    link: &PollingLink,
+    ws: &mut WebSocket,
+) -> bool {
     loop {
         let text = match ws.recv().await {
             Some(Ok(Frame::Text(text))) => text,
@@ -73,7 +77,11 @@ async fn probe_until_upgrade(socket: &EngineSocket, link: &PollingLink, ws: &mut
         };
         match packet::parse_text(&text) {
             Ok(Packet::Ping { probe: true }) => {
-                if ws.send(Frame::Text(Utf8Bytes::from_static("3probe"))).await.is_err() {
+                if ws
+                    .send(Frame::Text(Utf8Bytes::from_static("3probe")))
+                    .await
+                    .is_err()
+                {
                     return false;
                 }
                 // Held GETs now answer with a noop so the client can pause polling.

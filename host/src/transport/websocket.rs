@@ -14,6 +14,7 @@ use axum::http::request::Parts;
 use axum::response::Response;
 use futures_util::SinkExt;
 use tokio::sync::mpsc;
+use tokio::time::Instant;
 
 use super::engine::{EngineInner, SessionEntry};
 use super::error::RequestError;
@@ -36,7 +37,9 @@ pub(crate) async fn accept<H: EngineHandler>(
     inner: &EngineInner<H>,
     parts: &mut Parts,
 ) -> Result<WebSocketUpgrade, RequestError> {
-    let upgrade = WebSocketUpgrade::from_request_parts(parts, &()).await.map_err(|_| RequestError::BadRequest)?;
+    let upgrade = WebSocketUpgrade::from_request_parts(parts, &())
+        .await
+        .map_err(|_| RequestError::BadRequest)?;
     let max = inner.config.max_payload_bytes;
     Ok(upgrade
         .read_buffer_size(READ_BUFFER_BYTES)
@@ -54,11 +57,15 @@ pub(crate) async fn handshake<H: EngineHandler>(
     let upgrade = accept(inner, parts).await?;
     let inner = inner.clone();
     Ok(upgrade.on_upgrade(move |mut ws| async move {
+        let opened = Instant::now();
         let (socket, mut rx) = inner.new_socket(info);
         let open = inner.open_packet(socket.id(), &[]);
-        inner.insert(SessionEntry { socket: socket.clone(), polling: None });
+        inner.insert(SessionEntry {
+            socket: socket.clone(),
+            polling: None,
+        });
         let connection = inner.handler.on_open(socket.clone());
-        let mut driver = Driver::new(inner, socket, connection);
+        let mut driver = Driver::new(inner, socket, connection, opened);
         let reason = match ws.send(Frame::Text(open.into())).await {
             Ok(()) => drive(&mut driver, &mut ws, &mut rx).await,
             Err(_) => CloseReason::TransportError,
