@@ -34,6 +34,9 @@ pub(crate) enum RequestError {
     /// The POST body is larger than `max_payload_bytes` (HTTP 413, empty body).
     #[error("payload too large")]
     PayloadTooLarge,
+    /// Neither GET nor POST on a polling session: Node answers a bare 500.
+    #[error("unsupported method")]
+    UnsupportedMethod,
 }
 
 impl RequestError {
@@ -45,7 +48,7 @@ impl RequestError {
             Self::BadRequest => Some(3),
             Self::Forbidden => Some(4),
             Self::UnsupportedProtocolVersion => Some(5),
-            Self::Overlap | Self::PayloadTooLarge => None,
+            Self::Overlap | Self::PayloadTooLarge | Self::UnsupportedMethod => None,
         }
     }
 
@@ -53,6 +56,7 @@ impl RequestError {
         match self {
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMethod => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,
         }
     }

@@ -61,7 +61,7 @@ impl Message {
         let mut framed = String::with_capacity(text.len() + 1);
         framed.push(MESSAGE_DIGIT);
         framed.push_str(text);
-        Self::text_owned(framed)
+        Self::Text(TextFrame(Utf8Bytes::from(framed)))
     }
 
     /// A text message that takes ownership of `text`: the digit is inserted in place (reusing spare

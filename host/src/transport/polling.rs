@@ -41,7 +41,7 @@ pub(crate) enum Inbound {
     /// The packets of one POST body, in order.
     Packets(Vec<Packet>),
     /// The upgrade finished: this WebSocket now carries the session.
-    Upgrade(WebSocket),
+    Upgrade(Box<WebSocket>),
 }
 
 /// The state polling requests share with the session task.
@@ -194,7 +194,7 @@ pub(crate) async fn serve<H: EngineHandler>(
     match *method {
         Method::GET => poll(socket, link).await,
         Method::POST => push(inner.config.max_payload_bytes, socket, link, headers, body).await,
-        _ => Err(RequestError::BadRequest),
+        _ => Err(RequestError::UnsupportedMethod),
     }
 }
 

@@ -118,7 +118,7 @@ pub(crate) async fn run_polling<H: EngineHandler>(
                 Some(Inbound::Upgrade(mut ws)) => {
                     let Some(mut rx) = link.take_queue().await else { break CloseReason::TransportError };
                     let reason = websocket::drive(&mut driver, &mut ws, &mut rx).await;
-                    websocket::close(ws, reason).await;
+                    websocket::close(*ws, reason).await;
                     break reason;
                 }
                 // The link in the session table holds a sender for as long as the session is open.

@@ -60,7 +60,7 @@ async fn probe(socket: EngineSocket, link: Arc<PollingLink>, mut ws: WebSocket, 
         return;
     }
     // The session task may be gone already (the session closed meanwhile); the WebSocket then drops.
-    let _ = link.inbound.send(Inbound::Upgrade(ws)).await;
+    let _ = link.inbound.send(Inbound::Upgrade(Box::new(ws))).await;
 }
 
 /// Reads the probe exchange; true once `5` arrives, false on anything else.
