@@ -5,8 +5,12 @@
 //! Data flows one way, and lower layers never import higher ones:
 //!
 //! - [`transport`]: Engine.IO v4 (polling, WebSocket, upgrade, heartbeat). Knows nothing of Socket.IO.
+//! - [`http`]: mounts the layers on an axum router, CORS, binding and serving.
+//! - [`conformance`]: the echo servers the official conformance suites run against.
 //!
 //! The repository's `ARCHITECTURE.md` has the full map.
 #![forbid(unsafe_code)]
 
+pub mod conformance;
+pub mod http;
 pub mod transport;

@@ -1,0 +1,133 @@
+//! HTTP wiring: mounts the Engine.IO path on an axum router, applies CORS, binds listeners and serves
+//! connections.
+//!
+//! This is the only place that knows both axum's router and the transport; it adds no protocol logic.
+//! Connections are served with a header-read timeout so idle TCP connections that never send a request
+//! are dropped.
+
+mod cors;
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{ConnectInfo, Request};
+use axum::routing::any;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinSet;
+
+use crate::transport::{Engine, EngineHandler};
+
+pub use cors::cors;
+
+/// A connection must send its request headers within this time, or it is closed.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A router serving `engine` on its configured path (any method), with its CORS rules.
+pub fn engine_router<H: EngineHandler>(engine: Engine<H>) -> Router {
+    let path = engine.config().path.clone();
+    let cors_config = engine.config().cors.clone();
+    Router::new()
+        .route(
+            &path,
+            any(move |request: Request| async move { engine.handle(request).await }),
+        )
+        .layer(axum::middleware::from_fn_with_state(
+            cors_config,
+            cors::cors,
+        ))
+}
+
+/// Binds `host:port`. `localhost` binds both loopbacks, 127.0.0.1 and ::1 (clients may resolve it to
+/// either); ::1 is skipped when the machine has no IPv6. Port 0 picks one free port for both.
+///
+/// # Errors
+/// When no address could be bound.
+pub async fn bind(host: &str, port: u16) -> io::Result<Vec<TcpListener>> {
+    let addresses: Vec<SocketAddr> = if host == "localhost" {
+        vec![
+            SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port),
+            SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), port),
+        ]
+    } else {
+        tokio::net::lookup_host((host, port)).await?.collect()
+    };
+    let mut listeners: Vec<TcpListener> = Vec::new();
+    let mut last_error = None;
+    for mut address in addresses {
+        if let Some(first) = listeners.first() {
+            // Keep every stack on the port the first one got (matters for port 0).
+            address.set_port(first.local_addr()?.port());
+        }
+        match TcpListener::bind(address).await {
+            Ok(listener) => listeners.push(listener),
+            Err(error) => {
+                tracing::warn!(%address, %error, "could not bind");
+                last_error = Some(error);
+            }
+        }
+    }
+    match (listeners.is_empty(), last_error) {
+        (true, Some(error)) => Err(error),
+        (true, None) => Err(io::Error::new(
+            io::ErrorKind::AddrNotAvailable,
+            "no address to bind",
+        )),
+        (false, _) => Ok(listeners),
+    }
+}
+
+/// Serves `router` on every listener until `shutdown` completes. Peer addresses reach handlers as
+/// `ConnectInfo<SocketAddr>`; WebSocket upgrades are supported.
+pub async fn serve(
+    listeners: Vec<TcpListener>,
+    router: Router,
+    shutdown: impl Future<Output = ()>,
+) {
+    let mut accept_loops = JoinSet::new();
+    for listener in listeners {
+        accept_loops.spawn(accept_loop(listener, router.clone()));
+    }
+    shutdown.await;
+    accept_loops.abort_all();
+}
+
+async fn accept_loop(listener: TcpListener, router: Router) {
+    loop {
+        match listener.accept().await {
+            Ok((stream, peer)) => {
+                tokio::spawn(serve_connection(stream, peer, router.clone()));
+            }
+            Err(error) => {
+                // Usually out of file descriptors: back off instead of spinning.
+                tracing::warn!(%error, "accept failed");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+}
+
+async fn serve_connection(stream: TcpStream, peer: SocketAddr, router: Router) {
+    let _ = stream.set_nodelay(true);
+    let service = hyper::service::service_fn(move |mut request: Request<hyper::body::Incoming>| {
+        request.extensions_mut().insert(ConnectInfo(peer));
+        let mut router = router.clone();
+        async move {
+            let response =
+                tower_service::Service::call(&mut router, request.map(axum::body::Body::new)).await;
+            Ok::<_, Infallible>(response.unwrap_or_else(|never| match never {}))
+        }
+    });
+    let connection = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .serve_connection(TokioIo::new(stream), service)
+        .with_upgrades();
+    if let Err(error) = connection.await {
+        tracing::debug!(%peer, %error, "connection ended with an error");
+    }
+}

@@ -1,0 +1,261 @@
+//! The engine: the table of open sessions and the dispatch of every request on the mount path.
+//!
+//! Validates a request in Node's order (transport, sid, method, protocol version) and hands it to the
+//! polling or WebSocket code. Owns the session table; must never hold its lock across an await or while
+//! calling the upper layer.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Query, Request};
+use axum::http::{HeaderMap, Method, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use serde::Deserialize;
+use tokio::sync::mpsc;
+
+use super::error::RequestError;
+use super::polling::{self, PollingLink};
+use super::{
+    CloseReason, ConfigError, EngineConfig, EngineHandler, EngineSocket, Message, RequestInfo,
+};
+use super::{TransportKind, TransportMetrics};
+use super::{upgrade as probe, websocket};
+
+/// An Engine.IO server: give it every request on its path (see `http::engine_router`). Cheap to clone.
+pub struct Engine<H: EngineHandler> {
+    inner: Arc<EngineInner<H>>,
+}
+
+impl<H: EngineHandler> Clone for Engine<H> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+/// What every request and connection task of one engine shares.
+pub(crate) struct EngineInner<H: EngineHandler> {
+    pub(crate) config: EngineConfig,
+    pub(crate) handler: H,
+    pub(crate) metrics: Arc<TransportMetrics>,
+    sessions: Mutex<HashMap<Box<str>, SessionEntry>>,
+}
+
+/// One open session in the table.
+#[derive(Clone)]
+pub(crate) struct SessionEntry {
+    pub(crate) socket: EngineSocket,
+    /// Present for sessions opened over polling, also after they upgraded.
+    pub(crate) polling: Option<Arc<PollingLink>>,
+}
+
+/// The query parameters Engine.IO reads; others (`t`, the upper layer's) are ignored.
+#[derive(Debug, Default, Deserialize)]
+struct EngineQuery {
+    #[serde(rename = "EIO")]
+    eio: Option<String>,
+    transport: Option<String>,
+    sid: Option<String>,
+}
+
+impl<H: EngineHandler> Engine<H> {
+    /// An engine with these settings, handing connections to `handler`.
+    ///
+    /// # Errors
+    /// When the settings cannot work (see [`EngineConfig::validate`]).
+    pub fn new(config: EngineConfig, handler: H) -> Result<Self, ConfigError> {
+        config.validate()?;
+        let inner = EngineInner {
+            config,
+            handler,
+            metrics: Arc::default(),
+            sessions: Mutex::default(),
+        };
+        Ok(Self {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &EngineConfig {
+        &self.inner.config
+    }
+
+    /// The upper layer.
+    pub fn handler(&self) -> &H {
+        &self.inner.handler
+    }
+
+    /// Counters for operators.
+    pub fn metrics(&self) -> &TransportMetrics {
+        &self.inner.metrics
+    }
+
+    /// Sessions currently in the table (handshaken and not yet closed).
+    pub fn session_count(&self) -> usize {
+        self.inner.sessions().len()
+    }
+
+    /// Closes every session with [`CloseReason::ServerShutdown`].
+    pub fn shutdown(&self) {
+        let sockets: Vec<EngineSocket> = self
+            .inner
+            .sessions()
+            .values()
+            .map(|e| e.socket.clone())
+            .collect();
+        for socket in sockets {
+            socket.close(CloseReason::ServerShutdown);
+        }
+    }
+
+    /// Answers one request on the mount path (any method, polling or WebSocket upgrade).
+    pub async fn handle(&self, request: Request) -> Response {
+        let (mut parts, body) = request.into_parts();
+        let upgrade = is_websocket_upgrade(&parts.headers);
+        match self.route(&mut parts, body, upgrade).await {
+            Ok(response) => response,
+            Err(error) if upgrade => error.into_upgrade_response(),
+            Err(error) => error.into_response(),
+        }
+    }
+
+    async fn route(
+        &self,
+        parts: &mut axum::http::request::Parts,
+        body: Body,
+        upgrade: bool,
+    ) -> Result<Response, RequestError> {
+        let inner = &self.inner;
+        let query = Query::<EngineQuery>::try_from_uri(&parts.uri)
+            .map_err(|_| RequestError::BadRequest)?
+            .0;
+        let transport = match query.transport.as_deref() {
+            Some("polling") => TransportKind::Polling,
+            Some("websocket") => TransportKind::Websocket,
+            _ => return Err(RequestError::UnknownTransport),
+        };
+        if !inner.config.allows(transport) {
+            return Err(RequestError::UnknownTransport);
+        }
+        if upgrade {
+            if transport != TransportKind::Websocket {
+                return Err(RequestError::BadRequest);
+            }
+            let origin = parts
+                .headers
+                .get(header::ORIGIN)
+                .and_then(|o| o.to_str().ok());
+            if !inner.config.cors.origins.allows(origin) {
+                return Err(RequestError::Forbidden);
+            }
+        }
+        if let Some(sid) = query.sid {
+            let session = inner.session(&sid).ok_or(RequestError::UnknownSession)?;
+            if upgrade {
+                if session.socket.is_closed() {
+                    return Err(RequestError::UnknownSession);
+                }
+                return probe::upgrade(inner, parts, session).await;
+            }
+            // Polling on a session that is (or became) a WebSocket one is a transport mismatch.
+            let link = match (&session.polling, transport) {
+                (Some(link), TransportKind::Polling) if !link.is_upgraded() => link.clone(),
+                _ => return Err(RequestError::BadRequest),
+            };
+            return polling::serve(
+                inner,
+                &session.socket,
+                &link,
+                &parts.method,
+                &parts.headers,
+                body,
+            )
+            .await;
+        }
+        if parts.method != Method::GET {
+            return Err(RequestError::BadHandshakeMethod);
+        }
+        if transport == TransportKind::Websocket && !upgrade {
+            return Err(RequestError::BadRequest);
+        }
+        if query.eio.as_deref() != Some("4") {
+            return Err(RequestError::UnsupportedProtocolVersion);
+        }
+        let info = RequestInfo {
+            headers: parts.headers.clone(),
+            query: parts.uri.query().unwrap_or_default().to_owned(),
+            remote_addr: parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|info| info.0),
+        };
+        match transport {
+            TransportKind::Polling => Ok(polling::handshake(inner, info)),
+            TransportKind::Websocket => websocket::handshake(inner, parts, info).await,
+        }
+    }
+}
+
+impl<H: EngineHandler> EngineInner<H> {
+    fn sessions(&self) -> MutexGuard<'_, HashMap<Box<str>, SessionEntry>> {
+        // The table holds plain data and every critical section is a single map operation, so a panic
+        // elsewhere cannot leave it half-updated: recovering from poisoning is safe.
+        self.sessions.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A session in the table; it may be closing (see `polling::serve`).
+    fn session(&self, sid: &str) -> Option<SessionEntry> {
+        self.sessions().get(sid).cloned()
+    }
+
+    /// A new socket with a fresh, unguessable id, and the receiving end of its queue.
+    pub(crate) fn new_socket(
+        &self,
+        request: RequestInfo,
+    ) -> (EngineSocket, mpsc::Receiver<Message>) {
+        // 15 random bytes from the thread-local CSPRNG, 20 characters of base64url, like Node.
+        let bytes: [u8; 15] = rand::random();
+        let id = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        self.metrics.record_open();
+        EngineSocket::new(
+            id.into(),
+            request,
+            self.config.queue_capacity,
+            self.metrics.clone(),
+        )
+    }
+
+    pub(crate) fn insert(&self, entry: SessionEntry) {
+        self.sessions().insert(entry.socket.id().into(), entry);
+    }
+
+    /// Drops a session from the table; later requests with its sid get "Session ID unknown".
+    pub(crate) fn remove(&self, sid: &str) {
+        self.sessions().remove(sid);
+    }
+
+    /// The `open` packet: exactly the five keys clients check, in Node's order.
+    pub(crate) fn open_packet(&self, sid: &str, upgrades: &[TransportKind]) -> String {
+        let upgrades: Vec<&str> = upgrades.iter().map(|t| t.as_str()).collect();
+        let payload = serde_json::json!({
+            "sid": sid,
+            "upgrades": upgrades,
+            "pingInterval": self.config.ping_interval_ms,
+            "pingTimeout": self.config.ping_timeout_ms,
+            "maxPayload": self.config.max_payload_bytes,
+        });
+        format!("0{payload}")
+    }
+}
+
+fn is_websocket_upgrade(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::UPGRADE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.eq_ignore_ascii_case("websocket"))
+}

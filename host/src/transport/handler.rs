@@ -1,0 +1,82 @@
+//! The boundary upper layers implement: what the transport hands up for each connection.
+//!
+//! Everything that crosses from Engine.IO into Socket.IO goes through [`EngineHandler`]. This file holds
+//! only the trait and the plain data it carries; it must never grow knowledge of what the messages mean.
+
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+
+use super::EngineSocket;
+
+/// A message payload received from a client (the content of an Engine.IO `message` packet).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Incoming {
+    /// A text message, without the Engine.IO type digit.
+    Text(String),
+    /// A binary message.
+    Binary(Bytes),
+}
+
+/// Why a connection closed, as upper layers see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloseReason {
+    /// The client sent a `close` packet or closed the WebSocket.
+    ClientClose,
+    /// No pong arrived within `pingTimeout`.
+    PingTimeout,
+    /// The transport failed (I/O error, aborted or overlapping request, protocol violation).
+    TransportError,
+    /// The client sent a packet that could not be parsed.
+    ParseError,
+    /// The outgoing queue was full (slow consumer).
+    QueueFull,
+    /// Closed by the server (an upper layer called [`EngineSocket::close`]).
+    ServerClose,
+    /// The server is shutting down.
+    ServerShutdown,
+}
+
+impl CloseReason {
+    /// Node's wording for the reason (`"transport close"`, `"ping timeout"`, ...), for logs and upper layers.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ClientClose => "transport close",
+            Self::PingTimeout => "ping timeout",
+            Self::TransportError => "transport error",
+            Self::ParseError => "parse error",
+            Self::QueueFull => "queue full",
+            Self::ServerClose => "forced close",
+            Self::ServerShutdown => "server shutting down",
+        }
+    }
+}
+
+/// What upper layers see of the HTTP request that opened a connection.
+#[derive(Debug, Clone)]
+pub struct RequestInfo {
+    /// Request headers of the handshake request.
+    pub headers: axum::http::HeaderMap,
+    /// The query string of the handshake request, undecoded.
+    pub query: String,
+    /// The peer address, when known.
+    pub remote_addr: Option<SocketAddr>,
+}
+
+/// Upper layers implement this to receive connections and their messages.
+///
+/// Calls for one connection are made in order and never concurrently. Implementations must not block:
+/// spawn a task for anything slow.
+pub trait EngineHandler: Send + Sync + 'static {
+    /// The upper layer's per-connection state.
+    type Connection: Send + Sync + 'static;
+
+    /// A connection completed its handshake.
+    fn on_open(&self, socket: EngineSocket) -> Self::Connection;
+
+    /// A message arrived on a connection.
+    fn on_message(&self, connection: &Self::Connection, message: Incoming);
+
+    /// The connection closed; no further calls follow for it.
+    fn on_close(&self, connection: &Self::Connection, reason: CloseReason);
+}

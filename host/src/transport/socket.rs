@@ -1,0 +1,241 @@
+//! The handle upper layers hold on one connection: identity, the bounded outgoing queue and the close
+//! signal.
+//!
+//! Sending never blocks and never waits for the network: messages go into a bounded queue that the
+//! connection's transport drains. A full queue closes the connection (slow-consumer policy), except for
+//! volatile sends, which are dropped and counted. This file must not know which transport drains the queue.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use tokio::sync::{Notify, mpsc};
+
+use super::{CloseReason, Message, RequestInfo, TransportMetrics};
+
+/// A handle on one Engine.IO connection; cheap to clone.
+///
+/// Sending never blocks: every connection has a bounded outgoing queue. A full queue closes the
+/// connection with [`CloseReason::QueueFull`] (the slow-consumer policy), except for volatile sends,
+/// which are dropped and counted instead.
+#[derive(Debug, Clone)]
+pub struct EngineSocket {
+    shared: Arc<SocketShared>,
+}
+
+#[derive(Debug)]
+struct SocketShared {
+    id: Box<str>,
+    request: RequestInfo,
+    queue: mpsc::Sender<Message>,
+    close_reason: OnceLock<CloseReason>,
+    /// Set when the transport task has finished with the connection (on_close was called).
+    finished: AtomicBool,
+    /// Woken on every state change a waiting transport must look at: close, ping due, upgrade progress.
+    wake: Notify,
+    metrics: Arc<TransportMetrics>,
+}
+
+impl EngineSocket {
+    /// A socket not attached to any transport: what is sent to it arrives on the returned receiver.
+    /// For tests of the layers above.
+    pub fn detached(
+        id: &str,
+        request: RequestInfo,
+        capacity: usize,
+    ) -> (Self, mpsc::Receiver<Message>) {
+        Self::new(id.into(), request, capacity, Arc::default())
+    }
+
+    pub(crate) fn new(
+        id: Box<str>,
+        request: RequestInfo,
+        capacity: usize,
+        metrics: Arc<TransportMetrics>,
+    ) -> (Self, mpsc::Receiver<Message>) {
+        let (queue, rx) = mpsc::channel(capacity.max(1));
+        let shared = SocketShared {
+            id,
+            request,
+            queue,
+            close_reason: OnceLock::new(),
+            finished: AtomicBool::new(false),
+            wake: Notify::new(),
+            metrics,
+        };
+        (
+            Self {
+                shared: Arc::new(shared),
+            },
+            rx,
+        )
+    }
+
+    /// The Engine.IO session id. Secret: never send it to other clients.
+    pub fn id(&self) -> &str {
+        &self.shared.id
+    }
+
+    /// The HTTP request that opened the connection.
+    pub fn request(&self) -> &RequestInfo {
+        &self.shared.request
+    }
+
+    /// Queues one message.
+    ///
+    /// # Errors
+    /// [`SendError::Closed`] when the connection is closed; [`SendError::QueueFull`] when the queue is full,
+    /// in which case the connection is closed.
+    pub fn send(&self, message: Message) -> Result<(), SendError> {
+        self.send_all(std::slice::from_ref(&message))
+    }
+
+    /// Queues several messages atomically: all of them or none (a packet and its binary attachments).
+    /// More messages than the queue's capacity can never fit and count as a full queue.
+    ///
+    /// # Errors
+    /// As [`EngineSocket::send`].
+    pub fn send_all(&self, messages: &[Message]) -> Result<(), SendError> {
+        if self.is_closed() {
+            return Err(SendError::Closed);
+        }
+        match self.shared.queue.try_reserve_many(messages.len()) {
+            Ok(permits) => {
+                for (permit, message) in permits.zip(messages.iter().cloned()) {
+                    permit.send(message);
+                }
+                Ok(())
+            }
+            Err(mpsc::error::TrySendError::Full(())) => {
+                if self.close_with(CloseReason::QueueFull) {
+                    self.shared.metrics.record_queue_full_close();
+                }
+                Err(SendError::QueueFull)
+            }
+            Err(mpsc::error::TrySendError::Closed(())) => Err(SendError::Closed),
+        }
+    }
+
+    /// Queues messages that may be dropped when the queue is full (all or none); returns whether they
+    /// were queued. Drops are counted in [`TransportMetrics`].
+    pub fn send_volatile(&self, messages: &[Message]) -> bool {
+        if self.is_closed() {
+            return false;
+        }
+        match self.shared.queue.try_reserve_many(messages.len()) {
+            Ok(permits) => {
+                for (permit, message) in permits.zip(messages.iter().cloned()) {
+                    permit.send(message);
+                }
+                true
+            }
+            Err(_) => {
+                self.shared.metrics.record_volatile_drops(messages.len());
+                false
+            }
+        }
+    }
+
+    /// Closes the connection; safe from any thread. The first reason given wins.
+    pub fn close(&self, reason: CloseReason) {
+        self.close_with(reason);
+    }
+
+    /// Whether the connection is closed or closing.
+    pub fn is_closed(&self) -> bool {
+        self.shared.close_reason.get().is_some() || self.shared.queue.is_closed()
+    }
+
+    /// Why the connection closed, once it has.
+    pub fn close_reason(&self) -> Option<CloseReason> {
+        self.shared.close_reason.get().copied()
+    }
+
+    /// Waits until the connection is closed and returns the reason.
+    pub async fn closed(&self) -> CloseReason {
+        loop {
+            let notified = self.shared.wake.notified();
+            tokio::pin!(notified);
+            // Registering before checking means a close between the check and the await still wakes us.
+            notified.as_mut().enable();
+            if let Some(reason) = self.close_reason() {
+                return reason;
+            }
+            notified.await;
+        }
+    }
+
+    /// Records the reason and wakes the transport; returns whether this call closed the connection.
+    fn close_with(&self, reason: CloseReason) -> bool {
+        let first = self.shared.close_reason.set(reason).is_ok();
+        if first {
+            self.shared.wake.notify_waiters();
+        }
+        first
+    }
+
+    /// Wakes whatever transport waits on this connection so it re-reads the connection's state.
+    pub(crate) fn wake(&self) {
+        self.shared.wake.notify_waiters();
+    }
+
+    /// A future that completes on the next [`EngineSocket::wake`] or close, registered at creation.
+    pub(crate) fn notified(&self) -> tokio::sync::futures::Notified<'_> {
+        self.shared.wake.notified()
+    }
+
+    /// Marks the transport as done with the connection; returns false if it was already marked.
+    pub(crate) fn finish(&self) -> bool {
+        !self.shared.finished.swap(true, Ordering::AcqRel)
+    }
+
+    pub(crate) fn metrics(&self) -> &TransportMetrics {
+        &self.shared.metrics
+    }
+}
+
+/// Why a message could not be queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// The connection is closed.
+    #[error("connection closed")]
+    Closed,
+    /// The outgoing queue is full; the connection is being closed (slow consumer).
+    #[error("outgoing queue full")]
+    QueueFull,
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn request() -> RequestInfo {
+        RequestInfo {
+            headers: Default::default(),
+            query: String::new(),
+            remote_addr: None,
+        }
+    }
+
+    #[test]
+    fn a_full_queue_closes_the_connection_and_volatile_sends_are_counted() {
+        let metrics = Arc::new(TransportMetrics::default());
+        let (socket, _rx) = EngineSocket::new("a".into(), request(), 2, metrics.clone());
+        assert!(socket.send_volatile(&[Message::text("1"), Message::text("2")]));
+        assert!(!socket.send_volatile(&[Message::text("3")]));
+        assert_eq!(metrics.snapshot().volatile_drops, 1);
+        assert!(!socket.is_closed());
+        assert_eq!(socket.send(Message::text("4")), Err(SendError::QueueFull));
+        assert_eq!(socket.close_reason(), Some(CloseReason::QueueFull));
+        assert_eq!(metrics.snapshot().queue_full_closes, 1);
+        assert_eq!(socket.send(Message::text("5")), Err(SendError::Closed));
+    }
+
+    #[test]
+    fn the_first_close_reason_wins() {
+        let (socket, _rx) = EngineSocket::detached("a", request(), 4);
+        socket.close(CloseReason::ServerClose);
+        socket.close(CloseReason::PingTimeout);
+        assert_eq!(socket.close_reason(), Some(CloseReason::ServerClose));
+    }
+}
