@@ -5,8 +5,12 @@
 //! Data flows one way, and lower layers never import higher ones:
 //!
 //! - [`transport`]: Engine.IO v4 (polling, WebSocket, upgrade, heartbeat). Knows nothing of Socket.IO.
+//! - [`protocol`]: Socket.IO v5 (packets, namespaces, acks, binary attachments) over the transport.
+//! - [`rooms`]: room membership per namespace and the encode-once fan-out of broadcasts.
 //!
 //! The repository's `ARCHITECTURE.md` has the full map.
 #![forbid(unsafe_code)]
 
+pub mod protocol;
+pub mod rooms;
 pub mod transport;
