@@ -96,13 +96,22 @@ impl AckTable {
         let id = inner.next_id;
         inner.next_id = inner.next_id.wrapping_add(1);
         let (tx, rx) = oneshot::channel();
-        inner.waiting.get_or_insert_with(HashMap::new).insert(id, tx);
+        inner
+            .waiting
+            .get_or_insert_with(HashMap::new)
+            .insert(id, tx);
         Ok((id, rx))
     }
 
     /// Hands a client's answer to its waiter; unknown ids are ignored.
     pub(crate) fn resolve(&self, id: u64, reply: AckReply) {
-        let waiter = self.inner.lock().unwrap_or_else(PoisonError::into_inner).waiting.as_mut().and_then(|w| w.remove(&id));
+        let waiter = self
+            .inner
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .waiting
+            .as_mut()
+            .and_then(|w| w.remove(&id));
         if let Some(waiter) = waiter {
             // The requester may have timed out and gone; then nobody wants the answer.
             let _ = waiter.send(reply);
@@ -111,7 +120,13 @@ impl AckTable {
 
     /// Forgets a waiter (after its timeout).
     pub(crate) fn forget(&self, id: u64) {
-        if let Some(waiting) = self.inner.lock().unwrap_or_else(PoisonError::into_inner).waiting.as_mut() {
+        if let Some(waiting) = self
+            .inner
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .waiting
+            .as_mut()
+        {
             waiting.remove(&id);
         }
     }

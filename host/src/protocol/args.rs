@@ -115,7 +115,9 @@ pub(crate) fn compact(text: &str) -> Option<Box<RawValue>> {
 
 /// Removes whitespace outside strings from valid JSON.
 fn minify(json: &str) -> String {
-    let has_space = json.bytes().any(|b| matches!(b, b' ' | b'\n' | b'\r' | b'\t'));
+    let has_space = json
+        .bytes()
+        .any(|b| matches!(b, b' ' | b'\n' | b'\r' | b'\t'));
     if !has_space {
         return json.to_owned();
     }
@@ -142,18 +144,24 @@ fn minify(json: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
     use super::*;
 
     #[test]
     fn whitespace_outside_strings_is_removed() {
-        let args = Args::from_json(" [ 1 , \"a b\\\" c\" , { \"z\" : 1 , \"a\" : [ ] } ] ").unwrap();
+        let args =
+            Args::from_json(" [ 1 , \"a b\\\" c\" , { \"z\" : 1 , \"a\" : [ ] } ] ").unwrap();
         assert_eq!(args.as_json(), r#"[1,"a b\" c",{"z":1,"a":[]}]"#);
     }
 
     #[test]
     fn numbers_and_key_order_are_kept() {
         let args = Args::from_json(r#"[{"b":1,"a":1.0,"c":12345678901234567890123}]"#).unwrap();
-        assert_eq!(args.as_json(), r#"[{"b":1,"a":1.0,"c":12345678901234567890123}]"#);
+        assert_eq!(
+            args.as_json(),
+            r#"[{"b":1,"a":1.0,"c":12345678901234567890123}]"#
+        );
     }
 
     #[test]
@@ -174,7 +182,10 @@ mod tests {
     #[test]
     fn prepend_builds_the_event_array() {
         assert_eq!(Args::empty().prepend(r#""x""#), r#"["x"]"#);
-        assert_eq!(Args::from_json("[1,2]").unwrap().prepend(r#""x""#), r#"["x",1,2]"#);
+        assert_eq!(
+            Args::from_json("[1,2]").unwrap().prepend(r#""x""#),
+            r#"["x",1,2]"#
+        );
         assert!(Args::empty().is_empty());
     }
 }

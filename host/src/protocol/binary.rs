@@ -34,7 +34,10 @@ pub struct Reassembler {
 impl Reassembler {
     /// A reassembler accepting at most `max_attachments` attachments per packet.
     pub fn new(max_attachments: usize) -> Self {
-        Self { max_attachments, pending: None }
+        Self {
+            max_attachments,
+            pending: None,
+        }
     }
 
     /// Feeds one text message; returns the packet when it is complete.
@@ -56,7 +59,10 @@ impl Reassembler {
                 return Ok(None);
             }
         }
-        Ok(Some(Decoded { packet, binaries: Vec::new() }))
+        Ok(Some(Decoded {
+            packet,
+            binaries: Vec::new(),
+        }))
     }
 
     /// Feeds one binary message; returns the packet when it was the last attachment.
@@ -87,7 +93,7 @@ fn check_placeholders(payload: &str, attachments: usize) -> Result<(), ParseErro
             Value::Object(map) => {
                 if map.get("_placeholder") == Some(&Value::Bool(true)) {
                     let num = map.get("num").and_then(Value::as_u64);
-                    if !num.is_some_and(|num| num < attachments as u64) {
+                    if num.is_none_or(|num| num >= attachments as u64) {
                         return Err(ParseError::IllegalPlaceholder);
                     }
                 } else {
@@ -117,6 +123,8 @@ pub fn frame(header: String, binaries: &[Bytes]) -> Vec<Message> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
     use super::*;
     use crate::protocol::packet::PacketType;
 
@@ -129,10 +137,24 @@ mod tests {
         let header = format!(r#"452-["message",{PH0},{PH1}]"#);
         assert_eq!(reassembler.feed_text(&header[1..]).unwrap(), None);
         assert!(reassembler.is_waiting());
-        assert_eq!(reassembler.feed_binary(Bytes::from_static(&[1, 2, 3])).unwrap(), None);
-        let done = reassembler.feed_binary(Bytes::from_static(&[4, 5, 6])).unwrap().unwrap();
+        assert_eq!(
+            reassembler
+                .feed_binary(Bytes::from_static(&[1, 2, 3]))
+                .unwrap(),
+            None
+        );
+        let done = reassembler
+            .feed_binary(Bytes::from_static(&[4, 5, 6]))
+            .unwrap()
+            .unwrap();
         assert_eq!(done.packet.packet_type, PacketType::BinaryEvent);
-        assert_eq!(done.binaries, vec![Bytes::from_static(&[1, 2, 3]), Bytes::from_static(&[4, 5, 6])]);
+        assert_eq!(
+            done.binaries,
+            vec![
+                Bytes::from_static(&[1, 2, 3]),
+                Bytes::from_static(&[4, 5, 6])
+            ]
+        );
         assert!(!reassembler.is_waiting());
     }
 
@@ -143,34 +165,60 @@ mod tests {
         assert_eq!(reassembler.feed_text(&deep).unwrap(), None);
         let mut reassembler = Reassembler::new(10);
         let out_of_range = format!(r#"51-["m",{{"a":[1,{{"b":{PH1}}}]}}]"#);
-        assert_eq!(reassembler.feed_text(&out_of_range), Err(ParseError::IllegalPlaceholder));
+        assert_eq!(
+            reassembler.feed_text(&out_of_range),
+            Err(ParseError::IllegalPlaceholder)
+        );
         let bad_num = r#"51-["m",[{"_placeholder":true,"num":"0"}]]"#;
-        assert_eq!(Reassembler::new(10).feed_text(bad_num), Err(ParseError::IllegalPlaceholder));
+        assert_eq!(
+            Reassembler::new(10).feed_text(bad_num),
+            Err(ParseError::IllegalPlaceholder)
+        );
     }
 
     #[test]
     fn stray_binary_and_interleaved_text_are_errors() {
         let mut reassembler = Reassembler::new(10);
-        assert_eq!(reassembler.feed_binary(Bytes::new()), Err(ParseError::UnexpectedBinary));
-        reassembler.feed_text(&format!(r#"51-["m",{PH0}]"#)).unwrap();
-        assert_eq!(reassembler.feed_text(r#"2["m"]"#), Err(ParseError::UnexpectedText));
+        assert_eq!(
+            reassembler.feed_binary(Bytes::new()),
+            Err(ParseError::UnexpectedBinary)
+        );
+        reassembler
+            .feed_text(&format!(r#"51-["m",{PH0}]"#))
+            .unwrap();
+        assert_eq!(
+            reassembler.feed_text(r#"2["m"]"#),
+            Err(ParseError::UnexpectedText)
+        );
     }
 
     #[test]
     fn zero_attachments_complete_at_once() {
-        let done = Reassembler::new(10).feed_text(r#"50-["m"]"#).unwrap().unwrap();
+        let done = Reassembler::new(10)
+            .feed_text(r#"50-["m"]"#)
+            .unwrap()
+            .unwrap();
         assert!(done.binaries.is_empty());
     }
 
     #[test]
     fn too_many_attachments_are_refused() {
-        assert_eq!(Reassembler::new(10).feed_text(r#"511-["m"]"#), Err(ParseError::TooManyAttachments));
+        assert_eq!(
+            Reassembler::new(10).feed_text(r#"511-["m"]"#),
+            Err(ParseError::TooManyAttachments)
+        );
     }
 
     #[test]
     fn frame_puts_header_first() {
         let messages = frame("x".to_owned(), &[Bytes::from_static(b"ab")]);
-        assert_eq!(messages, vec![Message::text("x"), Message::Binary(Bytes::from_static(b"ab"))]);
+        assert_eq!(
+            messages,
+            vec![
+                Message::text("x"),
+                Message::Binary(Bytes::from_static(b"ab"))
+            ]
+        );
         assert_eq!(placeholder(3), r#"{"_placeholder":true,"num":3}"#);
     }
 }

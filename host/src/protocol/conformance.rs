@@ -31,10 +31,15 @@ struct Echo {
 }
 
 impl NamespaceHandler for Echo {
-    fn on_connect(&self, socket: Socket, auth: Box<RawValue>) -> BoxFuture<Result<(), ConnectError>> {
+    fn on_connect(
+        &self,
+        socket: Socket,
+        auth: Box<RawValue>,
+    ) -> BoxFuture<Result<(), ConnectError>> {
         Box::pin(async move {
             // Held until the CONNECT reply is out, so the client sees the reply first.
-            let args = Args::from_json(&format!("[{}]", auth.get())).unwrap_or_else(|_| Args::empty());
+            let args =
+                Args::from_json(&format!("[{}]", auth.get())).unwrap_or_else(|_| Args::empty());
             if let Err(error) = socket.emit("auth", &args) {
                 tracing::debug!(%error, "conformance: could not emit auth");
             }

@@ -47,8 +47,17 @@ struct State {
 impl Connection {
     pub(crate) fn open(server: Arc<ServerShared>, engine: EngineSocket) -> Self {
         let reassembler = Reassembler::new(server.config.max_attachments);
-        let state = State { sockets: HashMap::new(), reassembler, connect_timer: None, closed: false };
-        let shared = Arc::new(ConnectionShared { engine, server, state: Mutex::new(state) });
+        let state = State {
+            sockets: HashMap::new(),
+            reassembler,
+            connect_timer: None,
+            closed: false,
+        };
+        let shared = Arc::new(ConnectionShared {
+            engine,
+            server,
+            state: Mutex::new(state),
+        });
         // Node closes a connection that has joined no namespace when `connectTimeout` expires.
         let weak = Arc::downgrade(&shared);
         let timeout = shared.server.config.connect_timeout;
@@ -103,13 +112,21 @@ impl ConnectionShared {
     /// Removes `socket` from the namespace map if it is still the one there.
     pub(crate) fn forget_socket(&self, socket: &Socket) {
         let mut state = self.lock();
-        if state.sockets.get(socket.namespace()).is_some_and(|s| s.key() == socket.key()) {
+        if state
+            .sockets
+            .get(socket.namespace())
+            .is_some_and(|s| s.key() == socket.key())
+        {
             state.sockets.remove(socket.namespace());
         }
     }
 
     fn protocol_violation(&self, what: &str) {
-        tracing::debug!(sid = self.engine.id(), what, "closing connection on an invalid packet sequence");
+        tracing::debug!(
+            sid = self.engine.id(),
+            what,
+            "closing connection on an invalid packet sequence"
+        );
         self.engine.close(CloseReason::ParseError);
     }
 
@@ -132,15 +149,26 @@ impl ConnectionShared {
                 };
                 let ack = packet.id.map(|id| AckSender::new(socket.clone(), id));
                 let handler = socket.handler().clone();
-                handler.on_event(&socket, Event { name, args, binaries, ack });
+                handler.on_event(
+                    &socket,
+                    Event {
+                        name,
+                        args,
+                        binaries,
+                        ack,
+                    },
+                );
             }
             PacketType::Ack | PacketType::BinaryAck => {
                 if let (Some(id), Some(payload)) = (packet.id, packet.payload) {
-                    let args = Args::from_compact_unchecked(String::from(Box::<str>::from(payload)));
+                    let args =
+                        Args::from_compact_unchecked(String::from(Box::<str>::from(payload)));
                     socket.acks().resolve(id, AckReply { args, binaries });
                 }
             }
-            PacketType::ConnectError | PacketType::Connect => self.protocol_violation("connect_error from a client"),
+            PacketType::ConnectError | PacketType::Connect => {
+                self.protocol_violation("connect_error from a client")
+            }
         }
     }
 
@@ -150,7 +178,11 @@ impl ConnectionShared {
             let _ = self.engine.send(emit::invalid_namespace(&name));
             return;
         };
-        let socket = Socket::new(namespace.shared().clone(), self.engine.clone(), Arc::downgrade(self));
+        let socket = Socket::new(
+            namespace.shared().clone(),
+            self.engine.clone(),
+            Arc::downgrade(self),
+        );
         {
             let mut state = self.lock();
             if state.closed || state.sockets.contains_key(&name) {

@@ -13,26 +13,70 @@ use super::packet::{PacketType, encode};
 use crate::transport::Message;
 
 /// An EVENT (or BINARY_EVENT) packet: `event` with `args`, optionally asking for ack `id`.
-pub fn event(namespace: &str, event: &str, args: &Args, binaries: &[Bytes], id: Option<u64>) -> Vec<Message> {
-    let packet_type = if binaries.is_empty() { PacketType::Event } else { PacketType::BinaryEvent };
-    frame(encode(packet_type, namespace, binaries.len(), id, Some(&args.prepend(&json_string(event)))), binaries)
+pub fn event(
+    namespace: &str,
+    event: &str,
+    args: &Args,
+    binaries: &[Bytes],
+    id: Option<u64>,
+) -> Vec<Message> {
+    let packet_type = if binaries.is_empty() {
+        PacketType::Event
+    } else {
+        PacketType::BinaryEvent
+    };
+    frame(
+        encode(
+            packet_type,
+            namespace,
+            binaries.len(),
+            id,
+            Some(&args.prepend(&json_string(event))),
+        ),
+        binaries,
+    )
 }
 
 /// An ACK (or BINARY_ACK) packet answering request `id`.
 pub fn ack(namespace: &str, id: u64, args: &Args, binaries: &[Bytes]) -> Vec<Message> {
-    let packet_type = if binaries.is_empty() { PacketType::Ack } else { PacketType::BinaryAck };
-    frame(encode(packet_type, namespace, binaries.len(), Some(id), Some(args.as_json())), binaries)
+    let packet_type = if binaries.is_empty() {
+        PacketType::Ack
+    } else {
+        PacketType::BinaryAck
+    };
+    frame(
+        encode(
+            packet_type,
+            namespace,
+            binaries.len(),
+            Some(id),
+            Some(args.as_json()),
+        ),
+        binaries,
+    )
 }
 
 /// The CONNECT reply `0[/nsp,]{"sid":"<id>"}`.
 pub fn connect(namespace: &str, socket_id: &str) -> Message {
     let payload = format!(r#"{{"sid":{}}}"#, json_string(socket_id));
-    text(encode(PacketType::Connect, namespace, 0, None, Some(&payload)))
+    text(encode(
+        PacketType::Connect,
+        namespace,
+        0,
+        None,
+        Some(&payload),
+    ))
 }
 
 /// A CONNECT_ERROR `4[/nsp,]{"message":..[,"data":..]}`.
 pub fn connect_error(namespace: &str, error: &ConnectError) -> Message {
-    text(encode(PacketType::ConnectError, namespace, 0, None, Some(&error.to_json())))
+    text(encode(
+        PacketType::ConnectError,
+        namespace,
+        0,
+        None,
+        Some(&error.to_json()),
+    ))
 }
 
 /// The CONNECT_ERROR Node sends for a namespace that does not exist.
@@ -56,6 +100,8 @@ fn json_string(value: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
     use super::*;
 
     fn texts(messages: &[Message]) -> Vec<String> {
@@ -70,20 +116,51 @@ mod tests {
 
     #[test]
     fn builds_node_strings() {
-        let args = Args::from_json(r#"[1,"2",{"3":[true]}]"#).unwrap_or_else(|_| Args::empty());
-        assert_eq!(texts(&event("/", "message-back", &args, &[], None)), [r#"2["message-back",1,"2",{"3":[true]}]"#]);
-        assert_eq!(texts(&event("/custom", "auth", &Args::from_json("[{}]").unwrap_or_else(|_| Args::empty()), &[], None)), [r#"2/custom,["auth",{}]"#]);
-        assert_eq!(texts(&event("/", "x", &Args::empty(), &[], Some(0))), [r#"20["x"]"#]);
-        let placeholders = Args::from_json(r#"[{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]"#).unwrap_or_else(|_| Args::empty());
-        let binaries = [Bytes::from_static(&[1, 2, 3]), Bytes::from_static(&[4, 5, 6])];
+        let args = Args::from_json(r#"[1,"2",{"3":[true]}]"#).unwrap();
+        assert_eq!(
+            texts(&event("/", "message-back", &args, &[], None)),
+            [r#"2["message-back",1,"2",{"3":[true]}]"#]
+        );
+        assert_eq!(
+            texts(&event(
+                "/custom",
+                "auth",
+                &Args::from_json("[{}]").unwrap(),
+                &[],
+                None
+            )),
+            [r#"2/custom,["auth",{}]"#]
+        );
+        assert_eq!(
+            texts(&event("/", "x", &Args::empty(), &[], Some(0))),
+            [r#"20["x"]"#]
+        );
+        let placeholders =
+            Args::from_json(r#"[{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]"#)
+                .unwrap();
+        let binaries = [
+            Bytes::from_static(&[1, 2, 3]),
+            Bytes::from_static(&[4, 5, 6]),
+        ];
         assert_eq!(
             texts(&ack("/", 789, &placeholders, &binaries)),
-            [r#"62-789[{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]"#, "<3 bytes>", "<3 bytes>"]
+            [
+                r#"62-789[{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]"#,
+                "<3 bytes>",
+                "<3 bytes>"
+            ]
         );
         assert_eq!(texts(&[connect("/", "abc")]), [r#"0{"sid":"abc"}"#]);
-        assert_eq!(texts(&[invalid_namespace("/random")]), [r#"4/random,{"message":"Invalid namespace"}"#]);
+        assert_eq!(
+            texts(&[invalid_namespace("/random")]),
+            [r#"4/random,{"message":"Invalid namespace"}"#]
+        );
         assert_eq!(texts(&[disconnect("/custom")]), ["1/custom,"]);
-        let refused = ConnectError::new("no").with_data(serde_json::value::RawValue::from_string(r#"{"code":1}"#.into()).unwrap_or_default());
-        assert_eq!(texts(&[connect_error("/", &refused)]), [r#"4{"message":"no","data":{"code":1}}"#]);
+        let refused = ConnectError::new("no")
+            .with_data(serde_json::value::RawValue::from_string(r#"{"code":1}"#.into()).unwrap());
+        assert_eq!(
+            texts(&[connect_error("/", &refused)]),
+            [r#"4{"message":"no","data":{"code":1}}"#]
+        );
     }
 }

@@ -24,7 +24,11 @@ pub trait NamespaceHandler: Send + Sync + 'static {
     ///
     /// Resolving to `Err` refuses the join with a CONNECT_ERROR. The socket is not connected yet:
     /// what it emits or receives by broadcast meanwhile is held and follows the CONNECT reply.
-    fn on_connect(&self, socket: Socket, auth: Box<RawValue>) -> BoxFuture<Result<(), ConnectError>> {
+    fn on_connect(
+        &self,
+        socket: Socket,
+        auth: Box<RawValue>,
+    ) -> BoxFuture<Result<(), ConnectError>> {
         let _ = (socket, auth);
         Box::pin(async { Ok(()) })
     }
@@ -64,7 +68,10 @@ pub struct ConnectError {
 impl ConnectError {
     /// A refusal with a message and no data.
     pub fn new(message: impl Into<String>) -> Self {
-        Self { message: message.into(), data: None }
+        Self {
+            message: message.into(),
+            data: None,
+        }
     }
 
     /// Adds JSON data to the refusal.

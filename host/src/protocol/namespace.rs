@@ -23,7 +23,9 @@ pub(crate) struct NamespaceShared {
 
 impl std::fmt::Debug for NamespaceShared {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Namespace").field("name", &self.name).finish_non_exhaustive()
+        f.debug_struct("Namespace")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
     }
 }
 
@@ -35,7 +37,13 @@ pub struct Namespace {
 
 impl Namespace {
     pub(crate) fn new(name: String, handler: Arc<dyn NamespaceHandler>) -> Self {
-        Self { shared: Arc::new(NamespaceShared { name, handler, rooms: RoomRegistry::new() }) }
+        Self {
+            shared: Arc::new(NamespaceShared {
+                name,
+                handler,
+                rooms: RoomRegistry::new(),
+            }),
+        }
     }
 
     pub(crate) fn shared(&self) -> &Arc<NamespaceShared> {
@@ -59,7 +67,14 @@ impl Namespace {
 
     /// The socket with this id, if it is in the namespace.
     pub fn socket(&self, socket_id: &str) -> Option<Socket> {
-        self.shared.rooms.members(Targets { rooms: &[socket_id], except: &[] }).into_iter().next()
+        self.shared
+            .rooms
+            .members(Targets {
+                rooms: &[socket_id],
+                except: &[],
+            })
+            .into_iter()
+            .next()
     }
 
     /// The number of sockets (connecting ones included).
@@ -90,7 +105,12 @@ pub struct Broadcast {
 
 impl Broadcast {
     pub(crate) fn new(namespace: Arc<NamespaceShared>) -> Self {
-        Self { namespace, rooms: Vec::new(), except: Vec::new(), volatile: false }
+        Self {
+            namespace,
+            rooms: Vec::new(),
+            except: Vec::new(),
+            volatile: false,
+        }
     }
 
     /// Adds a target room.
@@ -118,19 +138,35 @@ impl Broadcast {
 
     /// Emits an event with binary attachments to every target, encoded once.
     pub fn emit_binary(&self, event: &str, args: &Args, binaries: &[Bytes]) -> FanOut {
-        self.send_frames(&emit::event(&self.namespace.name, event, args, binaries, None))
+        self.send_frames(&emit::event(
+            &self.namespace.name,
+            event,
+            args,
+            binaries,
+            None,
+        ))
     }
 
     /// Queues frames built once by the caller (with [`emit::event`] for this namespace) on every target.
     pub fn send_frames(&self, frames: &[Message]) -> FanOut {
         let (rooms, except) = (as_strs(&self.rooms), as_strs(&self.except));
-        self.namespace.rooms.broadcast(Targets { rooms: &rooms, except: &except }, frames, self.volatile)
+        self.namespace.rooms.broadcast(
+            Targets {
+                rooms: &rooms,
+                except: &except,
+            },
+            frames,
+            self.volatile,
+        )
     }
 
     /// The targeted sockets, each once, for callers that build a different packet per recipient.
     pub fn sockets(&self) -> Vec<Socket> {
         let (rooms, except) = (as_strs(&self.rooms), as_strs(&self.except));
-        self.namespace.rooms.members(Targets { rooms: &rooms, except: &except })
+        self.namespace.rooms.members(Targets {
+            rooms: &rooms,
+            except: &except,
+        })
     }
 }
 

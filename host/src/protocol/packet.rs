@@ -13,8 +13,14 @@ use serde_json::value::RawValue;
 use super::args::{Args, compact};
 
 /// Event names a client may not send: they are reserved for the library's own events.
-pub const RESERVED_EVENTS: [&str; 6] =
-    ["connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"];
+pub const RESERVED_EVENTS: [&str; 6] = [
+    "connect",
+    "connect_error",
+    "disconnect",
+    "disconnecting",
+    "newListener",
+    "removeListener",
+];
 
 /// The attachment limit of Node's parser (`maxAttachments`).
 pub const DEFAULT_MAX_ATTACHMENTS: usize = 10;
@@ -127,7 +133,12 @@ impl PartialEq for Packet {
             packet.payload.as_deref().map(RawValue::get)
         }
         (self.packet_type, &self.namespace, self.id, self.attachments)
-            == (other.packet_type, &other.namespace, other.id, other.attachments)
+            == (
+                other.packet_type,
+                &other.namespace,
+                other.id,
+                other.attachments,
+            )
             && payload(self) == payload(other)
     }
 }
@@ -136,7 +147,13 @@ impl Packet {
     /// Encodes the packet to its wire text (without the Engine.IO digit).
     pub fn encode(&self) -> String {
         let payload = self.payload.as_deref().map(RawValue::get);
-        encode(self.packet_type, &self.namespace, self.attachments, self.id, payload)
+        encode(
+            self.packet_type,
+            &self.namespace,
+            self.attachments,
+            self.id,
+            payload,
+        )
     }
 
     /// Splits a validated EVENT / BINARY_EVENT payload into the event name and the other arguments.
@@ -153,7 +170,11 @@ impl Packet {
         // The payload is compact, so the first element ends right before `,` or `]`.
         let end = first.get().as_ptr() as usize - text.as_ptr() as usize + first.get().len();
         let rest = text.get(end + 1..).unwrap_or("");
-        let args = if rest.is_empty() { Args::empty() } else { Args::from_compact_unchecked(format!("[{rest}")) };
+        let args = if rest.is_empty() {
+            Args::empty()
+        } else {
+            Args::from_compact_unchecked(format!("[{rest}"))
+        };
         Ok((name, args))
     }
 }
@@ -203,7 +224,9 @@ pub fn decode(text: &str, max_attachments: usize) -> Result<Packet, ParseError> 
         if count.is_empty() || !count.bytes().all(|b| b.is_ascii_digit()) {
             return Err(ParseError::IllegalAttachments);
         }
-        attachments = count.parse::<usize>().map_err(|_| ParseError::TooManyAttachments)?;
+        attachments = count
+            .parse::<usize>()
+            .map_err(|_| ParseError::TooManyAttachments)?;
         if attachments > max_attachments {
             return Err(ParseError::TooManyAttachments);
         }
@@ -218,9 +241,14 @@ pub fn decode(text: &str, max_attachments: usize) -> Result<Packet, ParseError> 
         at = (end + 1).min(text.len());
     }
 
-    let digits = bytes[at..].iter().take_while(|b| b.is_ascii_digit()).count();
+    let digits = bytes[at..]
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
     let id = if digits > 0 {
-        let id = text[at..at + digits].parse::<u64>().map_err(|_| ParseError::AckIdOverflow)?;
+        let id = text[at..at + digits]
+            .parse::<u64>()
+            .map_err(|_| ParseError::AckIdOverflow)?;
         at += digits;
         Some(id)
     } else {
@@ -234,7 +262,13 @@ pub fn decode(text: &str, max_attachments: usize) -> Result<Packet, ParseError> 
     if !payload_is_valid(packet_type, payload.as_deref()) {
         return Err(ParseError::InvalidPayload(packet_type));
     }
-    Ok(Packet { packet_type, namespace: namespace.to_owned(), id, attachments, payload })
+    Ok(Packet {
+        packet_type,
+        namespace: namespace.to_owned(),
+        id,
+        attachments,
+        payload,
+    })
 }
 
 /// The payload rules of Node's parser, plus: events and acks must carry a payload.
@@ -253,7 +287,9 @@ fn event_payload_is_valid(payload: &RawValue) -> bool {
     let Ok(items) = serde_json::from_str::<Vec<&RawValue>>(payload.get()) else {
         return false;
     };
-    items.first().is_some_and(|first| event_name(first).is_some())
+    items
+        .first()
+        .is_some_and(|first| event_name(first).is_some())
 }
 
 /// The event name of a first array element: a string that is not reserved, or a number (kept as

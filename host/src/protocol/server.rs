@@ -26,7 +26,10 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Self { connect_timeout: Duration::from_secs(45), max_attachments: DEFAULT_MAX_ATTACHMENTS }
+        Self {
+            connect_timeout: Duration::from_secs(45),
+            max_attachments: DEFAULT_MAX_ATTACHMENTS,
+        }
     }
 }
 
@@ -45,7 +48,10 @@ pub struct SocketIo {
 impl SocketIo {
     /// Starts building a server.
     pub fn builder() -> SocketIoBuilder {
-        SocketIoBuilder { config: Config::default(), namespaces: HashMap::new() }
+        SocketIoBuilder {
+            config: Config::default(),
+            namespaces: HashMap::new(),
+        }
     }
 
     /// The namespace called `name`, if it was declared.
@@ -103,8 +109,16 @@ impl SocketIoBuilder {
 
     /// Builds the server.
     pub fn build(self) -> SocketIo {
-        let namespaces =
-            self.namespaces.into_iter().map(|(name, handler)| (name.clone(), Namespace::new(name, handler))).collect();
-        SocketIo { shared: Arc::new(ServerShared { config: self.config, namespaces }) }
+        let namespaces = self
+            .namespaces
+            .into_iter()
+            .map(|(name, handler)| (name.clone(), Namespace::new(name, handler)))
+            .collect();
+        SocketIo {
+            shared: Arc::new(ServerShared {
+                config: self.config,
+                namespaces,
+            }),
+        }
     }
 }

@@ -63,7 +63,11 @@ enum Phase {
 }
 
 impl Socket {
-    pub(crate) fn new(namespace: Arc<NamespaceShared>, engine: EngineSocket, connection: Weak<ConnectionShared>) -> Self {
+    pub(crate) fn new(
+        namespace: Arc<NamespaceShared>,
+        engine: EngineSocket,
+        connection: Weak<ConnectionShared>,
+    ) -> Self {
         static NEXT_KEY: AtomicU64 = AtomicU64::new(0);
         let inner = SocketInner {
             key: NEXT_KEY.fetch_add(1, Ordering::Relaxed),
@@ -75,7 +79,9 @@ impl Socket {
             phase: Mutex::new(Phase::Connecting(Vec::new())),
             acks: AckTable::default(),
         };
-        Self { inner: Arc::new(inner) }
+        Self {
+            inner: Arc::new(inner),
+        }
     }
 
     /// The socket id sent in the CONNECT reply: random, distinct from the Engine.IO session id.
@@ -110,8 +116,16 @@ impl Socket {
     ///
     /// # Errors
     /// [`EmitError`] when the socket has left or its queue is full.
-    pub fn emit_binary(&self, event: &str, args: &Args, binaries: &[Bytes]) -> Result<(), EmitError> {
-        self.send_frames(emit::event(self.namespace(), event, args, binaries, None), false)
+    pub fn emit_binary(
+        &self,
+        event: &str,
+        args: &Args,
+        binaries: &[Bytes],
+    ) -> Result<(), EmitError> {
+        self.send_frames(
+            emit::event(self.namespace(), event, args, binaries, None),
+            false,
+        )
     }
 
     /// Sends an event and waits up to `timeout` for the client's acknowledgement.
@@ -126,7 +140,10 @@ impl Socket {
         timeout: Duration,
     ) -> Result<AckReply, AckError> {
         let (id, reply) = self.inner.acks.register()?;
-        if let Err(error) = self.send_frames(emit::event(self.namespace(), event, args, binaries, Some(id)), false) {
+        if let Err(error) = self.send_frames(
+            emit::event(self.namespace(), event, args, binaries, Some(id)),
+            false,
+        ) {
             self.inner.acks.forget(id);
             return Err(error.into());
         }
@@ -145,11 +162,17 @@ impl Socket {
     ///
     /// # Errors
     /// [`EmitError`] when the socket has left or its queue is full (or, volatile, was full).
-    pub fn send_frames(&self, frames: impl AsRef<[Message]>, volatile: bool) -> Result<(), EmitError> {
+    pub fn send_frames(
+        &self,
+        frames: impl AsRef<[Message]>,
+        volatile: bool,
+    ) -> Result<(), EmitError> {
         match self.deliver(frames.as_ref(), volatile) {
             Delivery::Sent => Ok(()),
             Delivery::Dropped => Err(EmitError::QueueFull),
-            Delivery::Failed if self.inner.engine.is_closed() || !self.is_live() => Err(EmitError::Disconnected),
+            Delivery::Failed if self.inner.engine.is_closed() || !self.is_live() => {
+                Err(EmitError::Disconnected)
+            }
             Delivery::Failed => Err(EmitError::QueueFull),
         }
     }
@@ -193,7 +216,9 @@ impl Socket {
 
     /// Closes the whole connection (every namespace of this client).
     pub fn close_connection(&self) {
-        self.inner.engine.close(crate::transport::CloseReason::ServerClose);
+        self.inner
+            .engine
+            .close(crate::transport::CloseReason::ServerClose);
     }
 
     pub(crate) fn key(&self) -> u64 {
@@ -208,7 +233,12 @@ impl Socket {
         &self.inner.acks
     }
 
-    pub(crate) fn send_ack(&self, id: u64, args: &Args, binaries: &[Bytes]) -> Result<(), EmitError> {
+    pub(crate) fn send_ack(
+        &self,
+        id: u64,
+        args: &Args,
+        binaries: &[Bytes],
+    ) -> Result<(), EmitError> {
         self.send_frames(emit::ack(self.namespace(), id, args, binaries), false)
     }
 
@@ -221,7 +251,12 @@ impl Socket {
         };
         *phase = Phase::Connected;
         // A failed send means the connection is closing; its close then makes the socket leave.
-        if self.inner.engine.send(emit::connect(self.namespace(), self.id())).is_ok() {
+        if self
+            .inner
+            .engine
+            .send(emit::connect(self.namespace(), self.id()))
+            .is_ok()
+        {
             for frames in &held {
                 if self.inner.engine.send_all(frames).is_err() {
                     break;
@@ -266,14 +301,24 @@ impl Member for Socket {
                     held.push(messages.to_vec());
                     return Delivery::Sent;
                 }
-                Phase::Connecting(_) => return if volatile { Delivery::Dropped } else { Delivery::Failed },
+                Phase::Connecting(_) => {
+                    return if volatile {
+                        Delivery::Dropped
+                    } else {
+                        Delivery::Failed
+                    };
+                }
                 Phase::Left => return Delivery::Failed,
                 // Connected between the check and the lock: send below.
                 Phase::Connected => {}
             }
         }
         if volatile {
-            if self.inner.engine.send_volatile(messages) { Delivery::Sent } else { Delivery::Dropped }
+            if self.inner.engine.send_volatile(messages) {
+                Delivery::Sent
+            } else {
+                Delivery::Dropped
+            }
         } else {
             match self.inner.engine.send_all(messages) {
                 Ok(()) => Delivery::Sent,
@@ -291,5 +336,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 fn random_id() -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut rng = rand::rng();
-    (0..20).map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())])).collect()
+    (0..20)
+        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+        .collect()
 }

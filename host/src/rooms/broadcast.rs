@@ -135,7 +135,11 @@ mod tests {
         }
         fn deliver(&self, messages: &[Message], volatile: bool) -> Delivery {
             if self.full {
-                return if volatile { Delivery::Dropped } else { Delivery::Failed };
+                return if volatile {
+                    Delivery::Dropped
+                } else {
+                    Delivery::Failed
+                };
             }
             self.got.lock().unwrap().extend_from_slice(messages);
             Delivery::Sent
@@ -144,7 +148,13 @@ mod tests {
 
     fn setup(count: u64) -> (RoomRegistry<Recorder>, Vec<Recorder>) {
         let registry = RoomRegistry::new();
-        let members: Vec<_> = (0..count).map(|key| Recorder { key, full: false, got: Arc::default() }).collect();
+        let members: Vec<_> = (0..count)
+            .map(|key| Recorder {
+                key,
+                full: false,
+                got: Arc::default(),
+            })
+            .collect();
         for member in &members {
             registry.add(member.clone());
         }
@@ -161,9 +171,26 @@ mod tests {
         registry.join(0, "a");
         registry.join(0, "b");
         registry.join(1, "b");
-        let out = registry.broadcast(Targets { rooms: &["a", "b"], except: &[] }, &[Message::text("x")], false);
-        assert_eq!(out, FanOut { sent: 2, dropped: 0, failed: 0 });
-        assert_eq!(members.iter().map(received).collect::<Vec<_>>(), vec![1, 1, 0]);
+        let out = registry.broadcast(
+            Targets {
+                rooms: &["a", "b"],
+                except: &[],
+            },
+            &[Message::text("x")],
+            false,
+        );
+        assert_eq!(
+            out,
+            FanOut {
+                sent: 2,
+                dropped: 0,
+                failed: 0
+            }
+        );
+        assert_eq!(
+            members.iter().map(received).collect::<Vec<_>>(),
+            vec![1, 1, 0]
+        );
     }
 
     #[test]
@@ -174,9 +201,26 @@ mod tests {
         }
         registry.join(1, "muted");
         registry.join(3, "muted");
-        registry.broadcast(Targets { rooms: &["all"], except: &["muted"] }, &[Message::text("x")], false);
-        registry.broadcast(Targets { rooms: &[], except: &["muted", "nobody"] }, &[Message::text("y")], false);
-        assert_eq!(members.iter().map(received).collect::<Vec<_>>(), vec![2, 0, 2, 0]);
+        registry.broadcast(
+            Targets {
+                rooms: &["all"],
+                except: &["muted"],
+            },
+            &[Message::text("x")],
+            false,
+        );
+        registry.broadcast(
+            Targets {
+                rooms: &[],
+                except: &["muted", "nobody"],
+            },
+            &[Message::text("y")],
+            false,
+        );
+        assert_eq!(
+            members.iter().map(received).collect::<Vec<_>>(),
+            vec![2, 0, 2, 0]
+        );
     }
 
     #[test]
@@ -184,10 +228,14 @@ mod tests {
         let (registry, members) = setup(3);
         let frame = Message::Text(Bytes::from("2[\"x\"]".to_owned()));
         registry.broadcast(Targets::default(), std::slice::from_ref(&frame), false);
-        let Message::Text(original) = &frame else { unreachable!() };
+        let Message::Text(original) = &frame else {
+            unreachable!()
+        };
         for member in &members {
             let got = member.got.lock().unwrap();
-            let Message::Text(bytes) = &got[0] else { panic!("expected text") };
+            let Message::Text(bytes) = &got[0] else {
+                panic!("expected text")
+            };
             assert_eq!(bytes.as_ptr(), original.as_ptr());
         }
     }
@@ -195,11 +243,36 @@ mod tests {
     #[test]
     fn full_queues_are_counted() {
         let registry = RoomRegistry::new();
-        registry.add(Recorder { key: 0, full: true, got: Arc::default() });
-        registry.add(Recorder { key: 1, full: false, got: Arc::default() });
-        assert_eq!(registry.broadcast(Targets::default(), &[Message::text("v")], true).dropped, 1);
-        assert_eq!(registry.broadcast(Targets::default(), &[Message::text("n")], false).failed, 1);
-        assert_eq!(registry.stats().snapshot(), FanOut { sent: 2, dropped: 1, failed: 1 });
+        registry.add(Recorder {
+            key: 0,
+            full: true,
+            got: Arc::default(),
+        });
+        registry.add(Recorder {
+            key: 1,
+            full: false,
+            got: Arc::default(),
+        });
+        assert_eq!(
+            registry
+                .broadcast(Targets::default(), &[Message::text("v")], true)
+                .dropped,
+            1
+        );
+        assert_eq!(
+            registry
+                .broadcast(Targets::default(), &[Message::text("n")], false)
+                .failed,
+            1
+        );
+        assert_eq!(
+            registry.stats().snapshot(),
+            FanOut {
+                sent: 2,
+                dropped: 1,
+                failed: 1
+            }
+        );
     }
 
     #[test]
@@ -218,6 +291,14 @@ mod tests {
         assert!(registry.rooms_of(0).is_empty());
         assert!(!registry.join(0, "c"), "a removed member cannot join");
         assert_eq!(registry.len(), 1);
-        assert_eq!(registry.members(Targets { rooms: &["a"], except: &[] }).len(), 1);
+        assert_eq!(
+            registry
+                .members(Targets {
+                    rooms: &["a"],
+                    except: &[]
+                })
+                .len(),
+            1
+        );
     }
 }

@@ -36,19 +36,24 @@ pub trait Member: Clone + Send + Sync + 'static {
     fn deliver(&self, messages: &[Message], volatile: bool) -> Delivery;
 }
 
+/// member key → (member, the rooms it is in).
+type MemberShard<M> = RwLock<HashMap<u64, (M, HashSet<Arc<str>>)>>;
+/// room → members by key.
+type RoomShard<M> = RwLock<HashMap<Arc<str>, HashMap<u64, M>>>;
+
 /// The rooms of one namespace.
 pub struct RoomRegistry<M> {
     hasher: RandomState,
-    /// member key → (member, the rooms it is in).
-    members: Box<[RwLock<HashMap<u64, (M, HashSet<Arc<str>>)>>]>,
-    /// room → members by key.
-    rooms: Box<[RwLock<HashMap<Arc<str>, HashMap<u64, M>>>]>,
+    members: Box<[MemberShard<M>]>,
+    rooms: Box<[RoomShard<M>]>,
     pub(super) stats: BroadcastStats,
 }
 
 impl<M> std::fmt::Debug for RoomRegistry<M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RoomRegistry").field("stats", &self.stats).finish_non_exhaustive()
+        f.debug_struct("RoomRegistry")
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
     }
 }
 
@@ -71,7 +76,9 @@ impl<M: Member> RoomRegistry<M> {
 
     /// Adds a member that is in no room yet (a no-op if it is already present).
     pub fn add(&self, member: M) {
-        write(self.member_shard(member.key())).entry(member.key()).or_insert_with(|| (member, HashSet::new()));
+        write(self.member_shard(member.key()))
+            .entry(member.key())
+            .or_insert_with(|| (member, HashSet::new()));
     }
 
     /// Puts a member in a room; returns false when the member was not added (or already left).
@@ -85,7 +92,10 @@ impl<M: Member> RoomRegistry<M> {
         }
         let room: Arc<str> = Arc::from(room);
         rooms.insert(room.clone());
-        write(self.room_shard(&room)).entry(room).or_default().insert(key, member.clone());
+        write(self.room_shard(&room))
+            .entry(room)
+            .or_default()
+            .insert(key, member.clone());
         true
     }
 
@@ -111,12 +121,17 @@ impl<M: Member> RoomRegistry<M> {
 
     /// The rooms a member is in.
     pub fn rooms_of(&self, key: u64) -> Vec<Arc<str>> {
-        read(self.member_shard(key)).get(&key).map(|(_, rooms)| rooms.iter().cloned().collect()).unwrap_or_default()
+        read(self.member_shard(key))
+            .get(&key)
+            .map(|(_, rooms)| rooms.iter().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// The number of members in a room.
     pub fn room_size(&self, room: &str) -> usize {
-        read(self.room_shard(room)).get(room).map_or(0, HashMap::len)
+        read(self.room_shard(room))
+            .get(room)
+            .map_or(0, HashMap::len)
     }
 
     /// The number of members.
@@ -158,11 +173,11 @@ impl<M: Member> RoomRegistry<M> {
         }
     }
 
-    fn member_shard(&self, key: u64) -> &RwLock<HashMap<u64, (M, HashSet<Arc<str>>)>> {
+    fn member_shard(&self, key: u64) -> &MemberShard<M> {
         &self.members[self.shard_of(&key)]
     }
 
-    fn room_shard(&self, room: &str) -> &RwLock<HashMap<Arc<str>, HashMap<u64, M>>> {
+    fn room_shard(&self, room: &str) -> &RoomShard<M> {
         &self.rooms[self.shard_of(room)]
     }
 

@@ -112,11 +112,25 @@ struct SocketShared {
 impl EngineSocket {
     /// A socket not attached to any transport: what is sent to it arrives on the returned receiver.
     /// For tests of the layers above.
-    pub fn detached(id: &str, request: RequestInfo, capacity: usize) -> (Self, mpsc::Receiver<Message>) {
+    pub fn detached(
+        id: &str,
+        request: RequestInfo,
+        capacity: usize,
+    ) -> (Self, mpsc::Receiver<Message>) {
         let (queue, rx) = mpsc::channel(capacity.max(1));
         let (closed, _) = watch::channel(None);
-        let shared = SocketShared { id: id.to_owned(), request, queue, closed };
-        (Self { shared: Arc::new(shared) }, rx)
+        let shared = SocketShared {
+            id: id.to_owned(),
+            request,
+            queue,
+            closed,
+        };
+        (
+            Self {
+                shared: Arc::new(shared),
+            },
+            rx,
+        )
     }
 
     /// The Engine.IO session id. Secret: never send it to other clients.
