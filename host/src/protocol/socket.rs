@@ -19,7 +19,7 @@ use super::emit;
 use super::handler::{DisconnectReason, NamespaceHandler};
 use super::namespace::{Broadcast, NamespaceShared};
 use crate::rooms::{Delivery, Member};
-use crate::transport::{EngineSocket, Message, RequestInfo};
+use crate::transport::{EngineSocket, Message, RequestInfo, SendError};
 
 /// How many packets a connecting socket holds before further ones fail.
 const MAX_HELD_WHILE_CONNECTING: usize = 256;
@@ -167,13 +167,24 @@ impl Socket {
         frames: impl AsRef<[Message]>,
         volatile: bool,
     ) -> Result<(), EmitError> {
+        if self.is_connected() && !volatile {
+            // The common case, told apart precisely: a full queue is not the same as a closed one.
+            return self
+                .inner
+                .engine
+                .send_all(frames.as_ref())
+                .map_err(|error| match error {
+                    SendError::Closed => EmitError::Disconnected,
+                    SendError::QueueFull => EmitError::QueueFull,
+                });
+        }
         match self.deliver(frames.as_ref(), volatile) {
             Delivery::Sent => Ok(()),
             Delivery::Dropped => Err(EmitError::QueueFull),
-            Delivery::Failed if self.inner.engine.is_closed() || !self.is_live() => {
-                Err(EmitError::Disconnected)
+            Delivery::Failed if self.is_live() && !self.inner.engine.is_closed() => {
+                Err(EmitError::QueueFull)
             }
-            Delivery::Failed => Err(EmitError::QueueFull),
+            Delivery::Failed => Err(EmitError::Disconnected),
         }
     }
 
