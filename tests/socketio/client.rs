@@ -44,6 +44,11 @@ impl WsClient {
         let (stream, _) = tokio_tungstenite::connect_async(url)
             .await
             .context("websocket handshake")?;
+        Ok(Self::from_stream(stream))
+    }
+
+    /// Wraps an open WebSocket and starts its reader task.
+    pub fn from_stream(stream: WebSocketStream<MaybeTlsStream<TcpStream>>) -> Self {
         let (sink, mut source) = stream.split();
         let (tx, frames) = mpsc::unbounded_channel();
         tokio::spawn(async move {
@@ -60,7 +65,7 @@ impl WsClient {
             }
             let _ = tx.send(Frame::Closed);
         });
-        Ok(Self { sink, frames })
+        Self { sink, frames }
     }
 
     /// Sends a text frame.

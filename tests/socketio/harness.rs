@@ -15,12 +15,19 @@ pub const PING_TIMEOUT_MS: u64 = 200;
 /// The suite's maximum payload.
 pub const MAX_PAYLOAD: u64 = 1_000_000;
 
+/// Set to `host:port` to run the checks against a server that is already running instead (for
+/// example Node's socket.io configured as above, to check the checks themselves).
+pub const EXTERNAL_SERVER_ENV: &str = "SYNCHOST_SOCKETIO_SERVER";
+
 /// Binds the conformance server on `127.0.0.1:0` in a background task and returns its address.
 ///
 /// This needs the Engine.IO transport's router: a function that mounts an `EngineHandler` (here
 /// `synchost::protocol::conformance_server()`) on a path with the ping settings above and serves it on
 /// a `tokio::net::TcpListener`. Until that exists, every test fails here with this message.
 pub async fn conformance_server() -> anyhow::Result<SocketAddr> {
+    if let Ok(addr) = std::env::var(EXTERNAL_SERVER_ENV) {
+        return Ok(addr.parse()?);
+    }
     let _socket_io = synchost::protocol::conformance_server();
     bail!(
         "no Engine.IO router to mount the conformance server on /socket.io/ yet; \
