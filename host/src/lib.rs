@@ -7,10 +7,14 @@
 //! - [`transport`]: Engine.IO v4 (polling, WebSocket, upgrade, heartbeat). Knows nothing of Socket.IO.
 //! - [`http`]: mounts the layers on an axum router, CORS, binding and serving.
 //! - [`conformance`]: the echo servers the official conformance suites run against.
+//! - [`protocol`]: Socket.IO v5 (packets, namespaces, acks, binary attachments) over the transport.
+//! - [`rooms`]: room membership per namespace and the encode-once fan-out of broadcasts.
 //!
 //! The repository's `ARCHITECTURE.md` has the full map.
 #![forbid(unsafe_code)]
 
 pub mod conformance;
 pub mod http;
+pub mod protocol;
+pub mod rooms;
 pub mod transport;

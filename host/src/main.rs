@@ -13,12 +13,23 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Serve the conformance fixtures (Engine.IO echo on /engine.io/) for the official test suites.
+    /// Serve the conformance fixtures for the official test suites: Engine.IO echo on /engine.io/,
+    /// Socket.IO on /socket.io/ (ping 300/200, maxPayload 1e6, connectTimeout 1 s).
     Conformance {
         /// Host to bind; `localhost` binds both 127.0.0.1 and ::1.
         #[arg(long, default_value = "localhost")]
         host: String,
         /// Port to bind (the suites expect 3000).
+        #[arg(long, default_value_t = 3000)]
+        port: u16,
+    },
+    /// Serve the broadcast benchmark's scenario (bench/SCENARIO.md) on /socket.io/ with the default
+    /// Engine.IO settings.
+    BenchServer {
+        /// Host to bind.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        /// Port to bind.
         #[arg(long, default_value_t = 3000)]
         port: u16,
     },
@@ -33,17 +44,45 @@ async fn main() -> anyhow::Result<()> {
         .init();
     match Cli::parse().command {
         Command::Conformance { host, port } => {
-            let listeners = synchost::http::bind(&host, port)
-                .await
-                .context("binding the conformance port")?;
-            for listener in &listeners {
-                tracing::info!(address = %listener.local_addr()?, "conformance mode listening");
-            }
-            let shutdown = async {
-                let _ = tokio::signal::ctrl_c().await;
+            serve(&host, port, synchost::conformance::router()).await?;
+        }
+        Command::BenchServer { host, port } => {
+            let config = synchost::transport::EngineConfig {
+                path: "/socket.io/".to_owned(),
+                ..Default::default()
             };
-            synchost::http::serve(listeners, synchost::conformance::router(), shutdown).await;
+            let router = synchost::conformance::socketio_router_with(config)?;
+            serve(&host, port, router).await?;
         }
     }
     Ok(())
+}
+
+/// Binds, prints one `listening on` line per address (tests read it to learn a port 0 choice), and
+/// serves until Ctrl-C or SIGTERM.
+async fn serve(host: &str, port: u16, router: axum::Router) -> anyhow::Result<()> {
+    let listeners = synchost::http::bind(host, port)
+        .await
+        .with_context(|| format!("binding {host}:{port}"))?;
+    for listener in &listeners {
+        println!("synchost listening on http://{}", listener.local_addr()?);
+    }
+    synchost::http::serve(listeners, router, shutdown_signal()).await;
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate => {}
+    }
 }

@@ -49,6 +49,13 @@ function next(emitter, event, ms = 5000) {
   });
 }
 
+/** Emits `event` with `args` and resolves with every argument of the acknowledgement. */
+function ack(socket, event, ...args) {
+  return new Promise((resolve, reject) => {
+    socket.timeout(5000).emit(event, ...args, (error, ...reply) => (error ? reject(error) : resolve(reply)));
+  });
+}
+
 function connect(namespace = "/", options = {}) {
   return io(url + namespace, { forceNew: true, reconnection: false, ...options });
 }
@@ -64,7 +71,7 @@ test("polling connects, then upgrades to WebSocket and keeps working", async () 
   const engine = socket.io.engine;
   if (engine.transport.name !== "websocket") await next(engine, "upgrade");
   assert.equal(engine.transport.name, "websocket");
-  const reply = await socket.timeout(5000).emitWithAck("message-with-ack", "after upgrade", 42);
+  const reply = await ack(socket, "message-with-ack", "after upgrade", 42);
   assert.deepEqual(reply, ["after upgrade", 42]);
   socket.disconnect();
 });
@@ -87,10 +94,10 @@ test("WebSocket only: connect event carries the handshake auth", async () => {
 
 test("acknowledgements in both directions", async () => {
   const socket = await connected(connect("/", { transports: ["websocket"] }));
-  const fromServer = await socket.timeout(5000).emitWithAck("message-with-ack", 1, "2", { 3: [false] });
+  const fromServer = await ack(socket, "message-with-ack", 1, "2", { 3: [false] });
   assert.deepEqual(fromServer, [1, "2", { 3: [false] }]);
 
-  socket.on("question", (value, ack) => ack({ answered: value * 2 }));
+  socket.on("question", (value, reply) => reply({ answered: value * 2 }));
   const answer = next(socket, "answer");
   socket.emit("ask", 21);
   assert.deepEqual(await answer, [{ answered: 42 }]);
@@ -109,7 +116,7 @@ test("binary payloads at any depth round-trip byte for byte", async () => {
     assert.equal(echoed.deep.list[1], "text");
     assert.deepEqual([...extra], [7]);
 
-    const acked = await socket.timeout(5000).emitWithAck("message-with-ack", Buffer.from([9, 8]));
+    const acked = await ack(socket, "message-with-ack", Buffer.from([9, 8]));
     assert.deepEqual([...acked[0]], [9, 8]);
     socket.disconnect();
   }
@@ -149,7 +156,7 @@ test("server-side disconnect, then the client reconnects", async () => {
   socket.connect();
   await next(socket, "connect");
   assert.notEqual(socket.id, firstId);
-  const reply = await socket.timeout(5000).emitWithAck("message-with-ack", "back");
+  const reply = await ack(socket, "message-with-ack", "back");
   assert.deepEqual(reply, ["back"]);
   socket.disconnect();
 });
@@ -162,7 +169,7 @@ test("a dropped transport reconnects on its own", async () => {
   const [reason] = await gone;
   assert.equal(reason, "transport close");
   await next(socket, "connect");
-  const reply = await socket.timeout(5000).emitWithAck("message-with-ack", "reconnected");
+  const reply = await ack(socket, "message-with-ack", "reconnected");
   assert.deepEqual(reply, ["reconnected"]);
   socket.disconnect();
 });
@@ -175,8 +182,8 @@ test("a room broadcast reaches every member exactly once, in order, and nobody e
   );
   const outsider = await connected(connect("/", { transports: ["websocket"] }));
   // Half the members also join a second room: a broadcast to both rooms must still arrive once.
-  await Promise.all(clients.map((client) => client.timeout(5000).emitWithAck("join", "blue")));
-  await Promise.all(clients.slice(0, members / 2).map((client) => client.timeout(5000).emitWithAck("join", "green")));
+  await Promise.all(clients.map((client) => ack(client, "join", "blue")));
+  await Promise.all(clients.slice(0, members / 2).map((client) => ack(client, "join", "green")));
 
   const received = clients.map(() => []);
   clients.forEach((client, index) => client.on("msg", (payload) => received[index].push(payload.seq)));
@@ -185,7 +192,7 @@ test("a room broadcast reaches every member exactly once, in order, and nobody e
 
   const publisher = await connected(connect("/", { transports: ["websocket"] }));
   for (let seq = 0; seq < messages; seq++) {
-    await publisher.timeout(5000).emitWithAck("publish", ["blue", "green"], { seq });
+    await ack(publisher, "publish", ["blue", "green"], { seq });
   }
   const deadline = Date.now() + 10000;
   while (received.some((list) => list.length < messages) && Date.now() < deadline) {

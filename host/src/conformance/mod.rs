@@ -5,12 +5,17 @@
 //! must stay a test fixture: no application logic lives here.
 
 mod engineio;
+mod socketio;
 
 use axum::Router;
 
 pub use engineio::{EchoHandler, engineio_config, engineio_router};
+pub use socketio::{socketio_config, socketio_router, socketio_router_with, testbed};
 
-/// Every conformance server merged into one router: Engine.IO echo on `/engine.io/`.
+/// Every conformance server merged into one router: Engine.IO echo on `/engine.io/`, Socket.IO on
+/// `/socket.io/`.
 pub fn router() -> Router {
-    Router::new().merge(engineio_router())
+    Router::new()
+        .merge(engineio_router())
+        .merge(socketio_router())
 }

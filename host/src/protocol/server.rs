@@ -1,0 +1,124 @@
+//! The Socket.IO server: its configuration, its namespaces, and the [`EngineHandler`] the transport
+//! calls for every connection.
+//!
+//! Namespaces are declared up front; a CONNECT to any other namespace is refused with Node's
+//! "Invalid namespace". The server holds no per-connection state itself: each connection's state is
+//! the [`Connection`] the transport keeps for it.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::connection::Connection;
+use super::handler::NamespaceHandler;
+use super::namespace::Namespace;
+use super::packet::DEFAULT_MAX_ATTACHMENTS;
+use crate::transport::{CloseReason, EngineHandler, EngineSocket, Incoming};
+
+/// Server settings, with Node's defaults.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// A connection that joins no namespace within this time is closed (Node: 45 s).
+    pub connect_timeout: Duration,
+    /// The most binary attachments one packet may announce (Node: 10).
+    pub max_attachments: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(45),
+            max_attachments: DEFAULT_MAX_ATTACHMENTS,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct ServerShared {
+    pub(crate) config: Config,
+    pub(crate) namespaces: HashMap<String, Namespace>,
+}
+
+/// A Socket.IO server; cheap to clone. Give it to the transport as its [`EngineHandler`].
+#[derive(Debug, Clone)]
+pub struct SocketIo {
+    shared: Arc<ServerShared>,
+}
+
+impl SocketIo {
+    /// Starts building a server.
+    pub fn builder() -> SocketIoBuilder {
+        SocketIoBuilder {
+            config: Config::default(),
+            namespaces: HashMap::new(),
+        }
+    }
+
+    /// The namespace called `name`, if it was declared.
+    pub fn of(&self, name: &str) -> Option<Namespace> {
+        self.shared.namespaces.get(name).cloned()
+    }
+
+    /// The server's settings.
+    pub fn config(&self) -> &Config {
+        &self.shared.config
+    }
+}
+
+impl EngineHandler for SocketIo {
+    type Connection = Connection;
+
+    fn on_open(&self, socket: EngineSocket) -> Connection {
+        Connection::open(self.shared.clone(), socket)
+    }
+
+    fn on_message(&self, connection: &Connection, message: Incoming) {
+        connection.on_message(message);
+    }
+
+    fn on_close(&self, connection: &Connection, reason: CloseReason) {
+        connection.on_close(reason);
+    }
+}
+
+/// Declares the namespaces and settings of a [`SocketIo`].
+#[must_use]
+pub struct SocketIoBuilder {
+    config: Config,
+    namespaces: HashMap<String, Arc<dyn NamespaceHandler>>,
+}
+
+impl SocketIoBuilder {
+    /// Sets the connect timeout.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.config.connect_timeout = timeout;
+        self
+    }
+
+    /// Sets the attachment limit per packet.
+    pub fn max_attachments(mut self, max: usize) -> Self {
+        self.config.max_attachments = max;
+        self
+    }
+
+    /// Declares a namespace (`/`, `/admin`, ...) and its handler; a later declaration replaces an earlier one.
+    pub fn namespace(mut self, name: impl Into<String>, handler: impl NamespaceHandler) -> Self {
+        self.namespaces.insert(name.into(), Arc::new(handler));
+        self
+    }
+
+    /// Builds the server.
+    pub fn build(self) -> SocketIo {
+        let namespaces = self
+            .namespaces
+            .into_iter()
+            .map(|(name, handler)| (name.clone(), Namespace::new(name, handler)))
+            .collect();
+        SocketIo {
+            shared: Arc::new(ServerShared {
+                config: self.config,
+                namespaces,
+            }),
+        }
+    }
+}
