@@ -9,4 +9,7 @@
 //! The repository's `ARCHITECTURE.md` has the full map.
 #![forbid(unsafe_code)]
 
+pub mod config;
+pub mod plugin;
+pub mod store;
 pub mod transport;

@@ -1,0 +1,2 @@
+//! The plugin runtime.
+pub mod bindings;
