@@ -7,7 +7,7 @@
 //! - [`transport`]: Engine.IO v4 (polling, WebSocket, upgrade, heartbeat). Knows nothing of Socket.IO.
 //!
 //! The repository's `ARCHITECTURE.md` has the full map.
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 pub mod config;
 pub mod plugin;

@@ -10,6 +10,7 @@ pub mod server {
     wasmtime::component::bindgen!({
         world: "server-stage",
         path: "../wit",
+        additional_derives: [PartialEq],
     });
 }
 
