@@ -261,15 +261,11 @@ fn check_layer(path: &str, layer: &LimitsPatch, max_memory_mb: u32) -> Result<()
 
 fn check_patch(path: &str, patch: &LimitsPatch, max_memory_mb: u32) -> Result<(), Error> {
     let invalid = |key: &str, reason: String| Error::Invalid { key: format!("{path}.{key}"), reason };
-    if let Some(memory_mb) = patch.memory_mb {
-        if memory_mb == 0 || memory_mb > max_memory_mb {
-            return Err(invalid("memory_mb", format!("must be between 1 and runtime.max_memory_mb ({max_memory_mb})")));
-        }
+    if patch.memory_mb.is_some_and(|memory_mb| memory_mb == 0 || memory_mb > max_memory_mb) {
+        return Err(invalid("memory_mb", format!("must be between 1 and runtime.max_memory_mb ({max_memory_mb})")));
     }
-    if let Some(size) = patch.client_batch_size {
-        if !(1..=4096).contains(&size) {
-            return Err(invalid("client_batch_size", "must be between 1 and 4096".into()));
-        }
+    if patch.client_batch_size.is_some_and(|size| !(1..=4096).contains(&size)) {
+        return Err(invalid("client_batch_size", "must be between 1 and 4096".into()));
     }
     if patch.max_invocations == Some(0) {
         return Err(invalid("max_invocations", "must be at least 1".into()));

@@ -23,6 +23,8 @@ use crate::config::{Config, Stage};
 const MAX_DEPTH: usize = 16;
 
 type RouteTable = HashMap<RouteKey, Arc<Route>>;
+/// A route's server and client stage while a table is being built.
+type StagePair = (Option<Arc<LoadedStage>>, Option<Arc<LoadedStage>>);
 
 struct FileEntry {
     name: PluginFileName,
@@ -203,7 +205,7 @@ impl Registry {
     }
 
     fn publish(&self, state: &ScanState) {
-        let mut stages: BTreeMap<RouteKey, (Option<Arc<LoadedStage>>, Option<Arc<LoadedStage>>)> = BTreeMap::new();
+        let mut stages: BTreeMap<RouteKey, StagePair> = BTreeMap::new();
         for entry in state.files.values() {
             let Some(stage) = &entry.loaded else { continue };
             let slot = stages.entry(entry.name.key.clone()).or_default();

@@ -84,10 +84,8 @@ fn run(
             Err(RecvTimeoutError::Disconnected) => return,
         };
         let Some(registry) = registry.upgrade() else { return };
-        if config_changed {
-            if let Some(path) = config_file {
-                reload_config(&registry, path);
-            }
+        if let Some(path) = config_file.filter(|_| config_changed) {
+            reload_config(&registry, path);
         }
         if plugins_changed {
             registry.scan();
