@@ -110,6 +110,33 @@ where
     .collect()
 }
 
+/// Runs a client handler on raw input and server output bytes; delivered outputs stay raw
+/// MessagePack. For handlers whose types cannot be serialized (e.g. `IgnoredAny`).
+pub fn run_client_raw<I, S, T, F>(
+    handler: F,
+    input: &[u8],
+    server_output: Option<&[u8]>,
+    room: &str,
+    recipients: &[Option<Session>],
+) -> Vec<Result<ClientOutcome<Vec<u8>>, SyncError>>
+where
+    I: DeserializeOwned,
+    S: DeserializeOwned,
+    T: Serialize,
+    F: Fn(ClientContext<'_, I, S>) -> Result<ClientOutcome<T>, SyncError>,
+{
+    dispatch::run_client(input, server_output, room, recipients, handler)
+        .into_iter()
+        .map(|outcome| {
+            Ok(match outcome? {
+                EncodedOutcome::Deliver(bytes) => ClientOutcome::Deliver(bytes),
+                EncodedOutcome::DeliverPlain => ClientOutcome::DeliverPlain,
+                EncodedOutcome::Skip => ClientOutcome::Skip,
+            })
+        })
+        .collect()
+}
+
 /// Clears every fake: kv, config, rooms, clock, denied capabilities and captured logs.
 pub fn reset() {
     fake::with_host(|host| *host = fake::FakeHost::default());
