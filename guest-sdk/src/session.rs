@@ -215,3 +215,26 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for ClaimFinder<'_, T> {
         Ok(found)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn claims_survive_the_switch_from_fixmap_to_map16() {
+        let session = (0..20).fold(Session::new("u"), |session, n| {
+            session.with_claim(&format!("c{n}"), &n)
+        });
+        assert_eq!(session.extra_bytes()[0], 0xde);
+        for n in 0..20 {
+            assert_eq!(session.claim::<i32>(&format!("c{n}")).unwrap(), Some(n));
+        }
+    }
+
+    #[test]
+    fn an_empty_extra_from_the_host_reads_as_no_claims() {
+        let session = Session::from_parts("u".into(), None, None, None, false, vec![], vec![]);
+        assert_eq!(session.claim::<String>("team").unwrap(), None);
+    }
+}

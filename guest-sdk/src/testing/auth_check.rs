@@ -158,3 +158,67 @@ impl<'de> Visitor<'de> for FieldVisitor {
         Ok(Field::Compound)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn code(auth: &Auth, session: Option<&Session>) -> Option<String> {
+        authorize(auth, session).err().map(|error| error.code)
+    }
+
+    #[test]
+    fn public_routes_admit_anonymous_callers_and_login_routes_do_not() {
+        assert_eq!(code(&Auth::public(), None), None);
+        assert_eq!(code(&Auth::login(), None).as_deref(), Some("auth.required"));
+        let admins = Auth::public().require(Condition::key("admin").equals(true));
+        assert_eq!(code(&admins, None).as_deref(), Some("auth.required"));
+    }
+
+    #[test]
+    fn conditions_follow_the_seed_semantics() {
+        let ann = Session::new("ann")
+            .with_claim("level", &3)
+            .with_claim("team", "");
+        let rule = |condition: Condition| Auth::login().require(condition);
+        assert_eq!(
+            code(&rule(Condition::key("admin").equals(true)), Some(&ann)).as_deref(),
+            Some("auth.forbidden")
+        );
+        assert_eq!(
+            code(&rule(Condition::key("level").equals(3.0)), Some(&ann)),
+            None
+        );
+        assert_eq!(
+            code(
+                &rule(Condition::key("level").of_type(ValueType::String)),
+                Some(&ann)
+            )
+            .as_deref(),
+            Some("auth.forbidden")
+        );
+        assert_eq!(
+            code(&rule(Condition::key("name").nullish(true)), Some(&ann)),
+            None
+        );
+        assert_eq!(
+            code(
+                &rule(Condition::key("team").must_be_falsy(true)),
+                Some(&ann)
+            ),
+            None
+        );
+        assert_eq!(
+            code(
+                &rule(Condition::key("roles").must_be_falsy(false)),
+                Some(&ann)
+            ),
+            None
+        );
+        assert_eq!(
+            code(&rule(Condition::key("planet")), Some(&ann)).as_deref(),
+            Some("auth.invalidCondition")
+        );
+    }
+}
