@@ -4,7 +4,11 @@ mod cli;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "synchost", version, about = "Socket.IO server whose sync handlers run as sandboxed wasm components")]
+#[command(
+    name = "synchost",
+    version,
+    about = "Socket.IO server whose sync handlers run as sandboxed wasm components"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -21,7 +25,9 @@ enum Command {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {

@@ -22,28 +22,46 @@ pub fn json_from_msgpack(bytes: &[u8]) -> Value {
 /// every other key goes to `extra`.
 pub fn session_from_json(text: &str) -> anyhow::Result<Session> {
     let value: Value = serde_json::from_str(text).context("session is not valid JSON")?;
-    let Value::Object(mut fields) = value else { bail!("a session must be a JSON object") };
+    let Value::Object(mut fields) = value else {
+        bail!("a session must be a JSON object")
+    };
     let text_field = |fields: &mut Map<String, Value>, key: &str| match fields.remove(key) {
         Some(Value::String(text)) => Some(text),
         _ => None,
     };
-    let Some(id) = text_field(&mut fields, "id") else { bail!("a session needs a string `id`") };
+    let Some(id) = text_field(&mut fields, "id") else {
+        bail!("a session needs a string `id`")
+    };
     let name = text_field(&mut fields, "name");
     let email = text_field(&mut fields, "email");
     let language = text_field(&mut fields, "language");
     let admin = matches!(fields.remove("admin"), Some(Value::Bool(true)));
     let roles = match fields.remove("roles") {
-        Some(Value::Array(roles)) => roles.into_iter().filter_map(|role| role.as_str().map(str::to_owned)).collect(),
+        Some(Value::Array(roles)) => roles
+            .into_iter()
+            .filter_map(|role| role.as_str().map(str::to_owned))
+            .collect(),
         _ => Vec::new(),
     };
     let extra = rmp_serde::to_vec_named(&Value::Object(fields))?;
-    Ok(Session { id, name, email, language, admin, roles, extra })
+    Ok(Session {
+        id,
+        name,
+        email,
+        language,
+        admin,
+        roles,
+        extra,
+    })
 }
 
 /// A handler's refusal as JSON.
 pub fn handler_error_json(error: &HandlerError) -> Value {
-    let params: Map<String, Value> =
-        error.params.iter().map(|ErrorParam { key, value }| (key.clone(), scalar_json(value))).collect();
+    let params: Map<String, Value> = error
+        .params
+        .iter()
+        .map(|ErrorParam { key, value }| (key.clone(), scalar_json(value)))
+        .collect();
     serde_json::json!({ "errorCode": error.code, "errorParams": params, "httpStatus": error.http_status.unwrap_or(400) })
 }
 

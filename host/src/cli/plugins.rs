@@ -9,7 +9,8 @@ use clap::Args;
 use serde_json::{Value, json};
 
 use synchost::plugin::{
-    ClientBatchCall, PluginRuntime, RecipientOutcome, RouteKey, RuntimeOptions, ServerCall, StageError,
+    ClientBatchCall, PluginRuntime, RecipientOutcome, RouteKey, RuntimeOptions, ServerCall,
+    StageError,
 };
 
 use super::ConfigArgs;
@@ -56,7 +57,10 @@ pub struct ListArgs {
 
 fn start(root: &PathBuf, config: &ConfigArgs) -> anyhow::Result<PluginRuntime> {
     let (_, config) = config.load()?;
-    let options = RuntimeOptions { hot_reload: false, ..RuntimeOptions::default() };
+    let options = RuntimeOptions {
+        hot_reload: false,
+        ..RuntimeOptions::default()
+    };
     PluginRuntime::start_with(config, root, options).context("cannot start the plugin runtime")
 }
 
@@ -71,7 +75,8 @@ fn stage_error_json(error: &StageError) -> Value {
 
 /// Runs `synchost call`.
 pub async fn call(args: CallArgs) -> anyhow::Result<Value> {
-    let key = RouteKey::parse(&args.route, &args.version).context("expected `<page>/<name> v<n>`")?;
+    let key =
+        RouteKey::parse(&args.route, &args.version).context("expected `<page>/<name> v<n>`")?;
     let input = Bytes::from(msgpack_from_json(&args.input)?);
     let caller = args.session.as_deref().map(session_from_json).transpose()?;
     let mut recipients: Vec<_> = (1..=args.recipients)
@@ -82,12 +87,18 @@ pub async fn call(args: CallArgs) -> anyhow::Result<Value> {
     }
     let (root, config) = (args.root.clone(), args.config);
     let runtime = tokio::task::spawn_blocking(move || start(&root, &config)).await??;
-    let route = runtime.route(&key).with_context(|| not_found(&runtime, &key))?;
+    let route = runtime
+        .route(&key)
+        .with_context(|| not_found(&runtime, &key))?;
     let sync = runtime.begin(route.clone());
     let mut report = json!({ "route": key.to_string() });
     let mut server_output = None;
     if route.server().is_some() {
-        let call = ServerCall { input: input.clone(), caller, room: args.room.clone() };
+        let call = ServerCall {
+            input: input.clone(),
+            caller,
+            room: args.room.clone(),
+        };
         match sync.server(call).await {
             Ok(output) => {
                 report["server"] = json!({ "output": json_from_msgpack(&output) });
@@ -100,10 +111,22 @@ pub async fn call(args: CallArgs) -> anyhow::Result<Value> {
         }
     }
     if route.client().is_some() {
-        let ids: Vec<Option<String>> = recipients.iter().map(|session| session.as_ref().map(|s| s.id.clone())).collect();
-        let call = ClientBatchCall { input, server_output, room: args.room, recipients };
+        let ids: Vec<Option<String>> = recipients
+            .iter()
+            .map(|session| session.as_ref().map(|s| s.id.clone()))
+            .collect();
+        let call = ClientBatchCall {
+            input,
+            server_output,
+            room: args.room,
+            recipients,
+        };
         report["clients"] = match sync.clients(call).await {
-            Ok(outcomes) => ids.into_iter().zip(outcomes).map(|(id, outcome)| outcome_json(id, &outcome)).collect(),
+            Ok(outcomes) => ids
+                .into_iter()
+                .zip(outcomes)
+                .map(|(id, outcome)| outcome_json(id, &outcome))
+                .collect(),
             Err(error) => json!({ "error": stage_error_json(&error) }),
         };
     }
@@ -116,14 +139,20 @@ fn outcome_json(recipient: Option<String>, outcome: &RecipientOutcome) -> Value 
         RecipientOutcome::DeliverPlain => json!({ "deliver": "serverOutput" }),
         RecipientOutcome::Skip => json!({ "skip": true }),
         RecipientOutcome::Refused(error) => json!({ "error": handler_error_json(error) }),
-        RecipientOutcome::Failed(error) => json!({ "error": stage_error_json(&StageError::Failed(error.clone())) }),
+        RecipientOutcome::Failed(error) => {
+            json!({ "error": stage_error_json(&StageError::Failed(error.clone())) })
+        }
     };
     json!({ "recipient": recipient, "outcome": result })
 }
 
 fn not_found(runtime: &PluginRuntime, key: &RouteKey) -> String {
     let status = runtime.status();
-    let errors: Vec<String> = status.errors.iter().map(|error| format!("{}: {}", error.path.display(), error.message)).collect();
+    let errors: Vec<String> = status
+        .errors
+        .iter()
+        .map(|error| format!("{}: {}", error.path.display(), error.message))
+        .collect();
     format!("route {key} is not published; load errors: {errors:?}")
 }
 
@@ -134,16 +163,30 @@ pub fn list(args: &ListArgs) -> anyhow::Result<String> {
     let mut out = String::new();
     for route in &status.routes {
         let stage = |stage: &Option<synchost::plugin::StageStatus>| {
-            stage.as_ref().map_or_else(|| "-".to_owned(), |stage| stage.hash[..12].to_owned())
+            stage
+                .as_ref()
+                .map_or_else(|| "-".to_owned(), |stage| stage.hash[..12].to_owned())
         };
-        out.push_str(&format!("{:<40} server {:<12}  client {:<12}\n", route.key.to_string(), stage(&route.server), stage(&route.client)));
+        out.push_str(&format!(
+            "{:<40} server {:<12}  client {:<12}\n",
+            route.key.to_string(),
+            stage(&route.server),
+            stage(&route.client)
+        ));
     }
     for error in &status.errors {
-        out.push_str(&format!("error    {}: {}\n", error.path.display(), error.message));
+        out.push_str(&format!(
+            "error    {}: {}\n",
+            error.path.display(),
+            error.message
+        ));
     }
     for path in &status.ignored {
         out.push_str(&format!("ignored  {}\n", path.display()));
     }
-    out.push_str(&format!("cache: {} compiled, {} from cache\n", status.cache.compiles, status.cache.hits));
+    out.push_str(&format!(
+        "cache: {} compiled, {} from cache\n",
+        status.cache.compiles, status.cache.hits
+    ));
     Ok(out)
 }

@@ -75,8 +75,10 @@ impl Config {
     /// # Errors
     /// As [`Config::from_toml`], plus [`Error::Read`].
     pub fn load(path: &Path) -> Result<Self, Error> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| Error::Read { path: path.to_owned(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+            path: path.to_owned(),
+            source,
+        })?;
         Self::from_toml(&text).map_err(|error| match error {
             Error::Parse(message) => Error::Parse(format!("{}: {message}", path.display())),
             other => other,
@@ -86,7 +88,11 @@ impl Config {
     /// The config file to use: the explicit path if given, else `SYNCHOST_CONFIG`, else none
     /// (embedded defaults).
     pub fn locate(explicit: Option<PathBuf>) -> Option<PathBuf> {
-        explicit.or_else(|| std::env::var_os(CONFIG_ENV).filter(|value| !value.is_empty()).map(PathBuf::from))
+        explicit.or_else(|| {
+            std::env::var_os(CONFIG_ENV)
+                .filter(|value| !value.is_empty())
+                .map(PathBuf::from)
+        })
     }
 
     /// Checks cross-field rules that serde cannot express.
@@ -111,17 +117,23 @@ mod tests {
 
     #[test]
     fn unknown_key_is_named() {
-        let error = Config::from_toml("[plugins.defaults]\nfule = 3\n").unwrap_err().to_string();
+        let error = Config::from_toml("[plugins.defaults]\nfule = 3\n")
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("fule"), "{error}");
-        let error = Config::from_toml("[runtime]\nworkerz = 3\n").unwrap_err().to_string();
+        let error = Config::from_toml("[runtime]\nworkerz = 3\n")
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("workerz"), "{error}");
     }
 
     #[test]
     fn memory_above_engine_ceiling_is_rejected() {
-        let error = Config::from_toml("[runtime]\nmax_memory_mb = 64\n[plugins.defaults]\nmemory_mb = 65\n")
-            .unwrap_err()
-            .to_string();
+        let error = Config::from_toml(
+            "[runtime]\nmax_memory_mb = 64\n[plugins.defaults]\nmemory_mb = 65\n",
+        )
+        .unwrap_err()
+        .to_string();
         assert!(error.contains("plugins.defaults.memory_mb"), "{error}");
     }
 }

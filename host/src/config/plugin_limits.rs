@@ -61,7 +61,10 @@ pub struct Capabilities(u8);
 impl Capabilities {
     /// The set holding exactly `list`.
     pub fn from_list(list: &[Capability]) -> Self {
-        Self(list.iter().fold(0, |bits, capability| bits | Self::bit(*capability)))
+        Self(
+            list.iter()
+                .fold(0, |bits, capability| bits | Self::bit(*capability)),
+        )
     }
 
     /// Whether `capability` is granted.
@@ -193,14 +196,31 @@ impl StageLimits {
         macro_rules! take {
             ($($field:ident),*) => { $( if let Some(value) = patch.$field { self.$field = value; } )* };
         }
-        take!(fuel, timeout_ms, memory_mb, max_input_kb, max_output_kb, instance_policy, max_invocations);
-        take!(client_batch_size, log_lines_per_s, kv_max_keys, kv_max_bytes);
+        take!(
+            fuel,
+            timeout_ms,
+            memory_mb,
+            max_input_kb,
+            max_output_kb,
+            instance_policy,
+            max_invocations
+        );
+        take!(
+            client_batch_size,
+            log_lines_per_s,
+            kv_max_keys,
+            kv_max_bytes
+        );
         if let Some(list) = &patch.capabilities {
             self.capabilities = Capabilities::from_list(list);
         }
         if let Some(values) = &patch.config {
             let mut merged = (*self.config).clone();
-            merged.extend(values.iter().map(|(key, value)| (key.clone(), value.clone())));
+            merged.extend(
+                values
+                    .iter()
+                    .map(|(key, value)| (key.clone(), value.clone())),
+            );
             self.config = Arc::new(merged);
         }
     }
@@ -236,8 +256,13 @@ impl PluginsSection {
         check_layer("plugins.defaults", &self.defaults, max_memory_mb)?;
         for (key, layer) in &self.routes {
             let path = format!("plugins.routes.\"{key}\"");
-            if key.split('/').filter(|segment| !segment.is_empty()).count() < 2 || key.contains("//") {
-                return Err(Error::Invalid { key: path, reason: "expected \"<page>/<name>\" or \"<page>/<name>/v<n>\"".into() });
+            if key.split('/').filter(|segment| !segment.is_empty()).count() < 2
+                || key.contains("//")
+            {
+                return Err(Error::Invalid {
+                    key: path,
+                    reason: "expected \"<page>/<name>\" or \"<page>/<name>/v<n>\"".into(),
+                });
             }
             check_layer(&path, layer, max_memory_mb)?;
         }
@@ -251,7 +276,10 @@ fn check_layer(path: &str, layer: &LimitsPatch, max_memory_mb: u32) -> Result<()
         if let Some(patch) = patch {
             let stage_path = format!("{path}.{stage}");
             if patch.server.is_some() || patch.client.is_some() {
-                return Err(Error::Invalid { key: stage_path, reason: "stage tables cannot nest".into() });
+                return Err(Error::Invalid {
+                    key: stage_path,
+                    reason: "stage tables cannot nest".into(),
+                });
             }
             check_patch(&stage_path, patch, max_memory_mb)?;
         }
@@ -260,17 +288,35 @@ fn check_layer(path: &str, layer: &LimitsPatch, max_memory_mb: u32) -> Result<()
 }
 
 fn check_patch(path: &str, patch: &LimitsPatch, max_memory_mb: u32) -> Result<(), Error> {
-    let invalid = |key: &str, reason: String| Error::Invalid { key: format!("{path}.{key}"), reason };
-    if patch.memory_mb.is_some_and(|memory_mb| memory_mb == 0 || memory_mb > max_memory_mb) {
-        return Err(invalid("memory_mb", format!("must be between 1 and runtime.max_memory_mb ({max_memory_mb})")));
+    let invalid = |key: &str, reason: String| Error::Invalid {
+        key: format!("{path}.{key}"),
+        reason,
+    };
+    if patch
+        .memory_mb
+        .is_some_and(|memory_mb| memory_mb == 0 || memory_mb > max_memory_mb)
+    {
+        return Err(invalid(
+            "memory_mb",
+            format!("must be between 1 and runtime.max_memory_mb ({max_memory_mb})"),
+        ));
     }
-    if patch.client_batch_size.is_some_and(|size| !(1..=4096).contains(&size)) {
-        return Err(invalid("client_batch_size", "must be between 1 and 4096".into()));
+    if patch
+        .client_batch_size
+        .is_some_and(|size| !(1..=4096).contains(&size))
+    {
+        return Err(invalid(
+            "client_batch_size",
+            "must be between 1 and 4096".into(),
+        ));
     }
     if patch.max_invocations == Some(0) {
         return Err(invalid("max_invocations", "must be at least 1".into()));
     }
-    for (key, value) in [("max_input_kb", patch.max_input_kb), ("max_output_kb", patch.max_output_kb)] {
+    for (key, value) in [
+        ("max_input_kb", patch.max_input_kb),
+        ("max_output_kb", patch.max_output_kb),
+    ] {
         if value == Some(0) {
             return Err(invalid(key, "must be at least 1".into()));
         }
@@ -322,6 +368,11 @@ mod tests {
     fn bad_route_key_and_nested_stage_are_rejected() {
         assert!(Config::from_toml("[plugins.routes.\"lonely\"]\nfuel = 1\n").is_err());
         assert!(Config::from_toml("[plugins.defaults.server.client]\nfuel = 1\n").is_err());
-        assert!(Config::from_toml("[plugins.defaults]\ncapabilities = [\"net\"]\n").unwrap_err().to_string().contains("net"));
+        assert!(
+            Config::from_toml("[plugins.defaults]\ncapabilities = [\"net\"]\n")
+                .unwrap_err()
+                .to_string()
+                .contains("net")
+        );
     }
 }

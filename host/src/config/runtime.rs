@@ -57,7 +57,10 @@ impl RuntimeSection {
     }
 
     pub(super) fn validate(&self) -> Result<(), Error> {
-        let invalid = |key: &str, reason: &str| Error::Invalid { key: format!("runtime.{key}"), reason: reason.into() };
+        let invalid = |key: &str, reason: &str| Error::Invalid {
+            key: format!("runtime.{key}"),
+            reason: reason.into(),
+        };
         if self.max_instances < 8 {
             return Err(invalid("max_instances", "must be at least 8"));
         }
@@ -84,6 +87,8 @@ pub struct StoreSection {
 
 impl Default for StoreSection {
     fn default() -> Self {
-        Self { path: PathBuf::from(".synchost/kv.redb") }
+        Self {
+            path: PathBuf::from(".synchost/kv.redb"),
+        }
     }
 }

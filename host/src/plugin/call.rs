@@ -72,7 +72,11 @@ pub struct SyncCall {
 
 impl SyncCall {
     pub(super) fn new(route: Arc<Route>, workers: WorkerPool) -> Self {
-        Self { route, slots: Arc::default(), workers }
+        Self {
+            route,
+            slots: Arc::default(),
+            workers,
+        }
     }
 
     /// The pinned route.
@@ -86,7 +90,9 @@ impl SyncCall {
     /// [`StageError::Refused`] with the handler's error, or [`StageError::Failed`].
     pub async fn server(&self, call: ServerCall) -> Result<Bytes, StageError> {
         let (route, slots) = (self.route.clone(), self.slots.clone());
-        self.workers.run(move || server_blocking(&route, &slots, call)).await?
+        self.workers
+            .run(move || server_blocking(&route, &slots, call))
+            .await?
     }
 
     /// Runs the client stage for every recipient, in batches, on a worker thread. Returns one outcome
@@ -95,9 +101,14 @@ impl SyncCall {
     /// # Errors
     /// Only failures that concern every recipient: [`ErrorCode::StageMissing`],
     /// [`ErrorCode::InputTooLarge`], [`ErrorCode::Unavailable`].
-    pub async fn clients(&self, call: ClientBatchCall) -> Result<Vec<RecipientOutcome>, StageError> {
+    pub async fn clients(
+        &self,
+        call: ClientBatchCall,
+    ) -> Result<Vec<RecipientOutcome>, StageError> {
         let (route, slots) = (self.route.clone(), self.slots.clone());
-        self.workers.run(move || clients_blocking(&route, &slots, call)).await?
+        self.workers
+            .run(move || clients_blocking(&route, &slots, call))
+            .await?
     }
 
     /// [`SyncCall::server`] on the calling thread (for benchmarks and tools; never on an async task).
@@ -112,17 +123,27 @@ impl SyncCall {
     ///
     /// # Errors
     /// As [`SyncCall::clients`].
-    pub fn clients_blocking(&self, call: ClientBatchCall) -> Result<Vec<RecipientOutcome>, StageError> {
+    pub fn clients_blocking(
+        &self,
+        call: ClientBatchCall,
+    ) -> Result<Vec<RecipientOutcome>, StageError> {
         clients_blocking(&self.route, &self.slots, call)
     }
 }
 
 fn missing(stage: &str) -> PluginError {
-    PluginError::new(ErrorCode::StageMissing, format!("the route has no {stage} stage"))
+    PluginError::new(
+        ErrorCode::StageMissing,
+        format!("the route has no {stage} stage"),
+    )
 }
 
 /// Takes the instance to call: the sync's own under per-request, else a warm one.
-fn acquire(stage: &LoadedStage, limits: &StageLimits, slot: &mut Option<Instance>) -> Result<Instance, PluginError> {
+fn acquire(
+    stage: &LoadedStage,
+    limits: &StageLimits,
+    slot: &mut Option<Instance>,
+) -> Result<Instance, PluginError> {
     match limits.instance_policy {
         InstancePolicy::PerRequest => slot.take().map_or_else(|| stage.fresh(), Ok),
         InstancePolicy::Reuse => stage.checkout(),
@@ -130,20 +151,33 @@ fn acquire(stage: &LoadedStage, limits: &StageLimits, slot: &mut Option<Instance
 }
 
 /// Gives a healthy instance back to where it came from.
-fn release(stage: &LoadedStage, limits: &StageLimits, slot: &mut Option<Instance>, instance: Instance) {
+fn release(
+    stage: &LoadedStage,
+    limits: &StageLimits,
+    slot: &mut Option<Instance>,
+    instance: Instance,
+) {
     match limits.instance_policy {
         InstancePolicy::PerRequest => *slot = Some(instance),
         InstancePolicy::Reuse => stage.checkin(instance),
     }
 }
 
-fn server_blocking(route: &Route, slots: &Mutex<Slots>, call: ServerCall) -> Result<Bytes, StageError> {
+fn server_blocking(
+    route: &Route,
+    slots: &Mutex<Slots>,
+    call: ServerCall,
+) -> Result<Bytes, StageError> {
     let stage = route.server.as_deref().ok_or_else(|| missing("server"))?;
     let limits = stage.limits();
     check_input(&call.input, &limits)?;
     let mut slots = slots.lock().unwrap_or_else(PoisonError::into_inner);
     let mut instance = acquire(stage, &limits, &mut slots.server)?;
-    let wit = WitServerCall { input: Vec::from(call.input), caller: call.caller, room: call.room };
+    let wit = WitServerCall {
+        input: Vec::from(call.input),
+        caller: call.caller,
+        room: call.room,
+    };
     let result = instance.run_server(&limits, &wit);
     match &result {
         Err(error) if error.code.kills_instance() => drop(instance),
@@ -154,7 +188,11 @@ fn server_blocking(route: &Route, slots: &Mutex<Slots>, call: ServerCall) -> Res
     Ok(Bytes::from(output))
 }
 
-fn clients_blocking(route: &Route, slots: &Mutex<Slots>, call: ClientBatchCall) -> Result<Vec<RecipientOutcome>, StageError> {
+fn clients_blocking(
+    route: &Route,
+    slots: &Mutex<Slots>,
+    call: ClientBatchCall,
+) -> Result<Vec<RecipientOutcome>, StageError> {
     let stage = route.client.as_deref().ok_or_else(|| missing("client"))?;
     let limits = stage.limits();
     check_input(&call.input, &limits)?;
@@ -172,7 +210,14 @@ fn clients_blocking(route: &Route, slots: &Mutex<Slots>, call: ClientBatchCall) 
             recipients: recipients.by_ref().take(chunk_size).collect(),
         };
         let instance = acquire(stage, &limits, &mut slots.client)?;
-        run_chunk(stage, &limits, &mut slots.client, instance, batch, &mut outcomes)?;
+        run_chunk(
+            stage,
+            &limits,
+            &mut slots.client,
+            instance,
+            batch,
+            &mut outcomes,
+        )?;
     }
     Ok(outcomes)
 }
@@ -196,7 +241,10 @@ fn run_chunk(
             release(stage, limits, slot, instance);
             let error = PluginError::new(
                 ErrorCode::MalformedOutput,
-                format!("the client stage returned {} outcomes for {count} recipients", results.len()),
+                format!(
+                    "the client stage returned {} outcomes for {count} recipients",
+                    results.len()
+                ),
             );
             outcomes.extend(std::iter::repeat_n(RecipientOutcome::Failed(error), count));
         }
@@ -217,7 +265,12 @@ fn retry_one_by_one(
     batch: ClientBatch,
     outcomes: &mut Vec<RecipientOutcome>,
 ) -> Result<(), StageError> {
-    let ClientBatch { input, server_output, room, recipients } = batch;
+    let ClientBatch {
+        input,
+        server_output,
+        room,
+        recipients,
+    } = batch;
     let mut spare: Option<Instance> = None;
     for recipient in recipients {
         let mut instance = match spare.take() {
@@ -237,8 +290,14 @@ fn retry_one_by_one(
             }
             Ok(results) => {
                 spare = Some(instance);
-                let detail = format!("the client stage returned {} outcomes for 1 recipient", results.len());
-                outcomes.push(RecipientOutcome::Failed(PluginError::new(ErrorCode::MalformedOutput, detail)));
+                let detail = format!(
+                    "the client stage returned {} outcomes for 1 recipient",
+                    results.len()
+                );
+                outcomes.push(RecipientOutcome::Failed(PluginError::new(
+                    ErrorCode::MalformedOutput,
+                    detail,
+                )));
             }
             Err(error) => outcomes.push(RecipientOutcome::Failed(error)),
         }

@@ -5,11 +5,13 @@
 //! compatibility hash. The ticker must never keep the engine alive: it holds a weak handle and stops
 //! when the last strong one is gone.
 
+use std::num::NonZeroUsize;
 use std::time::Duration;
 
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 use super::Error;
+use super::limits::BACKTRACE_FRAMES;
 use crate::config::RuntimeSection;
 
 /// One epoch tick: the granularity of `timeout_ms`.
@@ -42,6 +44,8 @@ pub fn build(runtime: &RuntimeSection) -> Result<Engine, Error> {
         .consume_fuel(true)
         .epoch_interruption(true)
         .max_wasm_stack(runtime.max_wasm_stack_kb as usize * 1024)
+        // Deep enough to tell a runaway recursion from an ordinary fault (see `limits::classify`).
+        .wasm_backtrace_max_frames(NonZeroUsize::new(BACKTRACE_FRAMES))
         .memory_init_cow(true)
         .parallel_compilation(true)
         .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));

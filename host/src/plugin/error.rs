@@ -64,7 +64,10 @@ impl ErrorCode {
 
     /// Whether the instance that produced this error is dead and must be dropped.
     pub fn kills_instance(self) -> bool {
-        matches!(self, Self::OutOfFuel | Self::Timeout | Self::MemoryLimit | Self::StackOverflow | Self::Trap)
+        matches!(
+            self,
+            Self::OutOfFuel | Self::Timeout | Self::MemoryLimit | Self::StackOverflow | Self::Trap
+        )
     }
 }
 
@@ -87,7 +90,10 @@ pub struct PluginError {
 impl PluginError {
     /// A failure with a code and a detail line.
     pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
-        Self { code, detail: detail.into() }
+        Self {
+            code,
+            detail: detail.into(),
+        }
     }
 }
 

@@ -66,15 +66,28 @@ impl PluginState {
             .allow_ip_name_lookup(false)
             .build();
         let limiter = MemoryLimiter::new(limits.memory_mb);
-        Self { wasi, table: ResourceTable::new(), limiter, identity, limits }
+        Self {
+            wasi,
+            table: ResourceTable::new(),
+            limiter,
+            identity,
+            limits,
+        }
     }
 
     fn granted(&self, capability: Capability) -> Result<(), DeniedOrFailed> {
-        if self.limits.capabilities.contains(capability) { Ok(()) } else { Err(DeniedOrFailed::NotGranted) }
+        if self.limits.capabilities.contains(capability) {
+            Ok(())
+        } else {
+            Err(DeniedOrFailed::NotGranted)
+        }
     }
 
     fn quota(&self) -> KvQuota {
-        KvQuota { max_keys: self.limits.kv_max_keys, max_bytes: self.limits.kv_max_bytes }
+        KvQuota {
+            max_keys: self.limits.kv_max_keys,
+            max_bytes: self.limits.kv_max_bytes,
+        }
     }
 
     fn kv(&self) -> Result<&KvStore, DeniedOrFailed> {
@@ -85,7 +98,10 @@ impl PluginState {
 
 impl WasiView for PluginState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }
 
@@ -107,7 +123,9 @@ impl host::Host for PluginState {
     }
 
     fn now_ms(&mut self) -> u64 {
-        SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_millis() as u64)
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_millis() as u64)
     }
 
     fn random_bytes(&mut self, len: u32) -> Vec<u8> {
@@ -126,19 +144,27 @@ impl config::Host for PluginState {
 
 impl kv::Host for PluginState {
     fn get(&mut self, key: String) -> Result<Option<Vec<u8>>, DeniedOrFailed> {
-        self.kv()?.get(&self.identity.namespace, &key).map_err(denied)
+        self.kv()?
+            .get(&self.identity.namespace, &key)
+            .map_err(denied)
     }
 
     fn set(&mut self, key: String, value: Vec<u8>) -> Result<(), DeniedOrFailed> {
-        self.kv()?.set(&self.identity.namespace, &key, &value, self.quota()).map_err(denied)
+        self.kv()?
+            .set(&self.identity.namespace, &key, &value, self.quota())
+            .map_err(denied)
     }
 
     fn delete(&mut self, key: String) -> Result<bool, DeniedOrFailed> {
-        self.kv()?.delete(&self.identity.namespace, &key).map_err(denied)
+        self.kv()?
+            .delete(&self.identity.namespace, &key)
+            .map_err(denied)
     }
 
     fn incr(&mut self, key: String, delta: i64) -> Result<i64, DeniedOrFailed> {
-        self.kv()?.incr(&self.identity.namespace, &key, delta, self.quota()).map_err(denied)
+        self.kv()?
+            .incr(&self.identity.namespace, &key, delta, self.quota())
+            .map_err(denied)
     }
 }
 
@@ -148,8 +174,17 @@ impl rooms::Host for PluginState {
         Ok(self.identity.services.rooms.size(&room))
     }
 
-    fn members(&mut self, room: String, offset: u32, limit: u32) -> Result<Vec<Session>, DeniedOrFailed> {
+    fn members(
+        &mut self,
+        room: String,
+        offset: u32,
+        limit: u32,
+    ) -> Result<Vec<Session>, DeniedOrFailed> {
         self.granted(Capability::Rooms)?;
-        Ok(self.identity.services.rooms.members(&room, offset, limit.min(MAX_MEMBERS_PAGE)))
+        Ok(self
+            .identity
+            .services
+            .rooms
+            .members(&room, offset, limit.min(MAX_MEMBERS_PAGE)))
     }
 }

@@ -63,10 +63,20 @@ impl StagePre {
         store.limiter(|state| &mut state.limiter);
         arm(&mut store, &limits, 1)?;
         let exports = match self {
-            Self::Server(pre) => Exports::Server(pre.instantiate(&mut store).map_err(|error| unavailable(&error))?),
-            Self::Client(pre) => Exports::Client(pre.instantiate(&mut store).map_err(|error| unavailable(&error))?),
+            Self::Server(pre) => Exports::Server(
+                pre.instantiate(&mut store)
+                    .map_err(|error| unavailable(&error))?,
+            ),
+            Self::Client(pre) => Exports::Client(
+                pre.instantiate(&mut store)
+                    .map_err(|error| unavailable(&error))?,
+            ),
         };
-        Ok(Instance { store, exports, calls: 0 })
+        Ok(Instance {
+            store,
+            exports,
+            calls: 0,
+        })
     }
 }
 
@@ -105,21 +115,35 @@ impl Instance {
     ) -> Result<Result<Vec<u8>, HandlerError>, PluginError> {
         self.begin(limits, 1)?;
         let Exports::Server(exports) = &self.exports else {
-            return Err(PluginError::new(ErrorCode::StageMissing, "not a server-stage instance"));
+            return Err(PluginError::new(
+                ErrorCode::StageMissing,
+                "not a server-stage instance",
+            ));
         };
-        exports.call_run(&mut self.store, call).map_err(|error| classify(&error))
+        exports
+            .call_run(&mut self.store, call)
+            .map_err(|error| classify(&error))
     }
 
     /// Calls the client stage's `run` for a batch, with the budget scaled by its size.
     ///
     /// # Errors
     /// The classified failure; the instance is then dead when the code says so.
-    pub fn run_client(&mut self, limits: &Arc<StageLimits>, batch: &ClientBatch) -> Result<Vec<WitOutcome>, PluginError> {
+    pub fn run_client(
+        &mut self,
+        limits: &Arc<StageLimits>,
+        batch: &ClientBatch,
+    ) -> Result<Vec<WitOutcome>, PluginError> {
         self.begin(limits, batch.recipients.len().max(1) as u64)?;
         let Exports::Client(exports) = &self.exports else {
-            return Err(PluginError::new(ErrorCode::StageMissing, "not a client-stage instance"));
+            return Err(PluginError::new(
+                ErrorCode::StageMissing,
+                "not a client-stage instance",
+            ));
         };
-        exports.call_run(&mut self.store, batch).map_err(|error| classify(&error))
+        exports
+            .call_run(&mut self.store, batch)
+            .map_err(|error| classify(&error))
     }
 }
 
@@ -132,12 +156,18 @@ pub struct WarmPool {
 impl WarmPool {
     /// An empty pool keeping at most `capacity` idle instances.
     pub fn new(capacity: usize) -> Self {
-        Self { idle: Mutex::new(Vec::with_capacity(capacity)), capacity }
+        Self {
+            idle: Mutex::new(Vec::with_capacity(capacity)),
+            capacity,
+        }
     }
 
     /// An idle instance, if any.
     pub fn take(&self) -> Option<Instance> {
-        self.idle.lock().unwrap_or_else(PoisonError::into_inner).pop()
+        self.idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop()
     }
 
     /// Returns a healthy instance; it is dropped if it is worn out or the pool is full.
@@ -153,6 +183,9 @@ impl WarmPool {
 
     /// How many instances are idle.
     pub fn idle(&self) -> usize {
-        self.idle.lock().unwrap_or_else(PoisonError::into_inner).len()
+        self.idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
     }
 }

@@ -30,12 +30,18 @@ impl LogLimiter {
     /// Whether one more line may be written now under `per_second`. Reports drops of the previous
     /// window when a new one starts.
     fn admit(&self, per_second: u32, label: &str) -> bool {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs());
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_secs());
         if self.window.swap(now, Ordering::Relaxed) != now {
             self.used.store(0, Ordering::Relaxed);
             let dropped = self.dropped.swap(0, Ordering::Relaxed);
             if dropped > 0 {
-                tracing::warn!(plugin = label, dropped, "plugin log lines dropped by the rate limit");
+                tracing::warn!(
+                    plugin = label,
+                    dropped,
+                    "plugin log lines dropped by the rate limit"
+                );
             }
         }
         if self.used.fetch_add(1, Ordering::Relaxed) < per_second {
@@ -59,7 +65,11 @@ pub struct PluginLog {
 impl PluginLog {
     /// A log for the plugin called `label`.
     pub fn new(label: String, per_second: u32) -> Self {
-        Self { label, limiter: LogLimiter::default(), per_second: AtomicU32::new(per_second) }
+        Self {
+            label,
+            limiter: LogLimiter::default(),
+            per_second: AtomicU32::new(per_second),
+        }
     }
 
     /// Applies a new `log_lines_per_s`.
@@ -69,7 +79,10 @@ impl PluginLog {
 
     /// Writes one line at `level` if the budget allows.
     pub fn line(&self, level: Level, source: &'static str, text: &str) {
-        if !self.limiter.admit(self.per_second.load(Ordering::Relaxed), &self.label) {
+        if !self
+            .limiter
+            .admit(self.per_second.load(Ordering::Relaxed), &self.label)
+        {
             return;
         }
         let text = cut(text);
@@ -106,12 +119,20 @@ pub struct GuestOutput {
 impl GuestOutput {
     /// The guest's stdout (info lines).
     pub fn stdout(log: Arc<PluginLog>) -> Self {
-        Self { log, source: "stdout", level: Level::Info }
+        Self {
+            log,
+            source: "stdout",
+            level: Level::Info,
+        }
     }
 
     /// The guest's stderr (warn lines).
     pub fn stderr(log: Arc<PluginLog>) -> Self {
-        Self { log, source: "stderr", level: Level::Warn }
+        Self {
+            log,
+            source: "stderr",
+            level: Level::Warn,
+        }
     }
 }
 

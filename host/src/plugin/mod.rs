@@ -28,9 +28,11 @@ mod route;
 mod runtime;
 mod worker;
 
-pub use bindings::{AuthCondition, AuthSpec, ErrorParam, HandlerError, Scalar, Session, StageMetadata, ValueType};
-pub use call::{ClientBatchCall, RecipientOutcome, ServerCall, SyncCall};
 pub use crate::config::Stage;
+pub use bindings::{
+    AuthCondition, AuthSpec, ErrorParam, HandlerError, Scalar, Session, StageMetadata, ValueType,
+};
+pub use call::{ClientBatchCall, RecipientOutcome, ServerCall, SyncCall};
 pub use engine::EPOCH_TICK_MS;
 pub use error::{Error, ErrorCode, PluginError, StageError};
 pub use host_impl::{MAX_MEMBERS_PAGE, MAX_RANDOM_BYTES};

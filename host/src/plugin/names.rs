@@ -23,7 +23,11 @@ pub struct RouteKey {
 impl RouteKey {
     /// A route key from its parts.
     pub fn new(page: impl Into<String>, name: impl Into<String>, version: u32) -> Self {
-        Self { page: page.into(), name: name.into(), version }
+        Self {
+            page: page.into(),
+            name: name.into(),
+            version,
+        }
     }
 
     /// Parses `<page>/<name>` plus a version written `v<n>` (or `<n>`).
@@ -68,14 +72,20 @@ pub enum FileKind {
 pub fn classify(relative: &Path) -> FileKind {
     let mut parts = Vec::new();
     for component in relative.components() {
-        let Component::Normal(part) = component else { return FileKind::Unrecognised };
-        let Some(part) = part.to_str() else { return FileKind::Unrecognised };
+        let Component::Normal(part) = component else {
+            return FileKind::Unrecognised;
+        };
+        let Some(part) = part.to_str() else {
+            return FileKind::Unrecognised;
+        };
         if part.starts_with('.') {
             return FileKind::Skipped;
         }
         parts.push(part);
     }
-    let Some(file) = parts.pop() else { return FileKind::Unrecognised };
+    let Some(file) = parts.pop() else {
+        return FileKind::Unrecognised;
+    };
     if file.ends_with(".tmp") {
         return FileKind::Skipped;
     }
@@ -87,7 +97,8 @@ pub fn classify(relative: &Path) -> FileKind {
 
 fn parse_file(folders: &[&str], file: &str) -> Option<PluginFileName> {
     let (sync_folder, page) = folders.split_last()?;
-    if *sync_folder != "_sync" || page.is_empty() || !page.iter().all(|segment| is_segment(segment)) {
+    if *sync_folder != "_sync" || page.is_empty() || !page.iter().all(|segment| is_segment(segment))
+    {
         return None;
     }
     let stem = file.strip_suffix(".wasm")?;
@@ -98,18 +109,25 @@ fn parse_file(folders: &[&str], file: &str) -> Option<PluginFileName> {
     } else {
         (rest.strip_suffix("_client")?, Stage::Client)
     };
-    is_segment(name).then(|| PluginFileName { key: RouteKey::new(page.join("/"), name, version), stage })
+    is_segment(name).then(|| PluginFileName {
+        key: RouteKey::new(page.join("/"), name, version),
+        stage,
+    })
 }
 
 fn parse_version(digits: &str) -> Option<u32> {
-    let plain = !digits.is_empty() && digits.bytes().all(|byte| byte.is_ascii_digit()) && !digits.starts_with('0');
+    let plain = !digits.is_empty()
+        && digits.bytes().all(|byte| byte.is_ascii_digit())
+        && !digits.starts_with('0');
     plain.then(|| digits.parse().ok()).flatten()
 }
 
 fn is_segment(segment: &str) -> bool {
     !segment.is_empty()
         && segment != "_sync"
-        && segment.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-')
+        && segment
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-')
 }
 
 #[cfg(test)]
@@ -118,7 +136,9 @@ mod tests {
 
     fn plugin(path: &str) -> Option<(String, String, u32, Stage)> {
         match classify(Path::new(path)) {
-            FileKind::Plugin(file) => Some((file.key.page, file.key.name, file.key.version, file.stage)),
+            FileKind::Plugin(file) => {
+                Some((file.key.page, file.key.name, file.key.version, file.stage))
+            }
             _ => None,
         }
     }
@@ -151,15 +171,28 @@ mod tests {
         ] {
             assert_eq!(classify(Path::new(path)), FileKind::Unrecognised, "{path}");
         }
-        for path in [".x_server_v1.wasm", "examples/_sync/.x_server_v1.wasm", "examples/_sync/x_server_v1.wasm.tmp", ".cache/a.cwasm"] {
+        for path in [
+            ".x_server_v1.wasm",
+            "examples/_sync/.x_server_v1.wasm",
+            "examples/_sync/x_server_v1.wasm.tmp",
+            ".cache/a.cwasm",
+        ] {
             assert_eq!(classify(Path::new(path)), FileKind::Skipped, "{path}");
         }
     }
 
     #[test]
     fn route_keys_parse_from_cli_form() {
-        assert_eq!(RouteKey::parse("test/nestedTest/counter", "v2"), Some(RouteKey::new("test/nestedTest", "counter", 2)));
-        assert_eq!(RouteKey::parse("examples/updateCounter", "1").map(|key| key.to_string()).as_deref(), Some("examples/updateCounter@v1"));
+        assert_eq!(
+            RouteKey::parse("test/nestedTest/counter", "v2"),
+            Some(RouteKey::new("test/nestedTest", "counter", 2))
+        );
+        assert_eq!(
+            RouteKey::parse("examples/updateCounter", "1")
+                .map(|key| key.to_string())
+                .as_deref(),
+            Some("examples/updateCounter@v1")
+        );
         assert_eq!(RouteKey::parse("lonely", "v1"), None);
         assert_eq!(RouteKey::parse("a/b", "vx"), None);
     }

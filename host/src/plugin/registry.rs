@@ -106,7 +106,10 @@ pub struct Registry {
 impl Registry {
     /// An empty registry over `root`; call [`Registry::scan`] to fill it.
     pub fn new(root: PathBuf, loader: Loader, config: Arc<Config>) -> Self {
-        let state = ScanState { config_loads: 1, ..ScanState::default() };
+        let state = ScanState {
+            config_loads: 1,
+            ..ScanState::default()
+        };
         Self {
             root,
             loader,
@@ -154,7 +157,12 @@ impl Registry {
             seen.insert(relative.clone());
             changed |= self.refresh(&mut state, &config, relative, name);
         }
-        let gone: Vec<PathBuf> = state.files.keys().filter(|path| !seen.contains(*path)).cloned().collect();
+        let gone: Vec<PathBuf> = state
+            .files
+            .keys()
+            .filter(|path| !seen.contains(*path))
+            .cloned()
+            .collect();
         for path in gone {
             state.errors.remove(&path);
             if config.runtime.unpublish_on_delete {
@@ -172,33 +180,68 @@ impl Registry {
     }
 
     /// Loads one plugin file if its content changed; returns whether the published set changed.
-    fn refresh(&self, state: &mut ScanState, config: &Config, relative: PathBuf, name: PluginFileName) -> bool {
+    fn refresh(
+        &self,
+        state: &mut ScanState,
+        config: &Config,
+        relative: PathBuf,
+        name: PluginFileName,
+    ) -> bool {
         let bytes = match std::fs::read(self.root.join(&relative)) {
             Ok(bytes) => bytes,
             Err(error) => {
-                state.errors.insert(relative, format!("cannot read the file: {error}"));
+                state
+                    .errors
+                    .insert(relative, format!("cannot read the file: {error}"));
                 return false;
             }
         };
         let hash = content_hash(&bytes);
-        if state.files.get(&relative).is_some_and(|entry| entry.hash == hash) {
+        if state
+            .files
+            .get(&relative)
+            .is_some_and(|entry| entry.hash == hash)
+        {
             return false;
         }
-        let limits = config.plugins.limits_for(&name.key.page, &name.key.name, name.key.version, name.stage);
-        let loaded = self.loader.load(&relative, &name, &bytes, hash.clone(), limits);
+        let limits =
+            config
+                .plugins
+                .limits_for(&name.key.page, &name.key.name, name.key.version, name.stage);
+        let loaded = self
+            .loader
+            .load(&relative, &name, &bytes, hash.clone(), limits);
         let previous = state.files.remove(&relative).and_then(|entry| entry.loaded);
         match loaded {
             Ok(stage) => {
                 tracing::info!(plugin = %name.key, stage = name.stage.as_str(), hash = &hash[..12], "plugin loaded");
                 state.errors.remove(&relative);
-                state.files.insert(relative, FileEntry { name, hash, loaded: Some(Arc::new(stage)) });
+                state.files.insert(
+                    relative,
+                    FileEntry {
+                        name,
+                        hash,
+                        loaded: Some(Arc::new(stage)),
+                    },
+                );
                 true
             }
             Err(error) => {
-                let kept = if previous.is_some() { "; the previous version stays published" } else { "" };
+                let kept = if previous.is_some() {
+                    "; the previous version stays published"
+                } else {
+                    ""
+                };
                 tracing::error!(file = %relative.display(), "plugin not loaded: {error}{kept}");
                 state.errors.insert(relative.clone(), error.to_string());
-                state.files.insert(relative, FileEntry { name, hash, loaded: previous });
+                state.files.insert(
+                    relative,
+                    FileEntry {
+                        name,
+                        hash,
+                        loaded: previous,
+                    },
+                );
                 false
             }
         }
@@ -216,7 +259,16 @@ impl Registry {
         }
         let table = stages
             .into_iter()
-            .map(|(key, (server, client))| (key.clone(), Arc::new(Route { key, server, client })))
+            .map(|(key, (server, client))| {
+                (
+                    key.clone(),
+                    Arc::new(Route {
+                        key,
+                        server,
+                        client,
+                    }),
+                )
+            })
             .collect();
         self.routes.store(Arc::new(table));
         self.generation.fetch_add(1, Ordering::Release);
@@ -233,7 +285,12 @@ impl Registry {
         for entry in state.files.values() {
             if let Some(stage) = &entry.loaded {
                 let key = &entry.name.key;
-                stage.set_limits(config.plugins.limits_for(&key.page, &key.name, key.version, entry.name.stage));
+                stage.set_limits(config.plugins.limits_for(
+                    &key.page,
+                    &key.name,
+                    key.version,
+                    entry.name.stage,
+                ));
             }
         }
         let mut applied = (*current).clone();
@@ -255,7 +312,10 @@ impl Registry {
     pub fn status(&self) -> RegistryStatus {
         let state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         let stage_status = |stage: Option<&Arc<LoadedStage>>| {
-            stage.map(|stage| StageStatus { hash: stage.hash().to_owned(), path: stage.path().to_owned() })
+            stage.map(|stage| StageStatus {
+                hash: stage.hash().to_owned(),
+                path: stage.path().to_owned(),
+            })
         };
         let table = self.routes.load();
         let mut routes: Vec<RouteStatus> = table
@@ -272,7 +332,14 @@ impl Registry {
             scans: state.scans,
             config_loads: state.config_loads,
             routes,
-            errors: state.errors.iter().map(|(path, message)| FileError { path: path.clone(), message: message.clone() }).collect(),
+            errors: state
+                .errors
+                .iter()
+                .map(|(path, message)| FileError {
+                    path: path.clone(),
+                    message: message.clone(),
+                })
+                .collect(),
             ignored: state.ignored.iter().cloned().collect(),
             config_error: state.config_error.clone(),
             cache: self.loader.cache().stats(),
@@ -285,7 +352,9 @@ fn walk(root: &Path, relative: &Path, depth: usize, found: &mut Vec<PathBuf>) {
     if depth > MAX_DEPTH {
         return;
     }
-    let Ok(entries) = std::fs::read_dir(root.join(relative)) else { return };
+    let Ok(entries) = std::fs::read_dir(root.join(relative)) else {
+        return;
+    };
     for entry in entries.flatten() {
         let name = entry.file_name();
         if name.to_string_lossy().starts_with('.') {

@@ -26,21 +26,34 @@ pub struct ReloadHandle {
 ///
 /// # Errors
 /// [`Error::Watch`] when the OS watcher cannot be set up.
-pub fn start(registry: &Arc<Registry>, config_path: Option<PathBuf>) -> Result<ReloadHandle, Error> {
+pub fn start(
+    registry: &Arc<Registry>,
+    config_path: Option<PathBuf>,
+) -> Result<ReloadHandle, Error> {
     let config = registry.config();
     let (events, inbox) = mpsc::channel::<DebounceEventResult>();
     let watch_error = |error: notify_debouncer_full::notify::Error| Error::Watch(error.to_string());
-    let mut debouncer =
-        new_debouncer(Duration::from_millis(config.runtime.debounce_ms), None, events).map_err(watch_error)?;
-    debouncer.watch(registry.root(), RecursiveMode::Recursive).map_err(watch_error)?;
+    let mut debouncer = new_debouncer(
+        Duration::from_millis(config.runtime.debounce_ms),
+        None,
+        events,
+    )
+    .map_err(watch_error)?;
+    debouncer
+        .watch(registry.root(), RecursiveMode::Recursive)
+        .map_err(watch_error)?;
     let config_file = match config_path {
         Some(path) => {
             let folder = match path.parent() {
                 Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
                 _ => PathBuf::from("."),
             };
-            let folder = folder.canonicalize().map_err(|error| Error::Watch(format!("{}: {error}", folder.display())))?;
-            debouncer.watch(&folder, RecursiveMode::NonRecursive).map_err(watch_error)?;
+            let folder = folder
+                .canonicalize()
+                .map_err(|error| Error::Watch(format!("{}: {error}", folder.display())))?;
+            debouncer
+                .watch(&folder, RecursiveMode::NonRecursive)
+                .map_err(watch_error)?;
             path.file_name().map(|name| folder.join(name))
         }
         None => None,
@@ -55,7 +68,9 @@ pub fn start(registry: &Arc<Registry>, config_path: Option<PathBuf>) -> Result<R
         .name("plugin-reload".into())
         .spawn(move || run(&weak, &inbox, &root, config_file.as_deref(), rescan_every))
         .map_err(|error| Error::Watch(error.to_string()))?;
-    Ok(ReloadHandle { _debouncer: debouncer })
+    Ok(ReloadHandle {
+        _debouncer: debouncer,
+    })
 }
 
 fn run(
@@ -83,7 +98,9 @@ fn run(
             Err(RecvTimeoutError::Timeout) => (true, config_file.is_some()),
             Err(RecvTimeoutError::Disconnected) => return,
         };
-        let Some(registry) = registry.upgrade() else { return };
+        let Some(registry) = registry.upgrade() else {
+            return;
+        };
         if let Some(path) = config_file.filter(|_| config_changed) {
             reload_config(&registry, path);
         }

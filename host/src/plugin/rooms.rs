@@ -32,20 +32,39 @@ impl MemoryRooms {
 
     /// Sets the members of `room` (one entry per connection; `None` for anonymous ones).
     pub fn set(&self, room: &str, members: Vec<Option<Session>>) {
-        let mut rooms = self.rooms.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut rooms = self
+            .rooms
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         rooms.insert(room.to_owned(), members);
     }
 }
 
 impl RoomDirectory for MemoryRooms {
     fn size(&self, room: &str) -> u32 {
-        let rooms = self.rooms.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-        rooms.get(room).map_or(0, |members| u32::try_from(members.len()).unwrap_or(u32::MAX))
+        let rooms = self
+            .rooms
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        rooms.get(room).map_or(0, |members| {
+            u32::try_from(members.len()).unwrap_or(u32::MAX)
+        })
     }
 
     fn members(&self, room: &str, offset: u32, limit: u32) -> Vec<Session> {
-        let rooms = self.rooms.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let Some(members) = rooms.get(room) else { return Vec::new() };
-        members.iter().flatten().skip(offset as usize).take(limit as usize).cloned().collect()
+        let rooms = self
+            .rooms
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let Some(members) = rooms.get(room) else {
+            return Vec::new();
+        };
+        members
+            .iter()
+            .flatten()
+            .skip(offset as usize)
+            .take(limit as usize)
+            .cloned()
+            .collect()
     }
 }

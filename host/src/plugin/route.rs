@@ -34,7 +34,11 @@ pub struct LoadedStage {
 
 impl std::fmt::Debug for LoadedStage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LoadedStage").field("key", &self.key).field("stage", &self.stage).field("hash", &self.hash).finish()
+        f.debug_struct("LoadedStage")
+            .field("key", &self.key)
+            .field("stage", &self.stage)
+            .field("hash", &self.hash)
+            .finish()
     }
 }
 
@@ -80,7 +84,8 @@ impl LoadedStage {
 
     /// A new instance.
     pub(super) fn fresh(&self) -> Result<Instance, PluginError> {
-        self.pre.instantiate(&self.engine, &self.identity, self.limits())
+        self.pre
+            .instantiate(&self.engine, &self.identity, self.limits())
     }
 
     /// A warm instance if one is idle, else a new one.

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use super::call::{ClientBatchCall, RecipientOutcome, ServerCall, SyncCall};
+use super::engine;
 use super::error::{Error, StageError};
 use super::host_impl::HostServices;
 use super::loader::Loader;
@@ -21,7 +22,6 @@ use super::reload::{self, ReloadHandle};
 use super::rooms::{MemoryRooms, RoomDirectory};
 use super::route::Route;
 use super::worker::WorkerPool;
-use super::engine;
 use crate::config::Config;
 use crate::store::KvStore;
 
@@ -40,7 +40,11 @@ pub struct RuntimeOptions {
 
 impl Default for RuntimeOptions {
     fn default() -> Self {
-        Self { config_path: None, rooms: Arc::new(MemoryRooms::new()), hot_reload: true }
+        Self {
+            config_path: None,
+            rooms: Arc::new(MemoryRooms::new()),
+            hot_reload: true,
+        }
     }
 }
 
@@ -66,23 +70,46 @@ impl PluginRuntime {
     /// # Errors
     /// [`Error::Io`] when the root or cache folder is unusable, [`Error::Engine`], [`Error::Store`],
     /// [`Error::Watch`].
-    pub fn start_with(config: Config, root: impl AsRef<Path>, options: RuntimeOptions) -> Result<Self, Error> {
+    pub fn start_with(
+        config: Config,
+        root: impl AsRef<Path>,
+        options: RuntimeOptions,
+    ) -> Result<Self, Error> {
         let root = root.as_ref();
-        let root = root.canonicalize().map_err(|source| Error::Io { path: root.to_owned(), source })?;
+        let root = root.canonicalize().map_err(|source| Error::Io {
+            path: root.to_owned(),
+            source,
+        })?;
         let engine = engine::build(&config.runtime)?;
         let cache_dir = &config.runtime.cache_dir;
-        let cache = CompileCache::new(cache_dir, &engine).map_err(|source| Error::Io { path: cache_dir.clone(), source })?;
+        let cache = CompileCache::new(cache_dir, &engine).map_err(|source| Error::Io {
+            path: cache_dir.clone(),
+            source,
+        })?;
         let kv = KvStore::open(&config.store.path).map_err(Error::Store)?;
-        let services = Arc::new(HostServices { kv, rooms: options.rooms });
+        let services = Arc::new(HostServices {
+            kv,
+            rooms: options.rooms,
+        });
         let worker_count = config.runtime.worker_count();
         let loader = Loader::new(engine, cache, services, worker_count)?;
         let stack = config.runtime.max_wasm_stack_kb as usize * 1024 + HOST_STACK_MARGIN;
-        let workers = WorkerPool::start(worker_count, stack)
-            .map_err(|source| Error::Io { path: PathBuf::from("<worker threads>"), source })?;
+        let workers = WorkerPool::start(worker_count, stack).map_err(|source| Error::Io {
+            path: PathBuf::from("<worker threads>"),
+            source,
+        })?;
         let registry = Arc::new(Registry::new(root, loader, Arc::new(config)));
         registry.scan();
-        let reload = if options.hot_reload { Some(reload::start(&registry, options.config_path)?) } else { None };
-        Ok(Self { registry, workers, _reload: reload })
+        let reload = if options.hot_reload {
+            Some(reload::start(&registry, options.config_path)?)
+        } else {
+            None
+        };
+        Ok(Self {
+            registry,
+            workers,
+            _reload: reload,
+        })
     }
 
     /// The current version of a route, to pin for one request.
@@ -100,7 +127,11 @@ impl PluginRuntime {
     ///
     /// # Errors
     /// As [`SyncCall::server`].
-    pub async fn call_server(&self, route: &Arc<Route>, call: ServerCall) -> Result<Bytes, StageError> {
+    pub async fn call_server(
+        &self,
+        route: &Arc<Route>,
+        call: ServerCall,
+    ) -> Result<Bytes, StageError> {
         self.begin(route.clone()).server(call).await
     }
 
@@ -108,7 +139,11 @@ impl PluginRuntime {
     ///
     /// # Errors
     /// As [`SyncCall::clients`].
-    pub async fn call_clients(&self, route: &Arc<Route>, call: ClientBatchCall) -> Result<Vec<RecipientOutcome>, StageError> {
+    pub async fn call_clients(
+        &self,
+        route: &Arc<Route>,
+        call: ClientBatchCall,
+    ) -> Result<Vec<RecipientOutcome>, StageError> {
         self.begin(route.clone()).clients(call).await
     }
 

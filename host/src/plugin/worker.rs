@@ -39,7 +39,10 @@ impl WorkerPool {
                 .stack_size(stack_bytes)
                 .spawn(move || {
                     loop {
-                        let job = jobs.lock().unwrap_or_else(PoisonError::into_inner).blocking_recv();
+                        let job = jobs
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .blocking_recv();
                         let Some(job) = job else { break };
                         // A panic in host code must not take the worker down with it; the caller
                         // sees its result channel closed.
@@ -54,7 +57,10 @@ impl WorkerPool {
     ///
     /// # Errors
     /// [`ErrorCode::Unavailable`] when the pool is shut down or the job panicked.
-    pub async fn run<R: Send + 'static>(&self, work: impl FnOnce() -> R + Send + 'static) -> Result<R, PluginError> {
+    pub async fn run<R: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> R + Send + 'static,
+    ) -> Result<R, PluginError> {
         let (done, result) = oneshot::channel();
         let job: Job = Box::new(move || {
             let _ = done.send(work());

@@ -59,7 +59,10 @@ impl KvStore {
     /// # Errors
     /// [`KvError::Storage`] when the file cannot be opened or is not a redb database.
     pub fn open(path: &Path) -> Result<Self, KvError> {
-        if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+        if let Some(parent) = path
+            .parent()
+            .filter(|parent| !parent.as_os_str().is_empty())
+        {
             std::fs::create_dir_all(parent).map_err(storage)?;
         }
         let db = Database::create(path).map_err(storage)?;
@@ -78,19 +81,29 @@ impl KvStore {
         check_key(key)?;
         let tx = self.db.begin_read().map_err(storage)?;
         let table = tx.open_table(DATA).map_err(storage)?;
-        Ok(table.get((namespace, key)).map_err(storage)?.map(|value| value.value().to_vec()))
+        Ok(table
+            .get((namespace, key))
+            .map_err(storage)?
+            .map(|value| value.value().to_vec()))
     }
 
     /// Stores `value` at `key`.
     ///
     /// # Errors
     /// [`KvError::TooLarge`], [`KvError::QuotaExceeded`], [`KvError::Storage`].
-    pub fn set(&self, namespace: &str, key: &str, value: &[u8], quota: KvQuota) -> Result<(), KvError> {
+    pub fn set(
+        &self,
+        namespace: &str,
+        key: &str,
+        value: &[u8],
+        quota: KvQuota,
+    ) -> Result<(), KvError> {
         check_key(key)?;
         if value.len() > MAX_VALUE_BYTES {
             return Err(KvError::TooLarge);
         }
-        self.write(namespace, key, quota, |_| Ok(Some(value.to_vec()))).map(|_| ())
+        self.write(namespace, key, quota, |_| Ok(Some(value.to_vec())))
+            .map(|_| ())
     }
 
     /// Removes `key`; returns whether it existed.
@@ -99,8 +112,12 @@ impl KvStore {
     /// [`KvError::TooLarge`] for an oversized key; [`KvError::Storage`].
     pub fn delete(&self, namespace: &str, key: &str) -> Result<bool, KvError> {
         check_key(key)?;
-        let unlimited = KvQuota { max_keys: u64::MAX, max_bytes: u64::MAX };
-        self.write(namespace, key, unlimited, |_| Ok(None)).map(|old| old.is_some())
+        let unlimited = KvQuota {
+            max_keys: u64::MAX,
+            max_bytes: u64::MAX,
+        };
+        self.write(namespace, key, unlimited, |_| Ok(None))
+            .map(|old| old.is_some())
     }
 
     /// Adds `delta` to the MessagePack integer at `key` (absent = 0) and returns the new value.
@@ -108,7 +125,13 @@ impl KvStore {
     /// # Errors
     /// [`KvError::WrongType`] when the value is not an integer; [`KvError::Storage`] on overflow or
     /// backend failure; [`KvError::QuotaExceeded`] when a new key does not fit.
-    pub fn incr(&self, namespace: &str, key: &str, delta: i64, quota: KvQuota) -> Result<i64, KvError> {
+    pub fn incr(
+        &self,
+        namespace: &str,
+        key: &str,
+        delta: i64,
+        quota: KvQuota,
+    ) -> Result<i64, KvError> {
         check_key(key)?;
         let mut result = 0;
         self.write(namespace, key, quota, |old| {
@@ -116,7 +139,9 @@ impl KvStore {
                 Some(bytes) => decode_counter(bytes)?,
                 None => 0,
             };
-            result = current.checked_add(delta).ok_or_else(|| KvError::Storage("counter overflow".into()))?;
+            result = current
+                .checked_add(delta)
+                .ok_or_else(|| KvError::Storage("counter overflow".into()))?;
             rmp_serde::to_vec(&result).map(Some).map_err(storage)
         })?;
         Ok(result)
@@ -135,10 +160,20 @@ impl KvStore {
         let old = {
             let mut data = tx.open_table(DATA).map_err(storage)?;
             let mut usage = tx.open_table(USAGE).map_err(storage)?;
-            let old = data.get((namespace, key)).map_err(storage)?.map(|value| value.value().to_vec());
+            let old = data
+                .get((namespace, key))
+                .map_err(storage)?
+                .map(|value| value.value().to_vec());
             let new = update(old.as_deref())?;
-            let (keys, bytes) = usage.get(namespace).map_err(storage)?.map_or((0, 0), |entry| entry.value());
-            let entry_size = |value: &Option<Vec<u8>>| value.as_ref().map_or(0, |value| (key.len() + value.len()) as u64);
+            let (keys, bytes) = usage
+                .get(namespace)
+                .map_err(storage)?
+                .map_or((0, 0), |entry| entry.value());
+            let entry_size = |value: &Option<Vec<u8>>| {
+                value
+                    .as_ref()
+                    .map_or(0, |value| (key.len() + value.len()) as u64)
+            };
             let keys = keys + u64::from(new.is_some()) - u64::from(old.is_some());
             let bytes = (bytes + entry_size(&new)).saturating_sub(entry_size(&old));
             let grows = entry_size(&new) > entry_size(&old) || (new.is_some() && old.is_none());
@@ -146,7 +181,9 @@ impl KvStore {
                 return Err(KvError::QuotaExceeded);
             }
             match &new {
-                Some(value) => data.insert((namespace, key), value.as_slice()).map_err(storage)?,
+                Some(value) => data
+                    .insert((namespace, key), value.as_slice())
+                    .map_err(storage)?,
                 None => data.remove((namespace, key)).map_err(storage)?,
             };
             usage.insert(namespace, (keys, bytes)).map_err(storage)?;
@@ -161,11 +198,19 @@ impl KvStore {
 fn decode_counter(mut bytes: &[u8]) -> Result<i64, KvError> {
     let mut decoder = rmp_serde::Deserializer::new(&mut bytes);
     let value = serde::Deserialize::deserialize(&mut decoder).map_err(|_| KvError::WrongType)?;
-    if bytes.is_empty() { Ok(value) } else { Err(KvError::WrongType) }
+    if bytes.is_empty() {
+        Ok(value)
+    } else {
+        Err(KvError::WrongType)
+    }
 }
 
 fn check_key(key: &str) -> Result<(), KvError> {
-    if key.len() > MAX_KEY_BYTES { Err(KvError::TooLarge) } else { Ok(()) }
+    if key.len() > MAX_KEY_BYTES {
+        Err(KvError::TooLarge)
+    } else {
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -173,7 +218,10 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
-    const ROOMY: KvQuota = KvQuota { max_keys: 100, max_bytes: 10_000 };
+    const ROOMY: KvQuota = KvQuota {
+        max_keys: 100,
+        max_bytes: 10_000,
+    };
 
     fn store() -> (tempfile::TempDir, KvStore) {
         let dir = tempfile::tempdir().unwrap();
@@ -201,14 +249,23 @@ mod tests {
     #[test]
     fn quotas_count_keys_and_bytes_and_shrinking_is_always_allowed() {
         let (_dir, store) = store();
-        let tight = KvQuota { max_keys: 2, max_bytes: 12 };
+        let tight = KvQuota {
+            max_keys: 2,
+            max_bytes: 12,
+        };
         store.set("p", "a", b"1234", tight).unwrap();
         store.set("p", "b", b"1234", tight).unwrap();
         assert_eq!(store.set("p", "c", b"", tight), Err(KvError::QuotaExceeded));
-        assert_eq!(store.set("p", "a", b"12345678", tight), Err(KvError::QuotaExceeded));
+        assert_eq!(
+            store.set("p", "a", b"12345678", tight),
+            Err(KvError::QuotaExceeded)
+        );
         store.set("p", "a", b"1", tight).unwrap();
         store.delete("p", "b").unwrap();
         store.set("p", "c", b"12", tight).unwrap();
-        assert_eq!(store.set("p", &"x".repeat(MAX_KEY_BYTES + 1), b"", ROOMY), Err(KvError::TooLarge));
+        assert_eq!(
+            store.set("p", &"x".repeat(MAX_KEY_BYTES + 1), b"", ROOMY),
+            Err(KvError::TooLarge)
+        );
     }
 }

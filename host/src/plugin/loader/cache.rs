@@ -42,19 +42,32 @@ impl CompileCache {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         engine.precompile_compatibility_hash().hash(&mut hasher);
         let engine_tag = format!("{:016x}", hasher.finish());
-        Ok(Self { dir: dir.to_owned(), engine_tag, compiles: AtomicU64::new(0), hits: AtomicU64::new(0) })
+        Ok(Self {
+            dir: dir.to_owned(),
+            engine_tag,
+            compiles: AtomicU64::new(0),
+            hits: AtomicU64::new(0),
+        })
     }
 
     /// Counters so far.
     pub fn stats(&self) -> CacheStats {
-        CacheStats { compiles: self.compiles.load(Ordering::Relaxed), hits: self.hits.load(Ordering::Relaxed) }
+        CacheStats {
+            compiles: self.compiles.load(Ordering::Relaxed),
+            hits: self.hits.load(Ordering::Relaxed),
+        }
     }
 
     /// The component for `bytes` (whose SHA-256 is `hash`): from the cache, or compiled and cached.
     ///
     /// # Errors
     /// A text saying why the bytes do not compile (or, rarely, why the cache cannot be written).
-    pub fn component(&self, engine: &Engine, hash: &str, bytes: &[u8]) -> Result<Component, String> {
+    pub fn component(
+        &self,
+        engine: &Engine,
+        hash: &str,
+        bytes: &[u8],
+    ) -> Result<Component, String> {
         let path = self.dir.join(format!("{hash}-{}.cwasm", self.engine_tag));
         if path.is_file() {
             match load(engine, &path) {
@@ -63,10 +76,14 @@ impl CompileCache {
                     return Ok(component);
                 }
                 // A damaged or foreign file: fall through and replace it by rename (never in place).
-                Err(error) => tracing::warn!(path = %path.display(), "ignoring unusable cached component: {error:#}"),
+                Err(error) => {
+                    tracing::warn!(path = %path.display(), "ignoring unusable cached component: {error:#}")
+                }
             }
         }
-        let compiled = engine.precompile_component(bytes).map_err(|error| format!("{error:#}"))?;
+        let compiled = engine
+            .precompile_component(bytes)
+            .map_err(|error| format!("{error:#}"))?;
         self.compiles.fetch_add(1, Ordering::Relaxed);
         if let Err(error) = write_atomically(&path, &compiled) {
             tracing::warn!(path = %path.display(), "cannot write the compile cache: {error}");

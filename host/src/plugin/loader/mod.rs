@@ -52,7 +52,10 @@ pub enum LoadError {
 
 /// SHA-256 of `bytes`, hex.
 pub fn content_hash(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|byte| format!("{byte:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }
 
 /// Everything needed to load files: the engine, the one linker, the cache, the host services.
@@ -69,13 +72,25 @@ impl Loader {
     ///
     /// # Errors
     /// [`Error::Engine`] when linking the host functions fails.
-    pub fn new(engine: Engine, cache: CompileCache, services: Arc<HostServices>, warm_per_plugin: usize) -> Result<Self, Error> {
+    pub fn new(
+        engine: Engine,
+        cache: CompileCache,
+        services: Arc<HostServices>,
+        warm_per_plugin: usize,
+    ) -> Result<Self, Error> {
         let mut linker = Linker::new(&engine);
         let link_error = |error: wasmtime::Error| Error::Engine(format!("{error:#}"));
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(link_error)?;
         // Both worlds import the same interfaces; the client bindings reuse these modules via `with`.
-        ServerStage::add_to_linker::<PluginState, HasSelf<PluginState>>(&mut linker, |state| state).map_err(link_error)?;
-        Ok(Self { engine, linker, cache, services, warm_per_plugin })
+        ServerStage::add_to_linker::<PluginState, HasSelf<PluginState>>(&mut linker, |state| state)
+            .map_err(link_error)?;
+        Ok(Self {
+            engine,
+            linker,
+            cache,
+            services,
+            warm_per_plugin,
+        })
     }
 
     /// The engine.
@@ -100,16 +115,34 @@ impl Loader {
         hash: String,
         limits: StageLimits,
     ) -> Result<LoadedStage, LoadError> {
-        let component = self.cache.component(&self.engine, &hash, bytes).map_err(LoadError::Compile)?;
-        let pre = self.linker.instantiate_pre(&component).map_err(|error| LoadError::Imports(format!("{error:#}")))?;
+        let component = self
+            .cache
+            .component(&self.engine, &hash, bytes)
+            .map_err(LoadError::Compile)?;
+        let pre = self
+            .linker
+            .instantiate_pre(&component)
+            .map_err(|error| LoadError::Imports(format!("{error:#}")))?;
         let pre = match name.stage {
             Stage::Server => match ServerStagePre::new(pre.clone()) {
                 Ok(pre) => StagePre::Server(pre),
-                Err(error) => return Err(wrong_world(Stage::Server, ClientStagePre::new(pre).is_ok(), &error)),
+                Err(error) => {
+                    return Err(wrong_world(
+                        Stage::Server,
+                        ClientStagePre::new(pre).is_ok(),
+                        &error,
+                    ));
+                }
             },
             Stage::Client => match ClientStagePre::new(pre.clone()) {
                 Ok(pre) => StagePre::Client(pre),
-                Err(error) => return Err(wrong_world(Stage::Client, ServerStagePre::new(pre).is_ok(), &error)),
+                Err(error) => {
+                    return Err(wrong_world(
+                        Stage::Client,
+                        ServerStagePre::new(pre).is_ok(),
+                        &error,
+                    ));
+                }
             },
         };
         let label = format!("{}:{}", name.key, name.stage.as_str());
@@ -119,7 +152,9 @@ impl Loader {
             services: self.services.clone(),
         });
         let limits = Arc::new(limits);
-        let mut scratch = pre.instantiate(&self.engine, &identity, limits.clone()).map_err(LoadError::Metadata)?;
+        let mut scratch = pre
+            .instantiate(&self.engine, &identity, limits.clone())
+            .map_err(LoadError::Metadata)?;
         let metadata = scratch.metadata(&limits).map_err(LoadError::Metadata)?;
         let pool = WarmPool::new(self.warm_per_plugin);
         pool.give(scratch, limits.max_invocations);
