@@ -101,6 +101,17 @@ impl LoadedStage {
         self.pool.give(instance, self.limits.load().max_invocations);
     }
 
+    /// Creates one fresh instance and parks it in the warm pool (dropped if the pool is full), so
+    /// the next call skips instantiation.
+    ///
+    /// # Errors
+    /// When instantiation fails (engine pool exhausted, or the plugin traps while starting).
+    pub fn warm_up(&self) -> Result<(), PluginError> {
+        let instance = self.fresh()?;
+        self.checkin(instance);
+        Ok(())
+    }
+
     /// Idle warm instances right now.
     pub fn idle_instances(&self) -> usize {
         self.pool.idle()
