@@ -26,6 +26,7 @@ mod reload;
 mod rooms;
 mod route;
 mod runtime;
+mod status;
 mod worker;
 
 pub use crate::config::Stage;
@@ -39,7 +40,7 @@ pub use host_impl::{MAX_MEMBERS_PAGE, MAX_RANDOM_BYTES};
 pub use loader::LoadError;
 pub use loader::cache::CacheStats;
 pub use names::RouteKey;
-pub use registry::{FileError, RegistryStatus, RouteStatus, StageStatus};
 pub use rooms::{MemoryRooms, RoomDirectory};
 pub use route::{LoadedStage, Route};
 pub use runtime::{PluginRuntime, RuntimeOptions};
+pub use status::{FileError, RegistryStatus, RouteStatus, StageStatus};
