@@ -1,1 +1,116 @@
-//! The guest SDK for synchost handlers.
+//! Write synchost sync handlers as plain Rust functions.
+//!
+//! A sync has an optional **server stage**, run once per request with the caller's session,
+//! and an optional **client stage**, run once per recipient to decide what that recipient
+//! receives. Each stage is its own wasm32-wasip2 component file,
+//! `<page>/_sync/<name>_<server|client>_v<n>.wasm`. With this crate a stage is one function
+//! with serde input and output types, exported by one macro line; the SDK does the MessagePack
+//! decoding and encoding, batches recipients, and turns bad input into `sync.invalidInputType`.
+//!
+//! The same code runs natively under `cargo test`: on non-wasm targets the host functions
+//! ([`host`], [`kv`], [`rooms`], [`config`]) talk to an in-memory fake that [`testing`]
+//! controls, and [`testing::run_server`] / [`testing::run_client`] call a handler the way the
+//! host does.
+//!
+//! # Example
+//!
+//! ```
+//! use serde::{Deserialize, Serialize};
+//! use synchost_sdk::{Auth, ServerContext, SyncError};
+//!
+//! #[derive(Deserialize)]
+//! struct Move { from: String, to: String }
+//!
+//! #[derive(Serialize, Deserialize, Debug, PartialEq)]
+//! #[serde(rename_all = "camelCase")]
+//! struct Moved { from: String, to: String, moved_by: String }
+//!
+//! fn move_piece(ctx: ServerContext<Move>) -> Result<Moved, SyncError> {
+//!     let player = ctx.require_caller()?.id.clone();
+//!     if ctx.input.from == ctx.input.to {
+//!         // The error path: a stable code, params for the message, an HTTP status.
+//!         return Err(SyncError::new("chess.illegalMove")
+//!             .param("from", ctx.input.from.as_str())
+//!             .param("to", ctx.input.to.as_str())
+//!             .status(422));
+//!     }
+//!     Ok(Moved { from: ctx.input.from, to: ctx.input.to, moved_by: player })
+//! }
+//!
+//! synchost_sdk::server!(auth = Auth::login(), handler = move_piece);
+//!
+//! // Natively, the same function runs against the fake host:
+//! use synchost_sdk::{testing, Session};
+//! #[derive(Serialize)]
+//! struct Input<'a> { from: &'a str, to: &'a str }
+//!
+//! let alice = Some(Session::new("alice"));
+//! let moved = testing::run_server(move_piece, &Input { from: "e2", to: "e4" }, alice.clone(), "game");
+//! assert_eq!(moved.unwrap().moved_by, "alice");
+//!
+//! let refused = testing::run_server(move_piece, &Input { from: "e2", to: "e2" }, alice, "game");
+//! let error = refused.unwrap_err();
+//! assert_eq!(error.code, "chess.illegalMove");
+//! assert_eq!(error.http_status, Some(422));
+//! ```
+//!
+//! A client stage returns a [`ClientOutcome`] per recipient:
+//!
+//! ```
+//! use synchost_sdk::{ClientContext, ClientOutcome, SyncError};
+//!
+//! fn only_admins(ctx: ClientContext<'_, serde::de::IgnoredAny, ()>) -> Result<ClientOutcome<()>, SyncError> {
+//!     Ok(match ctx.recipient {
+//!         Some(session) if session.admin => ClientOutcome::DeliverPlain,
+//!         _ => ClientOutcome::Skip,
+//!     })
+//! }
+//!
+//! synchost_sdk::client!(handler = only_admins);
+//! ```
+//!
+//! Build a handler crate (`crate-type = ["cdylib"]`) with
+//! `cargo build --release --target wasm32-wasip2`; the `.wasm` it produces is the component.
+
+mod auth;
+#[doc(hidden)]
+pub mod bindings;
+pub mod config;
+mod dispatch;
+mod error;
+mod exports;
+pub mod host;
+pub mod kv;
+mod macros;
+pub mod msgpack;
+pub mod rooms;
+mod scalar;
+mod session;
+mod stage;
+
+#[cfg(target_family = "wasm")]
+mod imports;
+#[cfg(not(target_family = "wasm"))]
+pub mod testing;
+
+#[cfg(target_family = "wasm")]
+use imports as backend;
+#[cfg(not(target_family = "wasm"))]
+use testing::fake as backend;
+
+pub use auth::{Auth, Condition, ValueType};
+pub use error::SyncError;
+pub use error::{AUTH_REQUIRED, INVALID_CLIENT_RESPONSE, INVALID_INPUT, INVALID_SERVER_RESPONSE};
+pub use host::HostError;
+pub use scalar::Scalar;
+pub use session::Session;
+pub use stage::{ClientContext, ClientOutcome, IntoOutput, Output, ServerContext};
+
+/// What the export macros expand to; not part of the public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::bindings::client;
+    pub use crate::bindings::server;
+    pub use crate::bindings::server::synchost::plugin::types as wit;
+    pub use crate::exports::{deliver, metadata, serve};
+}

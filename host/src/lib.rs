@@ -11,10 +11,15 @@
 //! - [`rooms`]: room membership per namespace and the encode-once fan-out of broadcasts.
 //!
 //! The repository's `ARCHITECTURE.md` has the full map.
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 pub mod conformance;
 pub mod http;
 pub mod protocol;
 pub mod rooms;
+pub mod server;
+
+pub mod config;
+pub mod plugin;
+pub mod store;
 pub mod transport;

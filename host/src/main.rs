@@ -1,11 +1,12 @@
-//! The `synchost` command line: parses arguments, sets up logging, and runs the chosen server.
+//! The `synchost` command line: parses arguments, sets up logging, and runs the chosen subcommand.
+//! Each subcommand lives in `cli/`; this file only dispatches.
+mod cli;
 
-use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
 /// synchost: a Socket.IO server whose sync handlers run as sandboxed WebAssembly components.
 #[derive(Debug, Parser)]
-#[command(version, about)]
+#[command(name = "synchost", version, about)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -13,26 +14,18 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Serve the Socket.IO gateway and the plugin runtime (hot reload on) with the operator config.
+    Serve(cli::serve::ServeArgs),
+    /// Runs one sync (server stage, then client stage) through the plugin runtime; prints JSON.
+    Call(cli::plugins::CallArgs),
+    /// Lists the routes a plugins folder publishes, and the files that failed to load.
+    Plugins(cli::plugins::ListArgs),
     /// Serve the conformance fixtures for the official test suites: Engine.IO echo on /engine.io/,
     /// Socket.IO on /socket.io/ (ping 300/200, maxPayload 1e6, connectTimeout 1 s).
-    Conformance {
-        /// Host to bind; `localhost` binds both 127.0.0.1 and ::1.
-        #[arg(long, default_value = "localhost")]
-        host: String,
-        /// Port to bind (the suites expect 3000).
-        #[arg(long, default_value_t = 3000)]
-        port: u16,
-    },
+    Conformance(cli::serve::FixtureArgs),
     /// Serve the broadcast benchmark's scenario (bench/SCENARIO.md) on /socket.io/ with the default
     /// Engine.IO settings.
-    BenchServer {
-        /// Host to bind.
-        #[arg(long, default_value = "127.0.0.1")]
-        host: String,
-        /// Port to bind.
-        #[arg(long, default_value_t = 3000)]
-        port: u16,
-    },
+    BenchServer(cli::serve::FixtureArgs),
 }
 
 #[tokio::main]
@@ -41,48 +34,25 @@ async fn main() -> anyhow::Result<()> {
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
+        .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
-        Command::Conformance { host, port } => {
-            serve(&host, port, synchost::conformance::router()).await?;
+        Command::Serve(args) => cli::serve::serve(args).await?,
+        Command::Call(args) => println!("{:#}", cli::plugins::call(args).await?),
+        Command::Plugins(args) => print!("{}", cli::plugins::list(&args)?),
+        Command::Conformance(args) => {
+            cli::serve::listen(
+                &args.host("localhost"),
+                args.port(3000),
+                synchost::conformance::router(),
+            )
+            .await?;
         }
-        Command::BenchServer { host, port } => {
-            let config = synchost::transport::EngineConfig {
-                path: "/socket.io/".to_owned(),
-                ..Default::default()
-            };
+        Command::BenchServer(args) => {
+            let config = synchost::transport::EngineConfig::default();
             let router = synchost::conformance::socketio_router_with(config)?;
-            serve(&host, port, router).await?;
+            cli::serve::listen(&args.host("127.0.0.1"), args.port(3000), router).await?;
         }
     }
     Ok(())
-}
-
-/// Binds, prints one `listening on` line per address (tests read it to learn a port 0 choice), and
-/// serves until Ctrl-C or SIGTERM.
-async fn serve(host: &str, port: u16, router: axum::Router) -> anyhow::Result<()> {
-    let listeners = synchost::http::bind(host, port)
-        .await
-        .with_context(|| format!("binding {host}:{port}"))?;
-    for listener in &listeners {
-        println!("synchost listening on http://{}", listener.local_addr()?);
-    }
-    synchost::http::serve(listeners, router, shutdown_signal()).await;
-    Ok(())
-}
-
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = terminate => {}
-    }
 }

@@ -9,3 +9,5 @@
 pub mod engineio;
 pub mod http_client;
 pub mod ws_client;
+
+pub mod plugins;

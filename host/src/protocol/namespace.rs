@@ -77,6 +77,11 @@ impl Namespace {
             .next()
     }
 
+    /// The number of sockets in `room`.
+    pub fn room_size(&self, room: &str) -> usize {
+        self.shared.rooms.room_size(room)
+    }
+
     /// The number of sockets (connecting ones included).
     pub fn len(&self) -> usize {
         self.shared.rooms.len()

@@ -28,7 +28,7 @@ impl TransportKind {
 }
 
 /// Engine.IO settings. Every field has Node's default (engine.io 6.6) unless noted.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct EngineConfig {
     /// Mount path; the trailing slash matters (Node matches `path/`). Default `/socket.io/`.
@@ -67,7 +67,7 @@ impl Default for EngineConfig {
 
 /// Cross-origin rules. With no origins listed, no CORS headers are sent and WebSocket origins are not
 /// checked (Node's default).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CorsConfig {
     /// `"*"` for any origin, or the list of allowed origins (`https://app.example.com`).

@@ -1,0 +1,118 @@
+//! The two export macros (`server!`, `client!`) and the logging macros. The export macros turn
+//! one plain function into a component's `metadata` and `run` exports; on native targets they
+//! only reference the function, so it can be unit-tested without any wasm machinery.
+
+/// Exports a server stage: `server!(auth = Auth::login(), handler = my_fn)`.
+///
+/// `my_fn` is `fn(ServerContext<In>) -> Result<Out, SyncError>` where `In: Deserialize` and
+/// `Out: Serialize` (or [`Output`](crate::Output)). `auth` defaults to [`Auth::public`](crate::Auth::public).
+#[macro_export]
+macro_rules! server {
+    (handler = $handler:expr $(,)?) => {
+        $crate::server!(auth = $crate::Auth::public(), handler = $handler);
+    };
+    (auth = $auth:expr, handler = $handler:expr $(,)?) => {
+        #[cfg(target_family = "wasm")]
+        const _: () = {
+            struct SynchostServerStage;
+
+            impl $crate::__private::server::Guest for SynchostServerStage {
+                fn metadata() -> $crate::__private::wit::StageMetadata {
+                    $crate::__private::metadata($auth)
+                }
+
+                fn run(
+                    call: $crate::__private::wit::ServerCall,
+                ) -> ::core::result::Result<
+                    ::std::vec::Vec<u8>,
+                    $crate::__private::wit::HandlerError,
+                > {
+                    $crate::__private::serve(call, $handler)
+                }
+            }
+
+            $crate::__export_server_stage_impl!(
+                SynchostServerStage with_types_in $crate::__private::server
+            );
+        };
+
+        // Natively nothing is exported; this keeps the handler and the auth rule "used".
+        #[cfg(not(target_family = "wasm"))]
+        #[allow(dead_code)]
+        fn __synchost_server_stage() {
+            let _ = $handler;
+            let _ = $auth;
+        }
+    };
+}
+
+/// Exports a client stage: `client!(handler = my_fn)`, run once per recipient.
+///
+/// `my_fn` is `fn(ClientContext<'_, In, ServerOut>) -> Result<ClientOutcome<Out>, SyncError>`;
+/// use `()` for `ServerOut` in a client-only sync. `auth` may be given as for [`server!`].
+#[macro_export]
+macro_rules! client {
+    (handler = $handler:expr $(,)?) => {
+        $crate::client!(auth = $crate::Auth::public(), handler = $handler);
+    };
+    (auth = $auth:expr, handler = $handler:expr $(,)?) => {
+        #[cfg(target_family = "wasm")]
+        const _: () = {
+            struct SynchostClientStage;
+
+            impl $crate::__private::client::Guest for SynchostClientStage {
+                fn metadata() -> $crate::__private::wit::StageMetadata {
+                    $crate::__private::metadata($auth)
+                }
+
+                fn run(
+                    batch: $crate::__private::wit::ClientBatch,
+                ) -> ::std::vec::Vec<$crate::__private::wit::RecipientOutcome> {
+                    $crate::__private::deliver(batch, $handler)
+                }
+            }
+
+            $crate::__export_client_stage_impl!(
+                SynchostClientStage with_types_in $crate::__private::client
+            );
+        };
+
+        // Natively nothing is exported; this keeps the handler and the auth rule "used".
+        #[cfg(not(target_family = "wasm"))]
+        #[allow(dead_code)]
+        fn __synchost_client_stage() {
+            let _ = $handler;
+            let _ = $auth;
+        }
+    };
+}
+
+/// Logs at [`Level::Trace`](crate::host::Level::Trace) with `format!` arguments.
+#[macro_export]
+macro_rules! trace {
+    ($($arg:tt)+) => { $crate::host::log($crate::host::Level::Trace, &::std::format!($($arg)+)) };
+}
+
+/// Logs at [`Level::Debug`](crate::host::Level::Debug) with `format!` arguments.
+#[macro_export]
+macro_rules! debug {
+    ($($arg:tt)+) => { $crate::host::log($crate::host::Level::Debug, &::std::format!($($arg)+)) };
+}
+
+/// Logs at [`Level::Info`](crate::host::Level::Info) with `format!` arguments.
+#[macro_export]
+macro_rules! info {
+    ($($arg:tt)+) => { $crate::host::log($crate::host::Level::Info, &::std::format!($($arg)+)) };
+}
+
+/// Logs at [`Level::Warn`](crate::host::Level::Warn) with `format!` arguments.
+#[macro_export]
+macro_rules! warn {
+    ($($arg:tt)+) => { $crate::host::log($crate::host::Level::Warn, &::std::format!($($arg)+)) };
+}
+
+/// Logs at [`Level::Error`](crate::host::Level::Error) with `format!` arguments.
+#[macro_export]
+macro_rules! error {
+    ($($arg:tt)+) => { $crate::host::log($crate::host::Level::Error, &::std::format!($($arg)+)) };
+}

@@ -1,0 +1,26 @@
+//! Read-only questions about rooms (capability `rooms`).
+
+use crate::Session;
+use crate::backend;
+use crate::host::HostError;
+
+/// Number of connections in `room`, anonymous ones included.
+///
+/// # Errors
+/// [`HostError::NotGranted`] without the `rooms` capability.
+///
+/// ```
+/// let crowd = synchost_sdk::rooms::size("lobby").unwrap_or(0);
+/// # let _ = crowd;
+/// ```
+pub fn size(room: &str) -> Result<u32, HostError> {
+    backend::rooms_size(room)
+}
+
+/// Sessions of `room`'s logged-in members, `limit` of them starting at `offset`.
+///
+/// # Errors
+/// [`HostError::NotGranted`] without the `rooms` capability.
+pub fn members(room: &str, offset: u32, limit: u32) -> Result<Vec<Session>, HostError> {
+    backend::rooms_members(room, offset, limit)
+}

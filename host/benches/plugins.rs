@@ -1,0 +1,202 @@
+//! Plugin runtime benchmark (no assertions): warm client-stage call, per-recipient cost in a
+//! 1,000-recipient batch, fresh instantiation, and reload latency (rename -> serving) from the cache
+//! and cold. Each figure is the median of several runs. Builds the example plugins with
+//! `scripts/build-plugins` first. Run: `cargo bench -p synchost --bench plugins`.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use synchost::config::Config;
+use synchost::plugin::{ClientBatchCall, PluginRuntime, RouteKey, Session};
+
+const RUNS: usize = 5;
+const SERVER: &str = "examples/_sync/updateCounter_server_v1.wasm";
+const CLIENT: &str = "examples/_sync/updateCounter_client_v1.wasm";
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn build_examples() -> PathBuf {
+    let out = workspace().join("target/test-plugins/examples");
+    let status = std::process::Command::new(workspace().join("scripts/build-plugins"))
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(status.success(), "scripts/build-plugins failed");
+    out
+}
+
+fn session(id: &str) -> Session {
+    Session {
+        id: id.into(),
+        name: Some("Ann".into()),
+        email: None,
+        language: Some("en".into()),
+        admin: false,
+        roles: vec![],
+        extra: vec![0x80],
+    }
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+fn percentile(sorted: &[f64], fraction: f64) -> f64 {
+    sorted[((sorted.len() - 1) as f64 * fraction) as usize]
+}
+
+fn copy_atomically(from: &Path, to: &Path, extra_section: Option<u64>) {
+    let mut bytes = std::fs::read(from).unwrap();
+    if let Some(nonce) = extra_section {
+        // A custom section (id 0) changes the content hash without changing behaviour.
+        let name = b"bench-nonce";
+        let payload = nonce.to_le_bytes();
+        bytes.push(0);
+        bytes.push((1 + name.len() + payload.len()) as u8);
+        bytes.push(name.len() as u8);
+        bytes.extend_from_slice(name);
+        bytes.extend_from_slice(&payload);
+    }
+    std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+    let temporary = to.with_file_name(".bench.tmp");
+    std::fs::write(&temporary, bytes).unwrap();
+    std::fs::rename(&temporary, to).unwrap();
+}
+
+fn main() {
+    let built = build_examples();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("plugins");
+    for file in [SERVER, CLIENT] {
+        copy_atomically(&built.join(file), &root.join(file), None);
+    }
+    let mut config = Config::default();
+    config.runtime.cache_dir = dir.path().join("cache");
+    config.store.path = dir.path().join("kv.redb");
+    let runtime = PluginRuntime::start(config, &root).unwrap();
+    let key = RouteKey::new("examples", "updateCounter", 1);
+    let route = runtime.route(&key).unwrap();
+    let input = Bytes::from(rmp_serde::to_vec_named(&serde_json::json!({ "amount": 5 })).unwrap());
+    let server_output =
+        Bytes::from(rmp_serde::to_vec_named(&serde_json::json!({ "newValue": 6 })).unwrap());
+    let call = |recipients: Vec<Option<Session>>| ClientBatchCall {
+        input: input.clone(),
+        server_output: Some(server_output.clone()),
+        room: "bench".into(),
+        recipients,
+    };
+
+    // Warm client-stage call: one recipient per call on a warm instance.
+    let sync = runtime.begin(route.clone());
+    for _ in 0..2_000 {
+        sync.clients_blocking(call(vec![Some(session("ann"))]))
+            .unwrap();
+    }
+    let (mut p50s, mut p99s) = (Vec::new(), Vec::new());
+    for _ in 0..RUNS {
+        let mut samples: Vec<f64> = (0..20_000)
+            .map(|_| {
+                let recipients = vec![Some(session("ann"))];
+                let started = Instant::now();
+                sync.clients_blocking(call(recipients)).unwrap();
+                started.elapsed().as_secs_f64() * 1e6
+            })
+            .collect();
+        samples.sort_by(f64::total_cmp);
+        p50s.push(percentile(&samples, 0.5));
+        p99s.push(percentile(&samples, 0.99));
+    }
+    println!(
+        "warm client call, 1 recipient      p50 {:>8.2} us   p99 {:>8.2} us",
+        median(p50s),
+        median(p99s)
+    );
+
+    // 1,000 recipients in batches of client_batch_size (default 128).
+    let recipients: Vec<Option<Session>> = (0..1_000)
+        .map(|index| Some(session(&format!("user-{index}"))))
+        .collect();
+    let per_recipient: Vec<f64> = (0..RUNS * 20)
+        .map(|_| {
+            let batch = call(recipients.clone());
+            let started = Instant::now();
+            let outcomes = sync.clients_blocking(batch).unwrap();
+            let elapsed = started.elapsed().as_secs_f64() * 1e6;
+            assert_eq!(outcomes.len(), 1_000);
+            elapsed / 1_000.0
+        })
+        .collect();
+    println!(
+        "1,000-recipient fan-out            {:>8.3} us per recipient",
+        median(per_recipient)
+    );
+
+    // Fresh instantiation (store + locked-down WASI + instantiate), parked or dropped.
+    let client = route.client().unwrap().clone();
+    let fresh: Vec<f64> = (0..RUNS * 200)
+        .map(|_| {
+            let started = Instant::now();
+            client.warm_up().unwrap();
+            started.elapsed().as_secs_f64() * 1e6
+        })
+        .collect();
+    println!(
+        "fresh instance                     {:>8.2} us",
+        median(fresh)
+    );
+
+    // Reload: rename -> serving, through the watcher (debounce 150 ms by default).
+    let reload = |nonce: Option<u64>, source: &str| {
+        let before = runtime
+            .route(&key)
+            .unwrap()
+            .server()
+            .unwrap()
+            .hash()
+            .to_owned();
+        let started = Instant::now();
+        copy_atomically(&built.join(source), &root.join(SERVER), nonce);
+        loop {
+            let route = runtime.route(&key).unwrap();
+            if route.server().unwrap().hash() != before {
+                return started.elapsed().as_secs_f64() * 1e3;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "reload never happened"
+            );
+            std::thread::sleep(Duration::from_micros(500));
+        }
+    };
+    let v2 = "examples/_sync/updateCounter_server_v2.wasm";
+    // Both builds are in the cache after the first round trip.
+    reload(None, v2);
+    reload(None, SERVER);
+    let cached: Vec<f64> = (0..RUNS * 2)
+        .map(|round| reload(None, if round % 2 == 0 { v2 } else { SERVER }))
+        .collect();
+    println!(
+        "reload from cache, rename->serving {:>8.1} ms",
+        median(cached)
+    );
+    let cold: Vec<f64> = (0..RUNS)
+        .map(|round| reload(Some(round as u64 + 1), SERVER))
+        .collect();
+    println!(
+        "reload cold compile, rename->serving {:>6.1} ms",
+        median(cold)
+    );
+    let stats = runtime.status().cache;
+    println!(
+        "cache: {} compiled, {} loaded from cache",
+        stats.compiles, stats.hits
+    );
+}

@@ -1,0 +1,97 @@
+//! The long-running subcommands: `serve` (the product), and the fixture servers `conformance` and
+//! `bench-server`. All of them bind with [`listen`], which prints one `listening on` line per address
+//! (tests and scripts read it to learn the port when 0 was asked for) and stops on Ctrl-C or SIGTERM.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::Args;
+
+use super::ConfigArgs;
+
+/// Arguments of `synchost serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    config: ConfigArgs,
+    /// Folder of handlers (`<page>/_sync/<name>_<stage>_v<n>.wasm`); overrides `server.plugins_root`.
+    #[arg(long)]
+    plugins: Option<PathBuf>,
+    /// Host to bind; overrides `server.host`. `localhost` binds both 127.0.0.1 and ::1.
+    #[arg(long)]
+    host: Option<String>,
+    /// Port to bind; overrides `server.port`.
+    #[arg(long)]
+    port: Option<u16>,
+}
+
+/// Where a fixture server binds.
+#[derive(Debug, Args)]
+pub struct FixtureArgs {
+    /// Host to bind; `localhost` binds both 127.0.0.1 and ::1.
+    #[arg(long)]
+    host: Option<String>,
+    /// Port to bind (0 picks a free one).
+    #[arg(long)]
+    port: Option<u16>,
+}
+
+impl FixtureArgs {
+    /// The host given, or `default`.
+    pub fn host(&self, default: &str) -> String {
+        self.host.clone().unwrap_or_else(|| default.to_owned())
+    }
+
+    /// The port given, or `default`.
+    pub fn port(&self, default: u16) -> u16 {
+        self.port.unwrap_or(default)
+    }
+}
+
+/// Runs the gateway with the plugin runtime until a shutdown signal.
+pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let (config_path, mut config) = args.config.load()?;
+    if let Some(root) = args.plugins {
+        config.server.plugins_root = root;
+    }
+    if let Some(host) = args.host {
+        config.server.host = host;
+    }
+    if let Some(port) = args.port {
+        config.server.port = port;
+    }
+    let host = config.server.host.clone();
+    let port = config.server.port;
+    let router = synchost::server::router(config, config_path)
+        .await
+        .context("starting the server")?;
+    listen(&host, port, router).await
+}
+
+/// Binds `host:port`, prints the addresses, and serves `router` until Ctrl-C or SIGTERM.
+pub async fn listen(host: &str, port: u16, router: axum::Router) -> anyhow::Result<()> {
+    let listeners = synchost::http::bind(host, port)
+        .await
+        .with_context(|| format!("binding {host}:{port}"))?;
+    for listener in &listeners {
+        println!("synchost listening on http://{}", listener.local_addr()?);
+    }
+    synchost::http::serve(listeners, router, shutdown_signal()).await;
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate => {}
+    }
+}

@@ -1,0 +1,94 @@
+//! The `[runtime]` and `[store]` sections: engine-wide settings of the plugin runtime.
+//!
+//! These are read once when the runtime starts (the engine's pool and worker threads are sized from
+//! them); changing them needs a restart. Per-plugin limits live in `[plugins]` and apply live.
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+use super::Error;
+
+/// `[runtime]`: engine, workers, cache and reload settings.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RuntimeSection {
+    /// Plugin worker threads; 0 means one per CPU core.
+    pub workers: usize,
+    /// Component instances the engine's pool can hold at once (warm + in-flight).
+    pub max_instances: u32,
+    /// Ceiling for any plugin's `memory_mb`; sizes the engine's memory slots.
+    pub max_memory_mb: u32,
+    /// Native stack that wasm frames may use, in KiB (deep recursion traps beyond it).
+    pub max_wasm_stack_kb: u32,
+    /// Where precompiled components are cached.
+    pub cache_dir: PathBuf,
+    /// Quiet period after a file event before the plugins folder is rescanned.
+    pub debounce_ms: u64,
+    /// Full rescan period (a safety net for missed events); 0 disables it.
+    pub rescan_interval_s: u64,
+    /// Whether deleting a file unpublishes its stage (otherwise the last good version stays).
+    pub unpublish_on_delete: bool,
+}
+
+impl Default for RuntimeSection {
+    fn default() -> Self {
+        Self {
+            workers: 0,
+            max_instances: 1000,
+            max_memory_mb: 256,
+            max_wasm_stack_kb: 512,
+            cache_dir: PathBuf::from(".synchost/cache"),
+            debounce_ms: 150,
+            rescan_interval_s: 30,
+            unpublish_on_delete: true,
+        }
+    }
+}
+
+impl RuntimeSection {
+    /// The number of worker threads to start.
+    pub fn worker_count(&self) -> usize {
+        if self.workers > 0 {
+            self.workers
+        } else {
+            std::thread::available_parallelism().map_or(2, std::num::NonZero::get)
+        }
+    }
+
+    pub(super) fn validate(&self) -> Result<(), Error> {
+        let invalid = |key: &str, reason: &str| Error::Invalid {
+            key: format!("runtime.{key}"),
+            reason: reason.into(),
+        };
+        if self.max_instances < 8 {
+            return Err(invalid("max_instances", "must be at least 8"));
+        }
+        if !(1..=4096).contains(&self.max_memory_mb) {
+            return Err(invalid("max_memory_mb", "must be between 1 and 4096"));
+        }
+        if !(64..=65_536).contains(&self.max_wasm_stack_kb) {
+            return Err(invalid("max_wasm_stack_kb", "must be between 64 and 65536"));
+        }
+        if self.workers > 256 {
+            return Err(invalid("workers", "must be at most 256"));
+        }
+        Ok(())
+    }
+}
+
+/// `[store]`: the embedded key-value store.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreSection {
+    /// The database file (created when missing).
+    pub path: PathBuf,
+}
+
+impl Default for StoreSection {
+    fn default() -> Self {
+        Self {
+            path: PathBuf::from(".synchost/kv.redb"),
+        }
+    }
+}

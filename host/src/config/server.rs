@@ -1,0 +1,32 @@
+//! The `[server]` section: where `synchost serve` listens and which folder of handlers it serves.
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+/// Where the server listens and where its handlers live.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSection {
+    /// Host to bind; `localhost` binds both 127.0.0.1 and ::1. Default `127.0.0.1`.
+    pub host: String,
+    /// Port to bind. Default 3000.
+    pub port: u16,
+    /// Folder of handlers, laid out as `<page>/_sync/<name>_<server|client>_v<n>.wasm`.
+    /// Default `build/plugins` (where `scripts/build-plugins` puts the examples).
+    pub plugins_root: PathBuf,
+    /// Socket.IO `connectTimeout`: a connection that joins no namespace within it is closed.
+    /// Default 45000 (Node's).
+    pub connect_timeout_ms: u64,
+}
+
+impl Default for ServerSection {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".to_owned(),
+            port: 3000,
+            plugins_root: PathBuf::from("build/plugins"),
+            connect_timeout_ms: 45_000,
+        }
+    }
+}

@@ -1,0 +1,321 @@
+//! One sync's use of a route: the server call and the batched client calls, on one pinned version.
+//!
+//! [`SyncCall`] holds the pinned `Arc<Route>` and, for plugins with `instance_policy = "per-request"`,
+//! the sync's own instances, so the server call and every client call share one fresh instance.
+//! Client recipients are sent in chunks of `client_batch_size`; when a chunk fails, its recipients
+//! are retried one at a time on fresh instances so a bad recipient fails only itself.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use bytes::Bytes;
+
+use super::bindings::{ClientBatch, HandlerError, Session, WitOutcome, WitServerCall};
+use super::error::{ErrorCode, PluginError, StageError};
+use super::instance::Instance;
+use super::limits::{check_input, check_output};
+use super::route::{LoadedStage, Route};
+use super::worker::WorkerPool;
+use crate::config::{InstancePolicy, StageLimits};
+
+/// Input of a server-stage call.
+#[derive(Debug, Clone)]
+pub struct ServerCall {
+    /// MessagePack of the client input.
+    pub input: Bytes,
+    /// The sender's session; `None` for anonymous callers.
+    pub caller: Option<Session>,
+    /// The target room.
+    pub room: String,
+}
+
+/// Input of the client stage for a set of recipients.
+#[derive(Debug, Clone)]
+pub struct ClientBatchCall {
+    /// MessagePack of the client input.
+    pub input: Bytes,
+    /// MessagePack of the server output; `None` for client-only syncs.
+    pub server_output: Option<Bytes>,
+    /// The target room.
+    pub room: String,
+    /// One entry per recipient; `None` for anonymous ones.
+    pub recipients: Vec<Option<Session>>,
+}
+
+/// What one recipient gets.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RecipientOutcome {
+    /// Deliver, with this client output (MessagePack).
+    Deliver(Bytes),
+    /// Deliver the server output only.
+    DeliverPlain,
+    /// Send nothing.
+    Skip,
+    /// The handler refused for this recipient (its own error).
+    Refused(HandlerError),
+    /// The plugin failed for this recipient.
+    Failed(PluginError),
+}
+
+/// The per-request instances of a sync (used only under `per-request`).
+#[derive(Default)]
+struct Slots {
+    server: Option<Instance>,
+    client: Option<Instance>,
+}
+
+/// One sync's calls on one pinned route version. Cheap to create; drop it when the sync ends.
+pub struct SyncCall {
+    route: Arc<Route>,
+    slots: Arc<Mutex<Slots>>,
+    workers: WorkerPool,
+}
+
+impl SyncCall {
+    pub(super) fn new(route: Arc<Route>, workers: WorkerPool) -> Self {
+        Self {
+            route,
+            slots: Arc::default(),
+            workers,
+        }
+    }
+
+    /// The pinned route.
+    pub fn route(&self) -> &Arc<Route> {
+        &self.route
+    }
+
+    /// Runs the server stage on a worker thread.
+    ///
+    /// # Errors
+    /// [`StageError::Refused`] with the handler's error, or [`StageError::Failed`].
+    pub async fn server(&self, call: ServerCall) -> Result<Bytes, StageError> {
+        let (route, slots) = (self.route.clone(), self.slots.clone());
+        self.workers
+            .run(move || server_blocking(&route, &slots, call))
+            .await?
+    }
+
+    /// Runs the client stage for every recipient, in batches, on a worker thread. Returns one outcome
+    /// per recipient, in order.
+    ///
+    /// # Errors
+    /// Only failures that concern every recipient: [`ErrorCode::StageMissing`],
+    /// [`ErrorCode::InputTooLarge`], [`ErrorCode::Unavailable`].
+    pub async fn clients(
+        &self,
+        call: ClientBatchCall,
+    ) -> Result<Vec<RecipientOutcome>, StageError> {
+        let (route, slots) = (self.route.clone(), self.slots.clone());
+        self.workers
+            .run(move || clients_blocking(&route, &slots, call))
+            .await?
+    }
+
+    /// [`SyncCall::server`] on the calling thread (for benchmarks and tools; never on an async task).
+    ///
+    /// # Errors
+    /// As [`SyncCall::server`].
+    pub fn server_blocking(&self, call: ServerCall) -> Result<Bytes, StageError> {
+        server_blocking(&self.route, &self.slots, call)
+    }
+
+    /// [`SyncCall::clients`] on the calling thread (for benchmarks and tools; never on an async task).
+    ///
+    /// # Errors
+    /// As [`SyncCall::clients`].
+    pub fn clients_blocking(
+        &self,
+        call: ClientBatchCall,
+    ) -> Result<Vec<RecipientOutcome>, StageError> {
+        clients_blocking(&self.route, &self.slots, call)
+    }
+}
+
+fn missing(stage: &str) -> PluginError {
+    PluginError::new(
+        ErrorCode::StageMissing,
+        format!("the route has no {stage} stage"),
+    )
+}
+
+/// Takes the instance to call: the sync's own under per-request, else a warm one.
+fn acquire(
+    stage: &LoadedStage,
+    limits: &StageLimits,
+    slot: &mut Option<Instance>,
+) -> Result<Instance, PluginError> {
+    match limits.instance_policy {
+        InstancePolicy::PerRequest => slot.take().map_or_else(|| stage.fresh(), Ok),
+        InstancePolicy::Reuse => stage.checkout(),
+    }
+}
+
+/// Gives a healthy instance back to where it came from.
+fn release(
+    stage: &LoadedStage,
+    limits: &StageLimits,
+    slot: &mut Option<Instance>,
+    instance: Instance,
+) {
+    match limits.instance_policy {
+        InstancePolicy::PerRequest => *slot = Some(instance),
+        InstancePolicy::Reuse => stage.checkin(instance),
+    }
+}
+
+fn server_blocking(
+    route: &Route,
+    slots: &Mutex<Slots>,
+    call: ServerCall,
+) -> Result<Bytes, StageError> {
+    let stage = route.server.as_deref().ok_or_else(|| missing("server"))?;
+    let limits = stage.limits();
+    check_input(&call.input, &limits)?;
+    let mut slots = slots.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut instance = acquire(stage, &limits, &mut slots.server)?;
+    let wit = WitServerCall {
+        input: Vec::from(call.input),
+        caller: call.caller,
+        room: call.room,
+    };
+    let result = instance.run_server(&limits, &wit);
+    match &result {
+        Err(error) if error.code.kills_instance() => drop(instance),
+        _ => release(stage, &limits, &mut slots.server, instance),
+    }
+    let output = result?.map_err(StageError::Refused)?;
+    check_output(&output, &limits)?;
+    Ok(Bytes::from(output))
+}
+
+fn clients_blocking(
+    route: &Route,
+    slots: &Mutex<Slots>,
+    call: ClientBatchCall,
+) -> Result<Vec<RecipientOutcome>, StageError> {
+    let stage = route.client.as_deref().ok_or_else(|| missing("client"))?;
+    let limits = stage.limits();
+    check_input(&call.input, &limits)?;
+    let mut slots = slots.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut outcomes = Vec::with_capacity(call.recipients.len());
+    let input = Vec::from(call.input);
+    let server_output = call.server_output.map(Vec::from);
+    let chunk_size = limits.client_batch_size.max(1) as usize;
+    let mut recipients = call.recipients.into_iter().peekable();
+    while recipients.peek().is_some() {
+        let batch = ClientBatch {
+            input: input.clone(),
+            server_output: server_output.clone(),
+            room: call.room.clone(),
+            recipients: recipients.by_ref().take(chunk_size).collect(),
+        };
+        let instance = acquire(stage, &limits, &mut slots.client)?;
+        run_chunk(
+            stage,
+            &limits,
+            &mut slots.client,
+            instance,
+            batch,
+            &mut outcomes,
+        )?;
+    }
+    Ok(outcomes)
+}
+
+/// Runs one chunk; on failure, retries its recipients one by one.
+fn run_chunk(
+    stage: &LoadedStage,
+    limits: &Arc<StageLimits>,
+    slot: &mut Option<Instance>,
+    mut instance: Instance,
+    batch: ClientBatch,
+    outcomes: &mut Vec<RecipientOutcome>,
+) -> Result<(), StageError> {
+    let count = batch.recipients.len();
+    match instance.run_client(limits, &batch) {
+        Ok(results) if results.len() == count => {
+            release(stage, limits, slot, instance);
+            outcomes.extend(results.into_iter().map(|outcome| convert(outcome, limits)));
+        }
+        Ok(results) => {
+            release(stage, limits, slot, instance);
+            let error = PluginError::new(
+                ErrorCode::MalformedOutput,
+                format!(
+                    "the client stage returned {} outcomes for {count} recipients",
+                    results.len()
+                ),
+            );
+            outcomes.extend(std::iter::repeat_n(RecipientOutcome::Failed(error), count));
+        }
+        Err(error) if count == 1 => outcomes.push(RecipientOutcome::Failed(error)),
+        Err(error) => {
+            tracing::debug!(plugin = %stage.key(), "client batch of {count} failed ({error}); retrying one by one");
+            drop(instance);
+            retry_one_by_one(stage, limits, slot, batch, outcomes)?;
+        }
+    }
+    Ok(())
+}
+
+fn retry_one_by_one(
+    stage: &LoadedStage,
+    limits: &Arc<StageLimits>,
+    slot: &mut Option<Instance>,
+    batch: ClientBatch,
+    outcomes: &mut Vec<RecipientOutcome>,
+) -> Result<(), StageError> {
+    let ClientBatch {
+        input,
+        server_output,
+        room,
+        recipients,
+    } = batch;
+    let mut spare: Option<Instance> = None;
+    for recipient in recipients {
+        let mut instance = match spare.take() {
+            Some(instance) => instance,
+            None => stage.fresh()?,
+        };
+        let single = ClientBatch {
+            input: input.clone(),
+            server_output: server_output.clone(),
+            room: room.clone(),
+            recipients: vec![recipient],
+        };
+        match instance.run_client(limits, &single) {
+            Ok(mut results) if results.len() == 1 => {
+                spare = Some(instance);
+                outcomes.extend(results.pop().map(|outcome| convert(outcome, limits)));
+            }
+            Ok(results) => {
+                spare = Some(instance);
+                let detail = format!(
+                    "the client stage returned {} outcomes for 1 recipient",
+                    results.len()
+                );
+                outcomes.push(RecipientOutcome::Failed(PluginError::new(
+                    ErrorCode::MalformedOutput,
+                    detail,
+                )));
+            }
+            Err(error) => outcomes.push(RecipientOutcome::Failed(error)),
+        }
+    }
+    if let Some(instance) = spare {
+        release(stage, limits, slot, instance);
+    }
+    Ok(())
+}
+
+fn convert(outcome: WitOutcome, limits: &StageLimits) -> RecipientOutcome {
+    match outcome {
+        WitOutcome::Deliver(output) => match check_output(&output, limits) {
+            Ok(()) => RecipientOutcome::Deliver(Bytes::from(output)),
+            Err(error) => RecipientOutcome::Failed(error),
+        },
+        WitOutcome::DeliverPlain => RecipientOutcome::DeliverPlain,
+        WitOutcome::Skip => RecipientOutcome::Skip,
+        WitOutcome::Error(error) => RecipientOutcome::Refused(error),
+    }
+}

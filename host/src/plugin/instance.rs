@@ -1,0 +1,191 @@
+//! Instances of a loaded plugin: creating them from the pre-linked component, calling their exports
+//! with a budget armed, and the small pool of warm ones kept between syncs.
+//!
+//! A warm instance is reused until `max_invocations` calls, and dropped after any failed call: a
+//! trapped component instance can never be entered again. Instances are `Send` but used by one
+//! thread at a time; the pool hands each one to exactly one caller.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use wasmtime::{Engine, Store};
+
+use super::bindings::client::{ClientStage, ClientStagePre};
+use super::bindings::server::{ServerStage, ServerStagePre};
+use super::bindings::{ClientBatch, HandlerError, StageMetadata, WitOutcome, WitServerCall};
+use super::error::{ErrorCode, PluginError};
+use super::host_impl::{PluginIdentity, PluginState};
+use super::limits::{arm, classify};
+use crate::config::StageLimits;
+
+/// A component linked and type-checked against one stage world, ready to instantiate.
+pub enum StagePre {
+    /// A server-stage component.
+    Server(ServerStagePre<PluginState>),
+    /// A client-stage component.
+    Client(ClientStagePre<PluginState>),
+}
+
+enum Exports {
+    Server(ServerStage),
+    Client(ClientStage),
+}
+
+/// One live instance in its own store.
+pub struct Instance {
+    store: Store<PluginState>,
+    exports: Exports,
+    calls: u64,
+}
+
+fn unavailable(error: &wasmtime::Error) -> PluginError {
+    let classified = classify(error);
+    // A trap during instantiation is the plugin's fault; anything else (pool exhausted) is ours.
+    if classified.code == ErrorCode::Trap && error.downcast_ref::<wasmtime::Trap>().is_none() {
+        PluginError::new(ErrorCode::Unavailable, classified.detail)
+    } else {
+        classified
+    }
+}
+
+impl StagePre {
+    /// A fresh instance with `limits` armed for its start-up code.
+    ///
+    /// # Errors
+    /// [`ErrorCode::Unavailable`] when the engine pool is exhausted; a trap code when the plugin's
+    /// initialisation traps.
+    pub fn instantiate(
+        &self,
+        engine: &Engine,
+        identity: &Arc<PluginIdentity>,
+        limits: Arc<StageLimits>,
+    ) -> Result<Instance, PluginError> {
+        let mut store = Store::new(engine, PluginState::new(identity.clone(), limits.clone()));
+        store.limiter(|state| &mut state.limiter);
+        arm(&mut store, &limits, 1)?;
+        let exports = match self {
+            Self::Server(pre) => Exports::Server(
+                pre.instantiate(&mut store)
+                    .map_err(|error| unavailable(&error))?,
+            ),
+            Self::Client(pre) => Exports::Client(
+                pre.instantiate(&mut store)
+                    .map_err(|error| unavailable(&error))?,
+            ),
+        };
+        Ok(Instance {
+            store,
+            exports,
+            calls: 0,
+        })
+    }
+}
+
+impl Instance {
+    fn begin(&mut self, limits: &Arc<StageLimits>, units: u64) -> Result<(), PluginError> {
+        self.calls += 1;
+        let state = self.store.data_mut();
+        state.limiter.set_cap(limits.memory_mb);
+        if !Arc::ptr_eq(&state.limits, limits) {
+            state.limits = limits.clone();
+        }
+        arm(&mut self.store, limits, units)
+    }
+
+    /// Calls `metadata()`.
+    ///
+    /// # Errors
+    /// The classified failure; the instance is then dead.
+    pub fn metadata(&mut self, limits: &Arc<StageLimits>) -> Result<StageMetadata, PluginError> {
+        self.begin(limits, 1)?;
+        let result = match &self.exports {
+            Exports::Server(exports) => exports.call_metadata(&mut self.store),
+            Exports::Client(exports) => exports.call_metadata(&mut self.store),
+        };
+        result.map_err(|error| classify(&error))
+    }
+
+    /// Calls the server stage's `run`.
+    ///
+    /// # Errors
+    /// The classified failure; the instance is then dead when the code says so.
+    pub fn run_server(
+        &mut self,
+        limits: &Arc<StageLimits>,
+        call: &WitServerCall,
+    ) -> Result<Result<Vec<u8>, HandlerError>, PluginError> {
+        self.begin(limits, 1)?;
+        let Exports::Server(exports) = &self.exports else {
+            return Err(PluginError::new(
+                ErrorCode::StageMissing,
+                "not a server-stage instance",
+            ));
+        };
+        exports
+            .call_run(&mut self.store, call)
+            .map_err(|error| classify(&error))
+    }
+
+    /// Calls the client stage's `run` for a batch, with the budget scaled by its size.
+    ///
+    /// # Errors
+    /// The classified failure; the instance is then dead when the code says so.
+    pub fn run_client(
+        &mut self,
+        limits: &Arc<StageLimits>,
+        batch: &ClientBatch,
+    ) -> Result<Vec<WitOutcome>, PluginError> {
+        self.begin(limits, batch.recipients.len().max(1) as u64)?;
+        let Exports::Client(exports) = &self.exports else {
+            return Err(PluginError::new(
+                ErrorCode::StageMissing,
+                "not a client-stage instance",
+            ));
+        };
+        exports
+            .call_run(&mut self.store, batch)
+            .map_err(|error| classify(&error))
+    }
+}
+
+/// Idle warm instances of one loaded plugin; at most `capacity` are kept.
+pub struct WarmPool {
+    idle: Mutex<Vec<Instance>>,
+    capacity: usize,
+}
+
+impl WarmPool {
+    /// An empty pool keeping at most `capacity` idle instances.
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            idle: Mutex::new(Vec::with_capacity(capacity)),
+            capacity,
+        }
+    }
+
+    /// An idle instance, if any.
+    pub fn take(&self) -> Option<Instance> {
+        self.idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop()
+    }
+
+    /// Returns a healthy instance; it is dropped if it is worn out or the pool is full.
+    pub fn give(&self, instance: Instance, max_invocations: u64) {
+        if instance.calls >= max_invocations {
+            return;
+        }
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        if idle.len() < self.capacity {
+            idle.push(instance);
+        }
+    }
+
+    /// How many instances are idle.
+    pub fn idle(&self) -> usize {
+        self.idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+}

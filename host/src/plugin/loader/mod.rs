@@ -1,0 +1,187 @@
+//! Turning a plugin file into a [`LoadedStage`]: compile (or load from the cache), link against the
+//! host imports, check the exports against the stage's world, and read `metadata()` once.
+//!
+//! Loading runs on the reload thread, never on a request. A file that fails any step yields a
+//! [`LoadError`] and publishes nothing, so a broken file can never replace a good version.
+
+pub mod cache;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use sha2::{Digest, Sha256};
+use wasmtime::Engine;
+use wasmtime::component::{HasSelf, Linker};
+
+use super::bindings::client::ClientStagePre;
+use super::bindings::server::{ServerStage, ServerStagePre};
+use super::error::{Error, PluginError};
+use super::host_impl::{HostServices, PluginIdentity, PluginState};
+use super::instance::{StagePre, WarmPool};
+use super::log::PluginLog;
+use super::names::PluginFileName;
+use super::route::LoadedStage;
+use crate::config::{Stage, StageLimits};
+use cache::CompileCache;
+
+/// Why a file could not be loaded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LoadError {
+    /// The file could not be read.
+    #[error("cannot read the file: {0}")]
+    Read(String),
+    /// The bytes are not a valid component.
+    #[error("does not compile: {0}")]
+    Compile(String),
+    /// The component imports something the host does not provide.
+    #[error("imports something the host does not provide: {0}")]
+    Imports(String),
+    /// The component does not export the world its file name promises.
+    #[error("wrong world: expected `{expected}`, {detail}")]
+    WrongWorld {
+        /// The world the file name asks for.
+        expected: &'static str,
+        /// What the component is instead.
+        detail: String,
+    },
+    /// `metadata()` failed.
+    #[error("metadata() failed: {0}")]
+    Metadata(PluginError),
+}
+
+/// SHA-256 of `bytes`, hex.
+pub fn content_hash(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// Everything needed to load files: the engine, the one linker, the cache, the host services.
+pub struct Loader {
+    engine: Engine,
+    linker: Linker<PluginState>,
+    cache: CompileCache,
+    services: Arc<HostServices>,
+    warm_per_plugin: usize,
+}
+
+impl Loader {
+    /// A loader whose linker provides locked-down WASI p2 and the synchost interfaces.
+    ///
+    /// # Errors
+    /// [`Error::Engine`] when linking the host functions fails.
+    pub fn new(
+        engine: Engine,
+        cache: CompileCache,
+        services: Arc<HostServices>,
+        warm_per_plugin: usize,
+    ) -> Result<Self, Error> {
+        let mut linker = Linker::new(&engine);
+        let link_error = |error: wasmtime::Error| Error::Engine(format!("{error:#}"));
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(link_error)?;
+        // Both worlds import the same interfaces; the client bindings reuse these modules via `with`.
+        ServerStage::add_to_linker::<PluginState, HasSelf<PluginState>>(&mut linker, |state| state)
+            .map_err(link_error)?;
+        Ok(Self {
+            engine,
+            linker,
+            cache,
+            services,
+            warm_per_plugin,
+        })
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The compile cache.
+    pub fn cache(&self) -> &CompileCache {
+        &self.cache
+    }
+
+    /// Loads `bytes` (the content of `path`, hashed to `hash`) as the stage `name` promises.
+    ///
+    /// # Errors
+    /// See [`LoadError`].
+    pub fn load(
+        &self,
+        path: &Path,
+        name: &PluginFileName,
+        bytes: &[u8],
+        hash: String,
+        limits: StageLimits,
+    ) -> Result<LoadedStage, LoadError> {
+        let component = self
+            .cache
+            .component(&self.engine, &hash, bytes)
+            .map_err(LoadError::Compile)?;
+        let pre = self
+            .linker
+            .instantiate_pre(&component)
+            .map_err(|error| LoadError::Imports(format!("{error:#}")))?;
+        let pre = match name.stage {
+            Stage::Server => match ServerStagePre::new(pre.clone()) {
+                Ok(pre) => StagePre::Server(pre),
+                Err(error) => {
+                    return Err(wrong_world(
+                        Stage::Server,
+                        ClientStagePre::new(pre).is_ok(),
+                        &error,
+                    ));
+                }
+            },
+            Stage::Client => match ClientStagePre::new(pre.clone()) {
+                Ok(pre) => StagePre::Client(pre),
+                Err(error) => {
+                    return Err(wrong_world(
+                        Stage::Client,
+                        ServerStagePre::new(pre).is_ok(),
+                        &error,
+                    ));
+                }
+            },
+        };
+        let label = format!("{}:{}", name.key, name.stage.as_str());
+        let identity = Arc::new(PluginIdentity {
+            log: Arc::new(PluginLog::new(label, limits.log_lines_per_s)),
+            namespace: name.key.page.clone(),
+            services: self.services.clone(),
+        });
+        let limits = Arc::new(limits);
+        let mut scratch = pre
+            .instantiate(&self.engine, &identity, limits.clone())
+            .map_err(LoadError::Metadata)?;
+        let metadata = scratch.metadata(&limits).map_err(LoadError::Metadata)?;
+        let pool = WarmPool::new(self.warm_per_plugin);
+        pool.give(scratch, limits.max_invocations);
+        Ok(LoadedStage {
+            key: name.key.clone(),
+            stage: name.stage,
+            hash,
+            path: path.to_owned(),
+            metadata,
+            pre,
+            engine: self.engine.clone(),
+            identity,
+            limits: ArcSwap::new(limits),
+            pool,
+        })
+    }
+}
+
+fn wrong_world(expected: Stage, is_other: bool, error: &wasmtime::Error) -> LoadError {
+    let (expected, other) = match expected {
+        Stage::Server => ("server-stage", "client-stage"),
+        Stage::Client => ("client-stage", "server-stage"),
+    };
+    let detail = if is_other {
+        format!("the component implements `{other}`")
+    } else {
+        format!("the exports do not match: {error:#}")
+    };
+    LoadError::WrongWorld { expected, detail }
+}

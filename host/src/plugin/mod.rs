@@ -1,0 +1,46 @@
+//! The plugin runtime: runs sync handlers (wasm32-wasip2 components) in wasmtime sandboxes.
+//!
+//! Map of this module, in the order data flows:
+//! - `names` parses `<page>/_sync/<name>_<server|client>_v<n>.wasm`;
+//! - `registry` scans the root, `loader` (+ `loader::cache`) compiles and links each file, and the
+//!   route table is published atomically; `reload` watches files and the config;
+//! - `runtime` is the public entry; `call` runs one sync's stages on `worker` threads;
+//! - `instance` keeps warm instances, `limits` arms budgets and classifies failures, `host_impl`
+//!   answers the imports; `engine` owns the one wasmtime `Config`, `bindings` the one WIT binding.
+//!
+//! Nothing here panics on plugin behaviour: every failure becomes a [`PluginError`] with an
+//! [`ErrorCode`], and a handler's own refusal is passed through as data.
+
+pub mod bindings;
+mod call;
+mod engine;
+mod error;
+mod host_impl;
+mod instance;
+mod limits;
+pub mod loader;
+mod log;
+pub mod names;
+mod registry;
+mod reload;
+mod rooms;
+mod route;
+mod runtime;
+mod status;
+mod worker;
+
+pub use crate::config::Stage;
+pub use bindings::{
+    AuthCondition, AuthSpec, ErrorParam, HandlerError, Scalar, Session, StageMetadata, ValueType,
+};
+pub use call::{ClientBatchCall, RecipientOutcome, ServerCall, SyncCall};
+pub use engine::EPOCH_TICK_MS;
+pub use error::{Error, ErrorCode, PluginError, StageError};
+pub use host_impl::{MAX_MEMBERS_PAGE, MAX_RANDOM_BYTES};
+pub use loader::LoadError;
+pub use loader::cache::CacheStats;
+pub use names::RouteKey;
+pub use rooms::{MemoryRooms, RoomDirectory};
+pub use route::{LoadedStage, Route};
+pub use runtime::{PluginRuntime, RuntimeOptions};
+pub use status::{FileError, RegistryStatus, RouteStatus, StageStatus};

@@ -1,0 +1,70 @@
+//! What plugins may ask about rooms (capability `rooms`), as a trait the runtime defines.
+//!
+//! The Socket.IO gateway owns room membership and implements [`RoomDirectory`]; the runtime only reads
+//! through it. [`MemoryRooms`] is a plain in-memory directory for the CLI and tests. Implementations
+//! are called from plugin worker threads while a guest waits, so they must answer from memory and
+//! never block on I/O.
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+use super::bindings::Session;
+
+/// Read-only room queries, answered synchronously.
+pub trait RoomDirectory: Send + Sync + 'static {
+    /// Number of connections in `room` (0 for an unknown room).
+    fn size(&self, room: &str) -> u32;
+    /// Up to `limit` member sessions starting at `offset`; anonymous members are left out.
+    fn members(&self, room: &str, offset: u32, limit: u32) -> Vec<Session>;
+}
+
+/// An in-memory room directory.
+#[derive(Debug, Default)]
+pub struct MemoryRooms {
+    rooms: RwLock<HashMap<String, Vec<Option<Session>>>>,
+}
+
+impl MemoryRooms {
+    /// An empty directory.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the members of `room` (one entry per connection; `None` for anonymous ones).
+    pub fn set(&self, room: &str, members: Vec<Option<Session>>) {
+        let mut rooms = self
+            .rooms
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        rooms.insert(room.to_owned(), members);
+    }
+}
+
+impl RoomDirectory for MemoryRooms {
+    fn size(&self, room: &str) -> u32 {
+        let rooms = self
+            .rooms
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        rooms.get(room).map_or(0, |members| {
+            u32::try_from(members.len()).unwrap_or(u32::MAX)
+        })
+    }
+
+    fn members(&self, room: &str, offset: u32, limit: u32) -> Vec<Session> {
+        let rooms = self
+            .rooms
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let Some(members) = rooms.get(room) else {
+            return Vec::new();
+        };
+        members
+            .iter()
+            .flatten()
+            .skip(offset as usize)
+            .take(limit as usize)
+            .cloned()
+            .collect()
+    }
+}

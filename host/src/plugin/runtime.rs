@@ -1,0 +1,170 @@
+//! [`PluginRuntime`]: the public face of the plugin layer, as the sync pipeline uses it.
+//!
+//! Starting the runtime builds the engine, opens the kv store, starts the worker threads, loads every
+//! plugin under the root and (optionally) starts hot reload. After that, a request looks up its route
+//! once ([`PluginRuntime::route`]), opens a [`SyncCall`] on it ([`PluginRuntime::begin`]) and makes its
+//! server and client calls through it; all of them use that one pinned version.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use super::call::{ClientBatchCall, RecipientOutcome, ServerCall, SyncCall};
+use super::engine;
+use super::error::{Error, StageError};
+use super::host_impl::HostServices;
+use super::loader::Loader;
+use super::loader::cache::CompileCache;
+use super::names::RouteKey;
+use super::registry::Registry;
+use super::reload::{self, ReloadHandle};
+use super::rooms::{MemoryRooms, RoomDirectory};
+use super::route::Route;
+use super::status::RegistryStatus;
+use super::worker::WorkerPool;
+use crate::config::Config;
+use crate::store::KvStore;
+
+/// Host stack reserved beyond `max_wasm_stack` on worker threads, for host frames under wasm ones.
+const HOST_STACK_MARGIN: usize = 4 * 1024 * 1024;
+
+/// How to start a runtime beyond its config and root.
+pub struct RuntimeOptions {
+    /// The config file to watch for limit changes (none: the config never changes).
+    pub config_path: Option<PathBuf>,
+    /// Answers the `rooms` capability.
+    pub rooms: Arc<dyn RoomDirectory>,
+    /// Whether to watch the root and config file for changes.
+    pub hot_reload: bool,
+}
+
+impl Default for RuntimeOptions {
+    fn default() -> Self {
+        Self {
+            config_path: None,
+            rooms: Arc::new(MemoryRooms::new()),
+            hot_reload: true,
+        }
+    }
+}
+
+/// The plugin runtime: registry, engine, workers and hot reload.
+pub struct PluginRuntime {
+    registry: Arc<Registry>,
+    workers: WorkerPool,
+    _reload: Option<ReloadHandle>,
+}
+
+impl PluginRuntime {
+    /// Starts with default options (in-memory rooms, hot reload on, no config file watched).
+    ///
+    /// # Errors
+    /// See [`PluginRuntime::start_with`].
+    pub fn start(config: Config, root: impl AsRef<Path>) -> Result<Self, Error> {
+        Self::start_with(config, root, RuntimeOptions::default())
+    }
+
+    /// Starts the runtime and loads every plugin under `root` before returning. Blocks while the
+    /// plugins compile (or load from the cache): call it before serving, or from `spawn_blocking`.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the root or cache folder is unusable, [`Error::Engine`], [`Error::Store`],
+    /// [`Error::Watch`].
+    pub fn start_with(
+        config: Config,
+        root: impl AsRef<Path>,
+        options: RuntimeOptions,
+    ) -> Result<Self, Error> {
+        let root = root.as_ref();
+        let root = root.canonicalize().map_err(|source| Error::Io {
+            path: root.to_owned(),
+            source,
+        })?;
+        let engine = engine::build(&config.runtime)?;
+        let cache_dir = &config.runtime.cache_dir;
+        let cache = CompileCache::new(cache_dir, &engine).map_err(|source| Error::Io {
+            path: cache_dir.clone(),
+            source,
+        })?;
+        let kv = KvStore::open(&config.store.path).map_err(Error::Store)?;
+        let services = Arc::new(HostServices {
+            kv,
+            rooms: options.rooms,
+        });
+        let worker_count = config.runtime.worker_count();
+        let loader = Loader::new(engine, cache, services, worker_count)?;
+        let stack = config.runtime.max_wasm_stack_kb as usize * 1024 + HOST_STACK_MARGIN;
+        let workers = WorkerPool::start(worker_count, stack).map_err(|source| Error::Io {
+            path: PathBuf::from("<worker threads>"),
+            source,
+        })?;
+        let registry = Arc::new(Registry::new(root, loader, Arc::new(config)));
+        registry.scan();
+        let reload = if options.hot_reload {
+            Some(reload::start(&registry, options.config_path)?)
+        } else {
+            None
+        };
+        Ok(Self {
+            registry,
+            workers,
+            _reload: reload,
+        })
+    }
+
+    /// The current version of a route, to pin for one request.
+    pub fn route(&self, key: &RouteKey) -> Option<Arc<Route>> {
+        self.registry.route(key)
+    }
+
+    /// Opens one sync's calls on a pinned route.
+    pub fn begin(&self, route: Arc<Route>) -> SyncCall {
+        SyncCall::new(route, self.workers.clone())
+    }
+
+    /// Runs a route's server stage alone (a one-call [`SyncCall`]). Under `per-request` isolation use
+    /// [`PluginRuntime::begin`] so the client calls share the instance.
+    ///
+    /// # Errors
+    /// As [`SyncCall::server`].
+    pub async fn call_server(
+        &self,
+        route: &Arc<Route>,
+        call: ServerCall,
+    ) -> Result<Bytes, StageError> {
+        self.begin(route.clone()).server(call).await
+    }
+
+    /// Runs a route's client stage alone (a one-call [`SyncCall`]).
+    ///
+    /// # Errors
+    /// As [`SyncCall::clients`].
+    pub async fn call_clients(
+        &self,
+        route: &Arc<Route>,
+        call: ClientBatchCall,
+    ) -> Result<Vec<RecipientOutcome>, StageError> {
+        self.begin(route.clone()).clients(call).await
+    }
+
+    /// Rescans the root now, on the calling thread (blocks while files compile).
+    pub fn rescan(&self) {
+        self.registry.scan();
+    }
+
+    /// Applies a new configuration now (as the config watcher does).
+    pub fn apply_config(&self, config: Config) {
+        self.registry.apply_config(config);
+    }
+
+    /// Routes, load errors, ignored files, cache counters.
+    pub fn status(&self) -> RegistryStatus {
+        self.registry.status()
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> Arc<Config> {
+        self.registry.config()
+    }
+}

@@ -1,0 +1,59 @@
+//! What the registry reports to operators and tests: published routes with the hash of each stage,
+//! files that failed to load, ignored files, config reload state and compile-cache counters.
+//!
+//! These are plain snapshots, detached from the live registry; taking one never blocks a request.
+
+use std::path::PathBuf;
+
+use super::loader::cache::CacheStats;
+use super::names::RouteKey;
+
+/// A published stage, as status reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageStatus {
+    /// SHA-256 of the served file content.
+    pub hash: String,
+    /// The file, relative to the plugins root.
+    pub path: PathBuf,
+}
+
+/// A published route, as status reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteStatus {
+    /// The route.
+    pub key: RouteKey,
+    /// Its server stage, if any.
+    pub server: Option<StageStatus>,
+    /// Its client stage, if any.
+    pub client: Option<StageStatus>,
+}
+
+/// A file whose latest content could not be loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileError {
+    /// The file, relative to the plugins root.
+    pub path: PathBuf,
+    /// Why.
+    pub message: String,
+}
+
+/// A snapshot of the registry, for operators and tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistryStatus {
+    /// Increases with every change of the published table.
+    pub generation: u64,
+    /// Completed scans.
+    pub scans: u64,
+    /// Successful config (re)loads applied since start, including the first.
+    pub config_loads: u64,
+    /// Published routes, sorted.
+    pub routes: Vec<RouteStatus>,
+    /// Files whose latest content failed to load.
+    pub errors: Vec<FileError>,
+    /// Files that do not match the naming scheme.
+    pub ignored: Vec<PathBuf>,
+    /// Why the latest config file change was rejected, if it was.
+    pub config_error: Option<String>,
+    /// Compile cache counters.
+    pub cache: CacheStats,
+}

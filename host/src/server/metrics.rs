@@ -1,0 +1,76 @@
+//! `/metrics` in the Prometheus text format: connection and queue counters from the transport, and
+//! the plugin registry's state. Rendering reads atomic counters and one registry snapshot; it never
+//! blocks a request.
+
+use std::fmt::Write as _;
+
+use super::Server;
+
+/// The metrics page.
+pub fn render(server: &Server) -> String {
+    let transport = server.engine.metrics().snapshot();
+    let registry = server.runtime.status();
+    let mut page = String::new();
+    let mut metric = |name: &str, kind: &str, help: &str, value: u64| {
+        // Writing to a String cannot fail.
+        let _ = writeln!(
+            page,
+            "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+        );
+    };
+    metric(
+        "synchost_connections_opened_total",
+        "counter",
+        "Engine.IO connections opened.",
+        transport.opened,
+    );
+    metric(
+        "synchost_connections_closed_total",
+        "counter",
+        "Engine.IO connections closed.",
+        transport.closed,
+    );
+    metric(
+        "synchost_connections_open",
+        "gauge",
+        "Engine.IO connections open now.",
+        server.engine.metrics().open_connections(),
+    );
+    metric(
+        "synchost_slow_consumer_closes_total",
+        "counter",
+        "Connections closed because their outgoing queue was full.",
+        transport.queue_full_closes,
+    );
+    metric(
+        "synchost_volatile_drops_total",
+        "counter",
+        "Volatile messages dropped because a queue was full.",
+        transport.volatile_drops,
+    );
+    metric(
+        "synchost_routes",
+        "gauge",
+        "Published sync routes.",
+        registry.routes.len() as u64,
+    );
+    metric(
+        "synchost_plugin_file_errors",
+        "gauge",
+        "Handler files whose latest content failed to load.",
+        registry.errors.len() as u64,
+    );
+    metric(
+        "synchost_plugin_compiles_total",
+        "counter",
+        "Handler files compiled.",
+        registry.cache.compiles,
+    );
+    metric(
+        "synchost_plugin_cache_hits_total",
+        "counter",
+        "Handler files loaded from the precompiled cache.",
+        registry.cache.hits,
+    );
+    page
+}
