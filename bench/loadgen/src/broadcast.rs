@@ -100,6 +100,23 @@ pub struct BroadcastReport {
     pub ok: bool,
 }
 
+impl BroadcastReport {
+    /// One human-readable line for the terminal.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} room {}: {:.0} deliveries/s, p50 {:.1} ms, p99 {:.1} ms, lost {}, duplicated {}, {}",
+            self.server,
+            self.room_size,
+            self.deliveries_per_sec,
+            self.latency.p50_us as f64 / 1000.0,
+            self.latency.p99_us as f64 / 1000.0,
+            self.lost,
+            self.duplicated,
+            if self.ok { "ok" } else { "FAILED" }
+        )
+    }
+}
+
 /// Runs one broadcast measurement.
 pub async fn run(options: &BroadcastOptions) -> anyhow::Result<BroadcastReport> {
     let url = connection::socketio_url(&options.address);

@@ -52,6 +52,19 @@ pub struct IdleReport {
     pub ok: bool,
 }
 
+impl IdleReport {
+    /// One human-readable line for the terminal.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} idle at {} connections: {:.1} KB/connection, {}",
+            self.server,
+            self.connections,
+            self.bytes_per_connection / 1000.0,
+            if self.ok { "ok" } else { "FAILED" }
+        )
+    }
+}
+
 /// Runs one idle-memory measurement.
 pub async fn run(options: &IdleOptions) -> anyhow::Result<IdleReport> {
     let url = connection::socketio_url(&options.address);

@@ -55,11 +55,13 @@ fn main() -> anyhow::Result<ExitCode> {
         match &cli.command {
             Command::Broadcast(options) => {
                 let report = broadcast::run(options).await?;
+                eprintln!("{}", report.summary());
                 println!("{}", serde_json::to_string(&report)?);
                 anyhow::Ok(report.ok)
             }
             Command::Idle(options) => {
                 let report = idle::run(options).await?;
+                eprintln!("{}", report.summary());
                 println!("{}", serde_json::to_string(&report)?);
                 anyhow::Ok(report.ok)
             }

@@ -5,14 +5,21 @@
 //! measures socketioxide itself. It binds 127.0.0.1 only; the port comes from the first
 //! argument or `PORT`.
 
+use std::convert::Infallible;
+
 use anyhow::Context;
 use serde_json::Value;
 use socketioxide::{
     SocketIo, TransportType,
     extract::{AckSender, Data, SocketRef},
+    handler::ConnectHandler,
 };
 
-async fn on_connect(socket: SocketRef) {
+/// Registers the event handlers from a connect middleware, i.e. before the CONNECT reply goes out.
+/// socketioxide sends CONNECT and only then spawns the connect handler, and it drops events that
+/// have no handler yet, so handlers registered in the connect handler can miss a `join` emitted
+/// right after CONNECT (seen under load: a join never acked).
+async fn register_handlers(socket: SocketRef) -> Result<(), Infallible> {
     socket.on(
         "join",
         async |socket: SocketRef, Data::<String>(room), ack: AckSender| {
@@ -34,7 +41,10 @@ async fn on_connect(socket: SocketRef) {
             ack.send("ok").ok();
         },
     );
+    Ok(())
 }
+
+async fn on_connect() {}
 
 fn port_from_args() -> anyhow::Result<u16> {
     let raw = std::env::args()
@@ -50,7 +60,7 @@ async fn main() -> anyhow::Result<()> {
     let (layer, io) = SocketIo::builder()
         .transports([TransportType::Websocket])
         .build_layer();
-    io.ns("/", on_connect);
+    io.ns("/", on_connect.with(register_handlers));
 
     let app = axum::Router::new().layer(layer);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
