@@ -141,7 +141,10 @@ pub async fn run(options: &BroadcastOptions) -> anyhow::Result<BroadcastReport> 
             options.room_size
         );
     }
-    let publisher = Publisher::start(connection::open(&url, None).await.context("publisher")?);
+    let publisher = Publisher::start(
+        connection::open(&url, None).await.context("publisher")?,
+        state.clone(),
+    );
     let connect_secs = connect_started.elapsed().as_secs_f64();
     eprintln!(
         "{}: {} members connected in {connect_secs:.1}s",

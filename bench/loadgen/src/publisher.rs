@@ -2,7 +2,8 @@
 //! `publish` with `[room, {seq, sentUs, pad}]` and counts the server's acks.
 //!
 //! Flow control is closed-loop: message `n` is sent only once message `n - window` has reached
-//! every member, so server queues stay bounded and latency is not just queueing we caused.
+//! every member and `n - window + 1` acks have arrived, so server queues (the members' and the
+//! publisher's own ack queue) stay bounded and latency is not just queueing we caused.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -46,7 +47,7 @@ pub struct Publisher {
 
 impl Publisher {
     /// Splits an open connection into a writer task and a reader task (acks and pings).
-    pub fn start(ws: Ws) -> Self {
+    pub fn start(ws: Ws, state: Arc<RunState>) -> Self {
         let (mut sink, mut stream) = ws.split();
         let (out, mut out_rx) = mpsc::channel::<Message>(1024);
         tokio::spawn(async move {
@@ -69,7 +70,8 @@ impl Publisher {
                 let Message::Text(text) = frame else { continue };
                 match wire::decode(text.as_str()) {
                     Incoming::Ack(_) => {
-                        reader_acks.fetch_add(1, Ordering::Relaxed);
+                        reader_acks.fetch_add(1, Ordering::AcqRel);
+                        state.progress.notify_one();
                     }
                     Incoming::Ping => {
                         pong_out.send(Message::text(wire::PONG)).await.ok();
@@ -96,7 +98,7 @@ impl Publisher {
         let mut stalled_at = None;
         while seq < max_messages && state.now_us() < until_us {
             if let Some(oldest) = seq.checked_sub(pacing.window)
-                && !wait_complete(state, oldest, pacing.stall_timeout).await
+                && !self.wait_settled(state, oldest, pacing.stall_timeout).await
             {
                 stalled_at = Some(oldest);
                 break;
@@ -120,19 +122,21 @@ impl Publisher {
             acks: self.acks.clone(),
         })
     }
-}
 
-/// Waits until `seq` has reached every member; false after `timeout` without that.
-pub async fn wait_complete(state: &RunState, seq: u64, timeout: Duration) -> bool {
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        // Created before the check: `notify_one` leaves a permit, so no wake-up is lost.
-        let notified = state.progress.notified();
-        if state.is_complete(seq) {
-            return true;
-        }
-        if tokio::time::timeout_at(deadline, notified).await.is_err() {
-            return state.is_complete(seq);
+    /// Waits until `seq` has reached every member and `seq + 1` acks have arrived (acks may come
+    /// back in any order); false after `timeout` without that.
+    async fn wait_settled(&self, state: &RunState, seq: u64, timeout: Duration) -> bool {
+        let settled = || state.is_complete(seq) && self.acks.load(Ordering::Acquire) > seq;
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            // Created before the check: `notify_one` leaves a permit, so no wake-up is lost.
+            let notified = state.progress.notified();
+            if settled() {
+                return true;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return settled();
+            }
         }
     }
 }

@@ -38,7 +38,10 @@ async fn register_handlers(socket: SocketRef) -> Result<(), Infallible> {
             if let Err(error) = socket.to(room).emit("msg", &payload).await {
                 eprintln!("broadcast incomplete: {error}");
             }
-            ack.send("ok").ok();
+            // socketioxide drops the ack when the publisher's queue (128 packets) is full.
+            if let Err(error) = ack.send("ok") {
+                eprintln!("publish ack not sent: {error}");
+            }
         },
     );
     Ok(())
