@@ -20,6 +20,8 @@ mod instance;
 mod limits;
 pub mod loader;
 mod log;
+mod msgpack_check;
+mod pack;
 pub mod names;
 mod registry;
 mod reload;
