@@ -281,7 +281,10 @@ fn count(bench: &Bench, sync: &SyncCall, what: &str, calls: usize) {
         _ => fan_out_recipients(),
     };
     for _ in 0..calls {
-        std::hint::black_box(sync.clients_blocking(bench.call(recipients.clone())).unwrap());
+        std::hint::black_box(
+            sync.clients_blocking(bench.call(recipients.clone()))
+                .unwrap(),
+        );
     }
 }
 

@@ -10,10 +10,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use bytes::Bytes;
 
 use super::bindings::{HandlerError, Session, WitOutcome, WitServerCall};
-use super::pack::BatchBuffer;
 use super::error::{ErrorCode, PluginError, StageError};
 use super::instance::Instance;
 use super::limits::{check_input, check_output};
+use super::pack::BatchBuffer;
 use super::route::{LoadedStage, Route};
 use super::worker::WorkerPool;
 use crate::config::{InstancePolicy, StageLimits};

@@ -48,7 +48,11 @@ enum Header {
 /// Reads a big-endian length of `width` bytes at `at`.
 fn length(bytes: &[u8], at: usize, width: usize) -> Option<u64> {
     let field = bytes.get(at..at.checked_add(width)?)?;
-    Some(field.iter().fold(0u64, |acc, byte| acc << 8 | u64::from(*byte)))
+    Some(
+        field
+            .iter()
+            .fold(0u64, |acc, byte| acc << 8 | u64::from(*byte)),
+    )
 }
 
 /// Decodes the header of the value starting at `at`.
@@ -220,8 +224,8 @@ mod tests {
                 out.extend((0..len).map(|_| b'x'));
             }
             7 => {
-                let (marker, len) = [(0xd4, 1), (0xd5, 2), (0xd6, 4), (0xd7, 8), (0xd8, 16)]
-                    [rng.below(5) as usize];
+                let (marker, len) =
+                    [(0xd4, 1), (0xd5, 2), (0xd6, 4), (0xd7, 8), (0xd8, 16)][rng.below(5) as usize];
                 out.extend_from_slice(&[marker, 7]);
                 out.extend((0..len).map(|_| rng.next() as u8));
             }
@@ -313,7 +317,14 @@ mod tests {
     }
 
     fn deep_nesting() {
-        for depth in [FAST_DEPTH - 1, FAST_DEPTH, FAST_DEPTH + 1, RMP_MAX_NESTED, 1024, 2000] {
+        for depth in [
+            FAST_DEPTH - 1,
+            FAST_DEPTH,
+            FAST_DEPTH + 1,
+            RMP_MAX_NESTED,
+            1024,
+            2000,
+        ] {
             let mut arrays = vec![0x91; depth];
             arrays.push(0x01);
             agrees(&arrays);

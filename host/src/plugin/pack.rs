@@ -8,6 +8,9 @@
 
 use super::bindings::{ClientBatch, PackedSession, Session, Span};
 
+/// Bytes reserved for session data up front: enough for a few typical sessions without regrowth.
+const SESSION_DATA_CAPACITY: usize = 512;
+
 /// The client batch of one call, refilled chunk by chunk.
 pub struct BatchBuffer {
     batch: ClientBatch,
@@ -40,8 +43,14 @@ fn pack(data: &mut Vec<u8>, roles: &mut Vec<Span>, session: &Session) -> PackedS
     roles.extend(session.roles.iter().map(|role| push(data, role.as_bytes())));
     PackedSession {
         id: push(data, session.id.as_bytes()),
-        name: session.name.as_deref().map(|name| push(data, name.as_bytes())),
-        email: session.email.as_deref().map(|email| push(data, email.as_bytes())),
+        name: session
+            .name
+            .as_deref()
+            .map(|name| push(data, name.as_bytes())),
+        email: session
+            .email
+            .as_deref()
+            .map(|email| push(data, email.as_bytes())),
         language: session
             .language
             .as_deref()
@@ -63,7 +72,7 @@ impl BatchBuffer {
                 input,
                 server_output,
                 room,
-                session_data: Vec::new(),
+                session_data: Vec::with_capacity(SESSION_DATA_CAPACITY),
                 roles: Vec::new(),
                 recipients: Vec::new(),
             },
@@ -119,19 +128,23 @@ mod tests {
         assert_eq!(batch.recipients.len(), 3);
         assert!(batch.recipients[1].is_none());
         for (packed, session) in [(0, &ann), (2, &bob)] {
-            let packed = batch.recipients[packed].clone().unwrap();
+            let packed = batch.recipients[packed].unwrap();
             assert_eq!(text(batch, packed.id), session.id);
-            assert_eq!(packed.name.map(|span| text(batch, span)), session.name.as_deref());
+            assert_eq!(
+                packed.name.map(|span| text(batch, span)),
+                session.name.as_deref()
+            );
             assert_eq!(packed.email, None);
             assert_eq!(packed.language.map(|span| text(batch, span)), Some("nl"));
             assert!(packed.admin);
             let roles: Vec<&str> = batch.roles[packed.roles.start as usize..]
                 [..packed.roles.len as usize]
                 .iter()
-                .map(|span| text(batch, span.clone()))
+                .map(|span| text(batch, *span))
                 .collect();
             assert_eq!(roles, session.roles);
-            let extra = &batch.session_data[packed.extra.start as usize..][..packed.extra.len as usize];
+            let extra =
+                &batch.session_data[packed.extra.start as usize..][..packed.extra.len as usize];
             assert_eq!(extra, session.extra.as_slice());
         }
     }
