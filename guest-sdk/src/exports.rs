@@ -40,8 +40,12 @@ where
 {
     let recipients: Vec<Option<Session>> = batch
         .recipients
-        .into_iter()
-        .map(|recipient| recipient.map(session_from_wit))
+        .iter()
+        .map(|recipient| {
+            recipient
+                .as_ref()
+                .map(|packed| unpack_session(&batch.session_data, &batch.roles, packed))
+        })
         .collect();
     dispatch::run_client(
         &batch.input,
@@ -70,6 +74,37 @@ pub fn session_from_wit(session: wit::Session) -> Session {
         session.admin,
         session.roles,
         session.extra,
+    )
+}
+
+/// The bytes of `span`; empty if it is out of bounds (the host never sends such a range).
+fn bytes_at(data: &[u8], span: wit::Span) -> &[u8] {
+    (span.start as usize)
+        .checked_add(span.len as usize)
+        .and_then(|end| data.get(span.start as usize..end))
+        .unwrap_or_default()
+}
+
+/// The text of `span`; invalid UTF-8 (never sent by the host) is replaced, not trusted.
+fn text_at(data: &[u8], span: wit::Span) -> String {
+    String::from_utf8_lossy(bytes_at(data, span)).into_owned()
+}
+
+/// A session of a client batch, copied out of the batch's shared buffers.
+pub fn unpack_session(data: &[u8], roles: &[wit::Span], packed: &wit::PackedSession) -> Session {
+    let first_role = (packed.roles.start as usize).min(roles.len());
+    let role_count = (packed.roles.len as usize).min(roles.len() - first_role);
+    Session::from_parts(
+        text_at(data, packed.id),
+        packed.name.map(|span| text_at(data, span)),
+        packed.email.map(|span| text_at(data, span)),
+        packed.language.map(|span| text_at(data, span)),
+        packed.admin,
+        roles[first_role..first_role + role_count]
+            .iter()
+            .map(|span| text_at(data, *span))
+            .collect(),
+        bytes_at(data, packed.extra).to_vec(),
     )
 }
 
@@ -116,5 +151,58 @@ fn auth_into_wit(auth: Auth) -> wit::AuthSpec {
                 must_be_falsy: condition.must_be_falsy,
             })
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span(start: u32, len: u32) -> wit::Span {
+        wit::Span { start, len }
+    }
+
+    #[test]
+    fn a_packed_session_unpacks_field_by_field() {
+        let data = b"annAnnnleditorowner\x81\xa1a\x01";
+        let roles = [span(8, 6), span(14, 5)];
+        let packed = wit::PackedSession {
+            id: span(0, 3),
+            name: Some(span(3, 3)),
+            email: None,
+            language: Some(span(6, 2)),
+            admin: true,
+            roles: span(0, 2),
+            extra: span(19, 4),
+        };
+        let session = unpack_session(data, &roles, &packed);
+        let expected = Session::new("ann")
+            .with_name("Ann")
+            .with_language("nl")
+            .with_admin(true)
+            .with_role("editor")
+            .with_role("owner")
+            .with_claim("a", &1);
+        assert_eq!(session, expected);
+        assert_eq!(session.claim::<i32>("a"), Ok(Some(1)));
+    }
+
+    #[test]
+    fn ranges_out_of_bounds_read_as_empty_instead_of_panicking() {
+        let packed = wit::PackedSession {
+            id: span(2, 10),
+            name: Some(span(u32::MAX, u32::MAX)),
+            email: None,
+            language: None,
+            admin: false,
+            roles: span(5, 3),
+            extra: span(0, 99),
+        };
+        let session = unpack_session(b"abc", &[span(0, 1)], &packed);
+        assert_eq!(session.id, "");
+        assert_eq!(session.name.as_deref(), Some(""));
+        assert!(session.roles.is_empty());
+        // An empty extra reads as "no claims".
+        assert_eq!(session.claim::<String>("team"), Ok(None));
     }
 }

@@ -7,6 +7,9 @@ use std::fmt;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+/// Bytes reserved before encoding a value.
+const ENCODE_CAPACITY: usize = 64;
+
 /// A value could not be encoded to, or decoded from, MessagePack.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CodecError(String);
@@ -31,7 +34,11 @@ impl std::error::Error for CodecError {}
 /// assert_eq!(bytes[0], 0x81); // a map with one entry, not an array
 /// ```
 pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, CodecError> {
-    rmp_serde::to_vec_named(value).map_err(|error| CodecError(error.to_string()))
+    // Most outputs are small: one allocation up front instead of the growth steps from empty.
+    let mut out = Vec::with_capacity(ENCODE_CAPACITY);
+    rmp_serde::encode::write_named(&mut out, value)
+        .map_err(|error| CodecError(error.to_string()))?;
+    Ok(out)
 }
 
 /// Decodes MessagePack into `T`.

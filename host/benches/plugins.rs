@@ -1,15 +1,22 @@
-//! Plugin runtime benchmark (no assertions): warm client-stage call, per-recipient cost in a
-//! 1,000-recipient batch, fresh instantiation, and reload latency (rename -> serving) from the cache
-//! and cold. Each figure is the median of several runs. Builds the example plugins with
-//! `scripts/build-plugins` first. Run: `cargo bench -p synchost --bench plugins`.
+//! Plugin runtime benchmark (no assertions): warm client-stage call (on the calling thread and
+//! through the worker pool), per-recipient cost in a 1,000-recipient batch, fresh instantiation,
+//! and reload latency (rename -> serving) from the cache and cold. Each figure is the median of
+//! several runs. Builds the example plugins with `scripts/build-plugins` first.
+//!
+//! Run: `cargo bench -p synchost --bench plugins [-- <section>...]` with sections `warm`, `pool`,
+//! `fanout`, `fresh`, `reload` (default: all). For instruction counts under callgrind,
+//! `-- count-warm <n>` and `-- count-fanout <n>` make exactly `n` calls after a fixed warm-up and
+//! print nothing else; the difference between two counts divided by the difference in `n` is the
+//! cost of one call.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use synchost::config::Config;
-use synchost::plugin::{ClientBatchCall, PluginRuntime, RouteKey, Session};
+use synchost::plugin::{ClientBatchCall, PluginRuntime, Route, RouteKey, Session, SyncCall};
 
 const RUNS: usize = 5;
 const SERVER: &str = "examples/_sync/updateCounter_server_v1.wasm";
@@ -71,42 +78,74 @@ fn copy_atomically(from: &Path, to: &Path, extra_section: Option<u64>) {
     std::fs::rename(&temporary, to).unwrap();
 }
 
-fn main() {
-    let built = build_examples();
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("plugins");
-    for file in [SERVER, CLIENT] {
-        copy_atomically(&built.join(file), &root.join(file), None);
-    }
-    let mut config = Config::default();
-    config.runtime.cache_dir = dir.path().join("cache");
-    config.store.path = dir.path().join("kv.redb");
-    let runtime = PluginRuntime::start(config, &root).unwrap();
-    let key = RouteKey::new("examples", "updateCounter", 1);
-    let route = runtime.route(&key).unwrap();
-    let input = Bytes::from(rmp_serde::to_vec_named(&serde_json::json!({ "amount": 5 })).unwrap());
-    let server_output =
-        Bytes::from(rmp_serde::to_vec_named(&serde_json::json!({ "newValue": 6 })).unwrap());
-    let call = |recipients: Vec<Option<Session>>| ClientBatchCall {
-        input: input.clone(),
-        server_output: Some(server_output.clone()),
-        room: "bench".into(),
-        recipients,
-    };
+struct Bench {
+    runtime: PluginRuntime,
+    route: Arc<Route>,
+    key: RouteKey,
+    input: Bytes,
+    server_output: Bytes,
+    built: PathBuf,
+    root: PathBuf,
+    _dir: tempfile::TempDir,
+}
 
-    // Warm client-stage call: one recipient per call on a warm instance.
-    let sync = runtime.begin(route.clone());
-    for _ in 0..2_000 {
-        sync.clients_blocking(call(vec![Some(session("ann"))]))
-            .unwrap();
+impl Bench {
+    /// `small_pool`: the engine's smallest instance pool, whose address-space reservation fits
+    /// under valgrind.
+    fn start(small_pool: bool) -> Self {
+        let built = build_examples();
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("plugins");
+        for file in [SERVER, CLIENT] {
+            copy_atomically(&built.join(file), &root.join(file), None);
+        }
+        let mut config = Config::default();
+        config.runtime.cache_dir = dir.path().join("cache");
+        config.store.path = dir.path().join("kv.redb");
+        if small_pool {
+            config.runtime.max_instances = 8;
+        }
+        let runtime = PluginRuntime::start(config, &root).unwrap();
+        let key = RouteKey::new("examples", "updateCounter", 1);
+        let route = runtime.route(&key).unwrap();
+        let encode = |value| Bytes::from(rmp_serde::to_vec_named(&value).unwrap());
+        Self {
+            runtime,
+            route,
+            key,
+            input: encode(serde_json::json!({ "amount": 5 })),
+            server_output: encode(serde_json::json!({ "newValue": 6 })),
+            built,
+            root,
+            _dir: dir,
+        }
     }
+
+    fn call(&self, recipients: Vec<Option<Session>>) -> ClientBatchCall {
+        ClientBatchCall {
+            input: self.input.clone(),
+            server_output: Some(self.server_output.clone()),
+            room: "bench".into(),
+            recipients,
+        }
+    }
+}
+
+fn fan_out_recipients() -> Vec<Option<Session>> {
+    (0..1_000)
+        .map(|index| Some(session(&format!("user-{index}"))))
+        .collect()
+}
+
+/// Warm client-stage call on the calling thread: one recipient per call on a warm instance.
+fn warm(bench: &Bench, sync: &SyncCall) {
     let (mut p50s, mut p99s) = (Vec::new(), Vec::new());
     for _ in 0..RUNS {
         let mut samples: Vec<f64> = (0..20_000)
             .map(|_| {
                 let recipients = vec![Some(session("ann"))];
                 let started = Instant::now();
-                sync.clients_blocking(call(recipients)).unwrap();
+                sync.clients_blocking(bench.call(recipients)).unwrap();
                 started.elapsed().as_secs_f64() * 1e6
             })
             .collect();
@@ -119,14 +158,43 @@ fn main() {
         median(p50s),
         median(p99s)
     );
+}
 
-    // 1,000 recipients in batches of client_batch_size (default 128).
-    let recipients: Vec<Option<Session>> = (0..1_000)
-        .map(|index| Some(session(&format!("user-{index}"))))
-        .collect();
+/// The same call submitted from an async task to the worker pool: adds the hand-off to a worker
+/// thread and the wake-up of the waiting task.
+fn pool(bench: &Bench, sync: &SyncCall) {
+    let tokio = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (mut p50s, mut p99s) = (Vec::new(), Vec::new());
+    tokio.block_on(async {
+        for _ in 0..RUNS {
+            let mut samples = Vec::with_capacity(20_000);
+            for _ in 0..20_000 {
+                let recipients = vec![Some(session("ann"))];
+                let started = Instant::now();
+                sync.clients(bench.call(recipients)).await.unwrap();
+                samples.push(started.elapsed().as_secs_f64() * 1e6);
+            }
+            samples.sort_by(f64::total_cmp);
+            p50s.push(percentile(&samples, 0.5));
+            p99s.push(percentile(&samples, 0.99));
+        }
+    });
+    println!(
+        "warm client call via worker pool   p50 {:>8.2} us   p99 {:>8.2} us",
+        median(p50s),
+        median(p99s)
+    );
+}
+
+/// 1,000 recipients in batches of client_batch_size (default 128).
+fn fanout(bench: &Bench, sync: &SyncCall) {
+    let recipients = fan_out_recipients();
     let per_recipient: Vec<f64> = (0..RUNS * 20)
         .map(|_| {
-            let batch = call(recipients.clone());
+            let batch = bench.call(recipients.clone());
             let started = Instant::now();
             let outcomes = sync.clients_blocking(batch).unwrap();
             let elapsed = started.elapsed().as_secs_f64() * 1e6;
@@ -138,9 +206,11 @@ fn main() {
         "1,000-recipient fan-out            {:>8.3} us per recipient",
         median(per_recipient)
     );
+}
 
-    // Fresh instantiation (store + locked-down WASI + instantiate), parked or dropped.
-    let client = route.client().unwrap().clone();
+/// Fresh instantiation (store + locked-down WASI + instantiate), parked or dropped.
+fn fresh(bench: &Bench) {
+    let client = bench.route.client().unwrap().clone();
     let fresh: Vec<f64> = (0..RUNS * 200)
         .map(|_| {
             let started = Instant::now();
@@ -152,20 +222,23 @@ fn main() {
         "fresh instance                     {:>8.2} us",
         median(fresh)
     );
+}
 
-    // Reload: rename -> serving, through the watcher (debounce 150 ms by default).
+/// Reload: rename -> serving, through the watcher (debounce 150 ms by default).
+fn reload(bench: &Bench) {
+    let (runtime, key) = (&bench.runtime, &bench.key);
     let reload = |nonce: Option<u64>, source: &str| {
         let before = runtime
-            .route(&key)
+            .route(key)
             .unwrap()
             .server()
             .unwrap()
             .hash()
             .to_owned();
         let started = Instant::now();
-        copy_atomically(&built.join(source), &root.join(SERVER), nonce);
+        copy_atomically(&bench.built.join(source), &bench.root.join(SERVER), nonce);
         loop {
-            let route = runtime.route(&key).unwrap();
+            let route = runtime.route(key).unwrap();
             if route.server().unwrap().hash() != before {
                 return started.elapsed().as_secs_f64() * 1e3;
             }
@@ -199,4 +272,54 @@ fn main() {
         "cache: {} compiled, {} loaded from cache",
         stats.compiles, stats.hits
     );
+}
+
+/// Exactly `calls` untimed calls, for instruction counting.
+fn count(bench: &Bench, sync: &SyncCall, what: &str, calls: usize) {
+    let recipients = match what {
+        "count-warm" => vec![Some(session("ann"))],
+        _ => fan_out_recipients(),
+    };
+    for _ in 0..calls {
+        std::hint::black_box(
+            sync.clients_blocking(bench.call(recipients.clone()))
+                .unwrap(),
+        );
+    }
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; everything else names sections.
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|arg| !arg.starts_with("--"))
+        .collect();
+    let counting = args.first().is_some_and(|arg| arg.starts_with("count-"));
+    let bench = Bench::start(counting);
+    let sync = bench.runtime.begin(bench.route.clone());
+    for _ in 0..2_000 {
+        sync.clients_blocking(bench.call(vec![Some(session("ann"))]))
+            .unwrap();
+    }
+    if let [what, calls] = args.as_slice()
+        && counting
+    {
+        return count(&bench, &sync, what, calls.parse().unwrap());
+    }
+    let wanted = |name: &str| args.is_empty() || args.iter().any(|arg| arg == name);
+    if wanted("warm") {
+        warm(&bench, &sync);
+    }
+    if wanted("pool") {
+        pool(&bench, &sync);
+    }
+    if wanted("fanout") {
+        fanout(&bench, &sync);
+    }
+    if wanted("fresh") {
+        fresh(&bench);
+    }
+    if wanted("reload") {
+        reload(&bench);
+    }
 }

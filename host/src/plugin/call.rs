@@ -9,10 +9,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::Bytes;
 
-use super::bindings::{ClientBatch, HandlerError, Session, WitOutcome, WitServerCall};
+use super::bindings::{HandlerError, Session, WitOutcome, WitServerCall};
 use super::error::{ErrorCode, PluginError, StageError};
 use super::instance::Instance;
 use super::limits::{check_input, check_output};
+use super::pack::BatchBuffer;
 use super::route::{LoadedStage, Route};
 use super::worker::WorkerPool;
 use crate::config::{InstancePolicy, StageLimits};
@@ -198,24 +199,23 @@ fn clients_blocking(
     check_input(&call.input, &limits)?;
     let mut slots = slots.lock().unwrap_or_else(PoisonError::into_inner);
     let mut outcomes = Vec::with_capacity(call.recipients.len());
-    let input = Vec::from(call.input);
-    let server_output = call.server_output.map(Vec::from);
     let chunk_size = limits.client_batch_size.max(1) as usize;
-    let mut recipients = call.recipients.into_iter().peekable();
-    while recipients.peek().is_some() {
-        let batch = ClientBatch {
-            input: input.clone(),
-            server_output: server_output.clone(),
-            room: call.room.clone(),
-            recipients: recipients.by_ref().take(chunk_size).collect(),
-        };
+    // One buffer is refilled for every chunk: the payloads are copied out of their `Bytes` once
+    // per call, and the session buffers are allocated once.
+    let mut buffer = BatchBuffer::new(
+        Vec::from(call.input),
+        call.server_output.map(Vec::from),
+        call.room,
+    );
+    for chunk in call.recipients.chunks(chunk_size) {
         let instance = acquire(stage, &limits, &mut slots.client)?;
         run_chunk(
             stage,
             &limits,
             &mut slots.client,
             instance,
-            batch,
+            &mut buffer,
+            chunk,
             &mut outcomes,
         )?;
     }
@@ -228,11 +228,12 @@ fn run_chunk(
     limits: &Arc<StageLimits>,
     slot: &mut Option<Instance>,
     mut instance: Instance,
-    batch: ClientBatch,
+    buffer: &mut BatchBuffer,
+    chunk: &[Option<Session>],
     outcomes: &mut Vec<RecipientOutcome>,
 ) -> Result<(), StageError> {
-    let count = batch.recipients.len();
-    match instance.run_client(limits, &batch) {
+    let count = chunk.len();
+    match instance.run_client(limits, buffer.fill(chunk)) {
         Ok(results) if results.len() == count => {
             release(stage, limits, slot, instance);
             outcomes.extend(results.into_iter().map(|outcome| convert(outcome, limits)));
@@ -252,38 +253,28 @@ fn run_chunk(
         Err(error) => {
             tracing::debug!(plugin = %stage.key(), "client batch of {count} failed ({error}); retrying one by one");
             drop(instance);
-            retry_one_by_one(stage, limits, slot, batch, outcomes)?;
+            retry_one_by_one(stage, limits, slot, buffer, chunk, outcomes)?;
         }
     }
     Ok(())
 }
 
+/// Runs each recipient of `chunk` alone, on fresh instances.
 fn retry_one_by_one(
     stage: &LoadedStage,
     limits: &Arc<StageLimits>,
     slot: &mut Option<Instance>,
-    batch: ClientBatch,
+    buffer: &mut BatchBuffer,
+    chunk: &[Option<Session>],
     outcomes: &mut Vec<RecipientOutcome>,
 ) -> Result<(), StageError> {
-    let ClientBatch {
-        input,
-        server_output,
-        room,
-        recipients,
-    } = batch;
     let mut spare: Option<Instance> = None;
-    for recipient in recipients {
+    for recipient in chunk.chunks(1) {
         let mut instance = match spare.take() {
             Some(instance) => instance,
             None => stage.fresh()?,
         };
-        let single = ClientBatch {
-            input: input.clone(),
-            server_output: server_output.clone(),
-            room: room.clone(),
-            recipients: vec![recipient],
-        };
-        match instance.run_client(limits, &single) {
+        match instance.run_client(limits, buffer.fill(recipient)) {
             Ok(mut results) if results.len() == 1 => {
                 spare = Some(instance);
                 outcomes.extend(results.pop().map(|outcome| convert(outcome, limits)));

@@ -9,6 +9,7 @@ use wasmtime::{ResourceLimiter, Store, Trap, WasmBacktrace};
 
 use super::engine::ticks_for;
 use super::error::{ErrorCode, PluginError};
+use super::msgpack_check;
 use crate::config::StageLimits;
 
 /// Most table elements an instance may grow to.
@@ -159,19 +160,13 @@ pub fn check_output(output: &[u8], limits: &StageLimits) -> Result<(), PluginErr
             ),
         ));
     }
-    if !is_single_msgpack_value(output) {
+    if !msgpack_check::is_single_value(output) {
         return Err(PluginError::new(
             ErrorCode::MalformedOutput,
             "output is not exactly one MessagePack value",
         ));
     }
     Ok(())
-}
-
-fn is_single_msgpack_value(mut bytes: &[u8]) -> bool {
-    let mut decoder = rmp_serde::Deserializer::new(&mut bytes);
-    let parsed = <serde::de::IgnoredAny as serde::Deserialize>::deserialize(&mut decoder).is_ok();
-    parsed && bytes.is_empty()
 }
 
 #[cfg(test)]
