@@ -85,15 +85,18 @@ pub(crate) async fn drive<H: EngineHandler>(
     let write_timeout = driver.engine.config.ping_timeout();
     let sleep = tokio::time::sleep_until(driver.heartbeat.deadline());
     tokio::pin!(sleep);
+    // One registration lives across iterations and is renewed only when it fires: registering and
+    // unregistering takes the notifier's lock, which would otherwise happen for every batch written.
+    let notified = socket.notified();
+    tokio::pin!(notified);
     loop {
-        let notified = socket.notified();
-        tokio::pin!(notified);
+        // Registering before checking means a close between the check and the select still wakes us.
         notified.as_mut().enable();
         if let Some(reason) = socket.close_reason() {
             return reason;
         }
         tokio::select! {
-            () = &mut notified => {}
+            () = &mut notified => notified.set(socket.notified()),
             frame = ws.recv() => {
                 if let Some(reason) = on_frame(driver, frame) {
                     return reason;
