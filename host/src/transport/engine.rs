@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Query, Request};
-use axum::http::{HeaderMap, Method, header};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use serde::Deserialize;
@@ -187,7 +187,7 @@ impl<H: EngineHandler> Engine<H> {
             return Err(RequestError::UnsupportedProtocolVersion);
         }
         let info = RequestInfo {
-            headers: parts.headers.clone(),
+            headers: owned_headers(&parts.headers),
             query: parts.uri.query().unwrap_or_default().to_owned(),
             remote_addr: parts
                 .extensions
@@ -251,6 +251,20 @@ impl<H: EngineHandler> EngineInner<H> {
         });
         format!("0{payload}")
     }
+}
+
+/// A copy of `headers` that owns its bytes. The parsed values are slices of the connection's 8 KB read
+/// buffer, so keeping them for the life of the session would keep that whole buffer alive too.
+fn owned_headers(headers: &HeaderMap) -> HeaderMap {
+    let mut owned = HeaderMap::with_capacity(headers.len());
+    for (name, value) in headers {
+        let mut copy = HeaderValue::from_bytes(value.as_bytes())
+            // The bytes come from a valid header value, so they are valid again.
+            .unwrap_or_else(|_| HeaderValue::from_static(""));
+        copy.set_sensitive(value.is_sensitive());
+        owned.append(name.clone(), copy);
+    }
+    owned
 }
 
 fn is_websocket_upgrade(headers: &HeaderMap) -> bool {

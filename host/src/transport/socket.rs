@@ -95,7 +95,9 @@ impl EngineSocket {
     /// # Errors
     /// As [`EngineSocket::send`].
     pub fn send_all(&self, messages: &[Message]) -> Result<(), SendError> {
-        if self.is_closed() {
+        // Only the reason is checked here: a closed queue is reported by the reservation below, and
+        // reading its state twice costs a contended cache line per recipient of a broadcast.
+        if self.shared.close_reason.get().is_some() {
             return Err(SendError::Closed);
         }
         match self.shared.queue.try_reserve_many(messages.len()) {

@@ -23,8 +23,10 @@ use super::packet::{self, Packet};
 use super::session::Driver;
 use super::{CloseReason, EngineHandler, Incoming, Message, RequestInfo};
 
-/// Read buffer per connection. Small because idle connections dominate; it grows for large frames.
-const READ_BUFFER_BYTES: usize = 2 * 1024;
+/// Read buffer per connection. Small because idle connections dominate and clients send little (pongs,
+/// short events); it grows for large frames. Every read also zero-fills its spare room, so a smaller
+/// buffer is cheaper per wake-up as well.
+const READ_BUFFER_BYTES: usize = 1024;
 /// Frames are written out once this much is buffered, or at the end of a batch.
 const WRITE_BUFFER_BYTES: usize = 8 * 1024;
 /// Queued messages written per flush, so a busy queue cannot starve reads and timers.
@@ -85,15 +87,18 @@ pub(crate) async fn drive<H: EngineHandler>(
     let write_timeout = driver.engine.config.ping_timeout();
     let sleep = tokio::time::sleep_until(driver.heartbeat.deadline());
     tokio::pin!(sleep);
+    // One registration lives across iterations and is renewed only when it fires: registering and
+    // unregistering takes the notifier's lock, which would otherwise happen for every batch written.
+    let notified = socket.notified();
+    tokio::pin!(notified);
     loop {
-        let notified = socket.notified();
-        tokio::pin!(notified);
+        // Registering before checking means a close between the check and the select still wakes us.
         notified.as_mut().enable();
         if let Some(reason) = socket.close_reason() {
             return reason;
         }
         tokio::select! {
-            () = &mut notified => {}
+            () = &mut notified => notified.set(socket.notified()),
             frame = ws.recv() => {
                 if let Some(reason) = on_frame(driver, frame) {
                     return reason;
