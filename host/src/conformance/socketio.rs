@@ -20,7 +20,7 @@ use crate::http::engine_router;
 use crate::protocol::{
     Args, BoxFuture, ConformanceEcho, ConnectError, Event, NamespaceHandler, Socket, SocketIo,
 };
-use crate::transport::{AllowedOrigins, CorsConfig, Engine, EngineConfig};
+use crate::transport::{Engine, EngineConfig};
 
 /// The suite's connect timeout (it checks that an idle connection is closed within 2 s).
 const CONNECT_TIMEOUT: Duration = Duration::from_millis(1000);
@@ -28,18 +28,12 @@ const CONNECT_TIMEOUT: Duration = Duration::from_millis(1000);
 /// How long `ask` waits for the client's answer.
 const ASK_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// The suite's settings on `/socket.io/`: ping 300/200, maxPayload 1e6, CORS for any origin.
+/// The suite's settings on `/socket.io/`: the Engine.IO suite's (ping 300/200, maxPayload 1e6, CORS
+/// for any origin) on the Socket.IO path.
 pub fn socketio_config() -> EngineConfig {
     EngineConfig {
         path: "/socket.io/".to_owned(),
-        ping_interval_ms: 300,
-        ping_timeout_ms: 200,
-        max_payload_bytes: 1_000_000,
-        cors: CorsConfig {
-            origins: AllowedOrigins::Any,
-            credentials: false,
-        },
-        ..EngineConfig::default()
+        ..super::engineio_config()
     }
 }
 
