@@ -28,12 +28,11 @@ async fn e_m1_polling_echoes_a_text_message() {
     );
 }
 
-#[tokio::test]
-async fn e_m2_polling_returns_every_queued_packet_in_one_body() {
+/// POSTs `body` on a fresh polling session and checks that the next GET returns it unchanged.
+async fn assert_polling_echoes(body: &str) {
     let server = EngineServer::start().await.unwrap();
     let http = HttpClient::new();
     let sid = server.open_polling(&http).await.unwrap();
-    let body = "4test1\x1e4test2\x1e4test3";
     assert_eq!(
         http.post(&server.session_url(&sid), body)
             .await
@@ -48,22 +47,13 @@ async fn e_m2_polling_returns_every_queued_packet_in_one_body() {
 }
 
 #[tokio::test]
+async fn e_m2_polling_returns_every_queued_packet_in_one_body() {
+    assert_polling_echoes("4test1\x1e4test2\x1e4test3").await;
+}
+
+#[tokio::test]
 async fn e_m3_polling_echoes_binary_as_base64_binary() {
-    let server = EngineServer::start().await.unwrap();
-    let http = HttpClient::new();
-    let sid = server.open_polling(&http).await.unwrap();
-    let body = "4hello\x1ebAQIDBA==";
-    assert_eq!(
-        http.post(&server.session_url(&sid), body)
-            .await
-            .unwrap()
-            .status,
-        200
-    );
-    assert_eq!(
-        http.get(&server.session_url(&sid)).await.unwrap().text(),
-        body
-    );
+    assert_polling_echoes("4hello\x1ebAQIDBA==").await;
 }
 
 #[tokio::test]
