@@ -38,30 +38,48 @@ where
     T: Serialize,
     F: Fn(ClientContext<'_, I, S>) -> Result<ClientOutcome<T>, SyncError>,
 {
-    let recipients: Vec<Option<Session>> = batch
-        .recipients
-        .iter()
-        .map(|recipient| {
-            recipient
-                .as_ref()
-                .map(|packed| unpack_session(&batch.session_data, &batch.roles, packed))
+    RECIPIENTS
+        .with_borrow_mut(|slots| {
+            refill_recipients(slots, &batch);
+            dispatch::run_client(
+                &batch.input,
+                batch.server_output.as_deref(),
+                &batch.room,
+                &slots[..batch.recipients.len()],
+                handler,
+            )
         })
-        .collect();
-    dispatch::run_client(
-        &batch.input,
-        batch.server_output.as_deref(),
-        &batch.room,
-        &recipients,
-        handler,
-    )
-    .into_iter()
-    .map(|outcome| match outcome {
-        Ok(EncodedOutcome::Deliver(bytes)) => wit::RecipientOutcome::Deliver(bytes),
-        Ok(EncodedOutcome::DeliverPlain) => wit::RecipientOutcome::DeliverPlain,
-        Ok(EncodedOutcome::Skip) => wit::RecipientOutcome::Skip,
-        Err(error) => wit::RecipientOutcome::Error(error_into_wit(error)),
-    })
-    .collect()
+        .into_iter()
+        .map(|outcome| match outcome {
+            Ok(EncodedOutcome::Deliver(bytes)) => wit::RecipientOutcome::Deliver(bytes),
+            Ok(EncodedOutcome::DeliverPlain) => wit::RecipientOutcome::DeliverPlain,
+            Ok(EncodedOutcome::Skip) => wit::RecipientOutcome::Skip,
+            Err(error) => wit::RecipientOutcome::Error(error_into_wit(error)),
+        })
+        .collect()
+}
+
+thread_local! {
+    /// The recipients' sessions of the last batch. Handlers only borrow a session, so each batch
+    /// refills these in place and, once warm, decodes sessions without allocating. (A warm instance
+    /// keeps its memory between calls anyway; nothing here is visible to the next batch's handler.)
+    static RECIPIENTS: std::cell::RefCell<Vec<Option<Session>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Makes `slots` hold at least the batch's recipients, each refilled from the batch's buffers.
+fn refill_recipients(slots: &mut Vec<Option<Session>>, batch: &wit::ClientBatch) {
+    if slots.len() < batch.recipients.len() {
+        slots.resize_with(batch.recipients.len(), || None);
+    }
+    for (slot, recipient) in slots.iter_mut().zip(&batch.recipients) {
+        match recipient {
+            Some(packed) => {
+                let session = slot.get_or_insert_with(Session::default);
+                unpack_session_into(session, &batch.session_data, &batch.roles, packed);
+            }
+            None => *slot = None,
+        }
+    }
 }
 
 /// A host session as an SDK session.
@@ -85,27 +103,49 @@ fn bytes_at(data: &[u8], span: wit::Span) -> &[u8] {
         .unwrap_or_default()
 }
 
-/// The text of `span`; invalid UTF-8 (never sent by the host) is replaced, not trusted.
-fn text_at(data: &[u8], span: wit::Span) -> String {
-    String::from_utf8_lossy(bytes_at(data, span)).into_owned()
+/// Replaces `target` with the text of `span`, reusing its allocation; invalid UTF-8 (never sent by
+/// the host) is replaced, not trusted.
+fn set_text(target: &mut String, data: &[u8], span: wit::Span) {
+    target.clear();
+    target.push_str(&String::from_utf8_lossy(bytes_at(data, span)));
 }
 
-/// A session of a client batch, copied out of the batch's shared buffers.
-pub fn unpack_session(data: &[u8], roles: &[wit::Span], packed: &wit::PackedSession) -> Session {
+fn set_optional_text(target: &mut Option<String>, data: &[u8], span: Option<wit::Span>) {
+    match span {
+        Some(span) => set_text(target.get_or_insert_with(String::new), data, span),
+        None => *target = None,
+    }
+}
+
+/// Overwrites `session` with a session of a client batch, reusing its strings and buffers.
+fn unpack_session_into(
+    session: &mut Session,
+    data: &[u8],
+    roles: &[wit::Span],
+    packed: &wit::PackedSession,
+) {
+    set_text(&mut session.id, data, packed.id);
+    set_optional_text(&mut session.name, data, packed.name);
+    set_optional_text(&mut session.email, data, packed.email);
+    set_optional_text(&mut session.language, data, packed.language);
+    session.admin = packed.admin;
     let first_role = (packed.roles.start as usize).min(roles.len());
     let role_count = (packed.roles.len as usize).min(roles.len() - first_role);
-    Session::from_parts(
-        text_at(data, packed.id),
-        packed.name.map(|span| text_at(data, span)),
-        packed.email.map(|span| text_at(data, span)),
-        packed.language.map(|span| text_at(data, span)),
-        packed.admin,
-        roles[first_role..first_role + role_count]
-            .iter()
-            .map(|span| text_at(data, *span))
-            .collect(),
-        bytes_at(data, packed.extra).to_vec(),
-    )
+    let role_spans = &roles[first_role..first_role + role_count];
+    session.roles.truncate(role_spans.len());
+    for (index, span) in role_spans.iter().enumerate() {
+        match session.roles.get_mut(index) {
+            Some(role) => set_text(role, data, *span),
+            None => {
+                let mut role = String::new();
+                set_text(&mut role, data, *span);
+                session.roles.push(role);
+            }
+        }
+    }
+    let extra = session.extra_mut();
+    extra.clear();
+    extra.extend_from_slice(bytes_at(data, packed.extra));
 }
 
 fn error_into_wit(error: SyncError) -> wit::HandlerError {
@@ -162,6 +202,13 @@ mod tests {
         wit::Span { start, len }
     }
 
+    /// A session of a client batch, unpacked into a fresh value.
+    fn unpack_session(data: &[u8], roles: &[wit::Span], packed: &wit::PackedSession) -> Session {
+        let mut session = Session::default();
+        unpack_session_into(&mut session, data, roles, packed);
+        session
+    }
+
     #[test]
     fn a_packed_session_unpacks_field_by_field() {
         let data = b"annAnnnleditorowner\x81\xa1a\x01";
@@ -185,6 +232,56 @@ mod tests {
             .with_claim("a", &1);
         assert_eq!(session, expected);
         assert_eq!(session.claim::<i32>("a"), Ok(Some(1)));
+    }
+
+    #[test]
+    fn refilled_slots_match_fresh_sessions_and_anonymous_recipients_stay_empty() {
+        let data = b"annAnnnleditorownerbob\x81\xa1a\x01".to_vec();
+        let roles = vec![span(8, 6), span(14, 5)];
+        let ann = wit::PackedSession {
+            id: span(0, 3),
+            name: Some(span(3, 3)),
+            email: None,
+            language: Some(span(6, 2)),
+            admin: true,
+            roles: span(0, 2),
+            extra: span(22, 4),
+        };
+        let bob = wit::PackedSession {
+            id: span(19, 3),
+            name: None,
+            email: None,
+            language: None,
+            admin: false,
+            roles: span(1, 1),
+            extra: span(0, 0),
+        };
+        let batch = |recipients: Vec<Option<wit::PackedSession>>| wit::ClientBatch {
+            input: Vec::new(),
+            server_output: None,
+            room: String::new(),
+            session_data: data.clone(),
+            roles: roles.clone(),
+            recipients,
+        };
+        let mut slots = Vec::new();
+        refill_recipients(&mut slots, &batch(vec![Some(ann), None, Some(bob)]));
+        // The next batch reuses the slots: Ann's slot now holds Bob, the anonymous one holds Ann.
+        let next = batch(vec![Some(bob), Some(ann)]);
+        refill_recipients(&mut slots, &next);
+        assert_eq!(
+            slots[0].as_ref(),
+            Some(&unpack_session(&data, &roles, &bob))
+        );
+        assert_eq!(
+            slots[1].as_ref(),
+            Some(&unpack_session(&data, &roles, &ann))
+        );
+        refill_recipients(&mut slots, &batch(vec![None]));
+        assert_eq!(slots[0], None);
+        let bob_again = unpack_session(&data, &roles, &bob);
+        assert_eq!(bob_again.roles, vec!["owner".to_owned()]);
+        assert_eq!(bob_again.name, None);
     }
 
     #[test]

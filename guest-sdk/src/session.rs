@@ -122,6 +122,11 @@ impl Session {
         self.roles.iter().any(|r| r == role)
     }
 
+    /// The extra claims' buffer, for refilling a session in place.
+    pub(crate) fn extra_mut(&mut self) -> &mut Vec<u8> {
+        &mut self.extra
+    }
+
     /// The extra claims as MessagePack (a map).
     pub fn extra_bytes(&self) -> &[u8] {
         &self.extra
