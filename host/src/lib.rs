@@ -9,6 +9,11 @@
 //! - [`conformance`]: the echo servers the official conformance suites run against.
 //! - [`protocol`]: Socket.IO v5 (packets, namespaces, acks, binary attachments) over the transport.
 //! - [`rooms`]: room membership per namespace and the encode-once fan-out of broadcasts.
+//! - [`plugin`]: the wasmtime runtime that loads, limits and hot-swaps sync handlers.
+//! - [`session`]: signed tokens → sessions, and the auth predicates of handlers.
+//! - [`i18n`]: error messages from Fluent files in the caller's language.
+//! - [`sync`]: the sync pipeline (socket events, HTTP trigger, rooms, fan-out) on top of all of them.
+//! - [`server`]: wires the layers into `synchost serve`.
 //!
 //! The repository's `ARCHITECTURE.md` has the full map.
 #![deny(unsafe_code)]
@@ -22,4 +27,5 @@ pub mod server;
 pub mod config;
 pub mod plugin;
 pub mod store;
+pub mod sync;
 pub mod transport;

@@ -9,6 +9,7 @@
 mod plugin_limits;
 mod runtime;
 mod server;
+mod sync;
 
 use std::path::{Path, PathBuf};
 
@@ -19,6 +20,7 @@ pub use plugin_limits::{
 };
 pub use runtime::{RuntimeSection, StoreSection};
 pub use server::ServerSection;
+pub use sync::{I18nSection, SyncSection};
 
 /// The environment variable naming the config file when `--config` is not given.
 pub const CONFIG_ENV: &str = "SYNCHOST_CONFIG";
@@ -37,6 +39,10 @@ pub struct Config {
     pub store: StoreSection,
     /// Per-plugin limits, capabilities and config values.
     pub plugins: PluginsSection,
+    /// Policies of the sync pipeline: receivers, rooms, rate and size limits.
+    pub sync: SyncSection,
+    /// Which language error messages default to, and where the message files are.
+    pub i18n: I18nSection,
 }
 
 /// Why a configuration could not be used.
@@ -111,6 +117,7 @@ impl Config {
             reason: error.to_string(),
         })?;
         self.runtime.validate()?;
+        self.sync.validate()?;
         self.plugins.validate(self.runtime.max_memory_mb)
     }
 }

@@ -107,6 +107,9 @@ pub struct LimitsPatch {
     pub kv_max_keys: Option<u64>,
     /// Most bytes (keys + values) a page's kv namespace may hold.
     pub kv_max_bytes: Option<u64>,
+    /// Syncs per minute one user (or one IP address when anonymous) may send to the route; 0 = no
+    /// limit. The stage that governs auth governs this too (the server stage when there is one).
+    pub rate_limit_per_minute: Option<u32>,
     /// Granted capabilities (replaces, does not merge with, earlier layers).
     pub capabilities: Option<Vec<Capability>>,
     /// Values returned by the `config` interface (merged key by key over earlier layers).
@@ -152,6 +155,8 @@ pub struct StageLimits {
     pub kv_max_keys: u64,
     /// Kv byte quota of the page's namespace.
     pub kv_max_bytes: u64,
+    /// Syncs per minute per user (or IP address) on the route; 0 = no limit.
+    pub rate_limit_per_minute: u32,
     /// Granted capabilities.
     pub capabilities: Capabilities,
     /// Operator config values.
@@ -177,6 +182,7 @@ impl StageLimits {
             log_lines_per_s: 50,
             kv_max_keys: 10_000,
             kv_max_bytes: 10 * 1024 * 1024,
+            rate_limit_per_minute: 600,
             capabilities: Capabilities::default(),
             config: Arc::default(),
         }
@@ -209,7 +215,8 @@ impl StageLimits {
             client_batch_size,
             log_lines_per_s,
             kv_max_keys,
-            kv_max_bytes
+            kv_max_bytes,
+            rate_limit_per_minute
         );
         if let Some(list) = &patch.capabilities {
             self.capabilities = Capabilities::from_list(list);

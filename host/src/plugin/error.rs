@@ -36,6 +36,20 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code, for the test that checks each has a message in every shipped language.
+    pub const ALL: [Self; 10] = [
+        Self::OutOfFuel,
+        Self::Timeout,
+        Self::MemoryLimit,
+        Self::StackOverflow,
+        Self::Trap,
+        Self::MalformedOutput,
+        Self::OutputTooLarge,
+        Self::InputTooLarge,
+        Self::StageMissing,
+        Self::Unavailable,
+    ];
+
     /// The wire code, in LuckyStack's dotted camelCase.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -57,6 +71,7 @@ impl ErrorCode {
         match self {
             Self::InputTooLarge => 413,
             Self::StageMissing => 404,
+            Self::Timeout => 504,
             Self::Unavailable => 503,
             _ => 500,
         }

@@ -43,6 +43,7 @@ pub use loader::LoadError;
 pub use loader::cache::CacheStats;
 pub use names::RouteKey;
 pub use rooms::{MemoryRooms, RoomDirectory};
+pub use registry::ScanHook;
 pub use route::{LoadedStage, Route};
 pub use runtime::{PluginRuntime, RuntimeOptions};
 pub use status::{FileError, RegistryStatus, RouteStatus, StageStatus};

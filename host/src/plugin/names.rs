@@ -86,7 +86,8 @@ pub fn classify(relative: &Path) -> FileKind {
     let Some(file) = parts.pop() else {
         return FileKind::Unrecognised;
     };
-    if file.ends_with(".tmp") {
+    // Message files (`<page>/_sync/<lang>.ftl`) sit beside the plugins; the i18n layer reads them.
+    if file.ends_with(".tmp") || (file.ends_with(".ftl") && parts.last() == Some(&"_sync")) {
         return FileKind::Skipped;
     }
     match parse_file(&parts, file) {

@@ -51,11 +51,21 @@ pub struct Registry {
     routes: ArcSwap<RouteTable>,
     state: Mutex<ScanState>,
     generation: AtomicU64,
+    after_scan: Option<ScanHook>,
 }
+
+/// Called with the plugins root after every scan, for files that live beside the plugins (the
+/// message files of the i18n layer).
+pub type ScanHook = Arc<dyn Fn(&Path) + Send + Sync>;
 
 impl Registry {
     /// An empty registry over `root`; call [`Registry::scan`] to fill it.
-    pub fn new(root: PathBuf, loader: Loader, config: Arc<Config>) -> Self {
+    pub fn new(
+        root: PathBuf,
+        loader: Loader,
+        config: Arc<Config>,
+        after_scan: Option<ScanHook>,
+    ) -> Self {
         let state = ScanState {
             config_loads: 1,
             ..ScanState::default()
@@ -67,6 +77,7 @@ impl Registry {
             routes: ArcSwap::default(),
             state: Mutex::new(state),
             generation: AtomicU64::new(0),
+            after_scan,
         }
     }
 
@@ -126,6 +137,10 @@ impl Registry {
         state.scans += 1;
         if changed {
             self.publish(&state);
+        }
+        drop(state);
+        if let Some(hook) = &self.after_scan {
+            hook(&self.root);
         }
     }
 

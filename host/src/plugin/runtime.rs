@@ -17,7 +17,7 @@ use super::host_impl::HostServices;
 use super::loader::Loader;
 use super::loader::cache::CompileCache;
 use super::names::RouteKey;
-use super::registry::Registry;
+use super::registry::{Registry, ScanHook};
 use super::reload::{self, ReloadHandle};
 use super::rooms::{MemoryRooms, RoomDirectory};
 use super::route::Route;
@@ -37,6 +37,8 @@ pub struct RuntimeOptions {
     pub rooms: Arc<dyn RoomDirectory>,
     /// Whether to watch the root and config file for changes.
     pub hot_reload: bool,
+    /// Called with the root after every scan (the first one included).
+    pub after_scan: Option<ScanHook>,
 }
 
 impl Default for RuntimeOptions {
@@ -45,6 +47,7 @@ impl Default for RuntimeOptions {
             config_path: None,
             rooms: Arc::new(MemoryRooms::new()),
             hot_reload: true,
+            after_scan: None,
         }
     }
 }
@@ -99,7 +102,12 @@ impl PluginRuntime {
             path: PathBuf::from("<worker threads>"),
             source,
         })?;
-        let registry = Arc::new(Registry::new(root, loader, Arc::new(config)));
+        let registry = Arc::new(Registry::new(
+            root,
+            loader,
+            Arc::new(config),
+            options.after_scan,
+        ));
         registry.scan();
         let reload = if options.hot_reload {
             Some(reload::start(&registry, options.config_path)?)

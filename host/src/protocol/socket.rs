@@ -5,8 +5,9 @@
 //! event before it is connected. It leaves exactly once (client DISCONNECT, server disconnect, or the
 //! connection closing), and only a socket that was connected is reported to `on_disconnect`.
 
+use std::any::Any;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -52,6 +53,8 @@ struct SocketInner {
     connected: AtomicBool,
     phase: Mutex<Phase>,
     acks: AckTable,
+    /// What the namespace's handler attached to this socket (Node's `socket.data`), set once.
+    data: OnceLock<Box<dyn Any + Send + Sync>>,
 }
 
 #[derive(Debug)]
@@ -78,6 +81,7 @@ impl Socket {
             connected: AtomicBool::new(false),
             phase: Mutex::new(Phase::Connecting(Vec::new())),
             acks: AckTable::default(),
+            data: OnceLock::new(),
         };
         Self {
             inner: Arc::new(inner),
@@ -97,6 +101,22 @@ impl Socket {
     /// The HTTP request that opened the connection (headers for cookies and `Accept-Language`).
     pub fn request(&self) -> &RequestInfo {
         self.inner.engine.request()
+    }
+
+    /// Attaches the handler's own state to this socket (for example its session). It can be set once,
+    /// usually in [`NamespaceHandler::on_connect`]; returns false when data was already attached.
+    pub fn set_data<T: Any + Send + Sync>(&self, data: T) -> bool {
+        self.inner.data.set(Box::new(data)).is_ok()
+    }
+
+    /// The state attached with [`Socket::set_data`], when it is a `T`.
+    pub fn data<T: Any>(&self) -> Option<&T> {
+        self.inner.data.get()?.downcast_ref()
+    }
+
+    /// Whether the socket is in `room`.
+    pub fn in_room(&self, room: &str) -> bool {
+        self.inner.namespace.rooms.contains(self.inner.key, room)
     }
 
     /// Whether the socket is connected (not connecting, not left).

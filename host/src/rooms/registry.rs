@@ -127,6 +127,13 @@ impl<M: Member> RoomRegistry<M> {
             .unwrap_or_default()
     }
 
+    /// Whether a member is in a room.
+    pub fn contains(&self, key: u64, room: &str) -> bool {
+        read(self.member_shard(key))
+            .get(&key)
+            .is_some_and(|(_, rooms)| rooms.contains(room))
+    }
+
     /// The number of members in a room.
     pub fn room_size(&self, room: &str) -> usize {
         read(self.room_shard(room))

@@ -1,42 +1,50 @@
-//! The product's Socket.IO namespace and the view of its rooms that plugins get.
+//! The view of the gateway's rooms that plugins get (capability `rooms`).
 //!
-//! [`Gateway`] accepts every connection on `/`; the sync pipeline handles its events. [`NamespaceRooms`]
-//! answers the `rooms` capability from the namespace's live room registry.
+//! The runtime starts before the Socket.IO namespace exists (the namespace's handler needs the
+//! runtime), so the namespace is attached once it is built; until then every room is empty.
+
+use std::sync::OnceLock;
 
 use crate::plugin::{RoomDirectory, Session};
-use crate::protocol::{Event, Namespace, NamespaceHandler, Socket};
+use crate::protocol::Namespace;
+use crate::sync::Peer;
 
-/// The handler of the `/` namespace.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Gateway;
-
-impl NamespaceHandler for Gateway {
-    fn on_event(&self, socket: &Socket, event: Event) {
-        tracing::debug!(socket = socket.id(), event = %event.name, "event without a handler");
-    }
-}
-
-/// Room sizes for plugins, read from a namespace's room registry.
-#[derive(Debug, Clone)]
+/// Room sizes and members for plugins, read from a namespace's room registry.
+#[derive(Debug, Default)]
 pub struct NamespaceRooms {
-    namespace: Namespace,
+    namespace: OnceLock<Namespace>,
 }
 
 impl NamespaceRooms {
-    /// The rooms of `namespace`.
-    pub fn new(namespace: Namespace) -> Self {
-        Self { namespace }
+    /// Rooms that read as empty until [`NamespaceRooms::attach`].
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Answers from `namespace` from now on (once).
+    pub fn attach(&self, namespace: Namespace) {
+        let _ = self.namespace.set(namespace);
     }
 }
 
 impl RoomDirectory for NamespaceRooms {
     fn size(&self, room: &str) -> u32 {
-        u32::try_from(self.namespace.room_size(room)).unwrap_or(u32::MAX)
+        self.namespace.get().map_or(0, |namespace| {
+            u32::try_from(namespace.room_size(room)).unwrap_or(u32::MAX)
+        })
     }
 
-    fn members(&self, _room: &str, _offset: u32, _limit: u32) -> Vec<Session> {
-        // Connections carry no sessions until tokens are verified at CONNECT; anonymous members are
-        // left out by contract, so every member is left out for now.
-        Vec::new()
+    fn members(&self, room: &str, offset: u32, limit: u32) -> Vec<Session> {
+        let Some(namespace) = self.namespace.get() else {
+            return Vec::new();
+        };
+        namespace
+            .to(room)
+            .sockets()
+            .iter()
+            .filter_map(|socket| socket.data::<Peer>()?.session.as_deref().cloned())
+            .skip(offset as usize)
+            .take(limit as usize)
+            .collect()
     }
 }

@@ -10,6 +10,7 @@ use super::Server;
 pub fn render(server: &Server) -> String {
     let transport = server.engine.metrics().snapshot();
     let registry = server.runtime.status();
+    let sync = server.sync.stats().totals();
     let mut page = String::new();
     let mut metric = |name: &str, kind: &str, help: &str, value: u64| {
         // Writing to a String cannot fail.
@@ -71,6 +72,36 @@ pub fn render(server: &Server) -> String {
         "counter",
         "Handler files loaded from the precompiled cache.",
         registry.cache.hits,
+    );
+    metric(
+        "synchost_syncs_accepted_total",
+        "counter",
+        "Syncs that passed every check and their server stage.",
+        sync.accepted,
+    );
+    metric(
+        "synchost_syncs_refused_total",
+        "counter",
+        "Syncs answered with an error envelope.",
+        sync.refused,
+    );
+    metric(
+        "synchost_sync_frames_delivered_total",
+        "counter",
+        "Recipient frames queued by sync fan-outs.",
+        sync.delivered,
+    );
+    metric(
+        "synchost_sync_recipients_skipped_total",
+        "counter",
+        "Recipients a client stage chose to skip.",
+        sync.skipped,
+    );
+    metric(
+        "synchost_sync_recipient_errors_total",
+        "counter",
+        "Recipients that got an error frame from their client stage.",
+        sync.recipient_errors,
     );
     page
 }

@@ -1,9 +1,9 @@
-//! `synchost serve`: wires the layers together. The Socket.IO gateway (transport + protocol) is mounted
-//! on the configured path, the plugin runtime loads and watches the handlers folder, and operators get
-//! `/healthz` and `/metrics`.
+//! `synchost serve`: wires the layers together. The plugin runtime loads and watches the handlers
+//! folder, the sync pipeline is built on it, the Socket.IO gateway (transport + protocol) feeds the
+//! pipeline, the HTTP trigger is mounted beside it, and operators get `/healthz` and `/metrics`.
 //!
 //! This is the one place (with `lib.rs`) that knows every layer; it holds no logic of its own beyond
-//! construction. Sync events reach the runtime through the sync pipeline.
+//! construction.
 
 mod gateway;
 mod metrics;
@@ -16,11 +16,14 @@ use axum::routing::get;
 
 use crate::config::Config;
 use crate::http::engine_router;
+use crate::i18n::Messages;
 use crate::plugin::{PluginRuntime, RuntimeOptions};
 use crate::protocol::SocketIo;
+use crate::session::TokenVerifier;
+use crate::sync::{Envelopes, SyncGateway, SyncService};
 use crate::transport::Engine;
 
-pub use gateway::{Gateway, NamespaceRooms};
+pub use gateway::NamespaceRooms;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +34,12 @@ pub enum Error {
     /// The plugin runtime could not start (engine, cache, store or plugins folder).
     #[error("plugin runtime failed to start")]
     Plugins(#[from] crate::plugin::Error),
+    /// The message catalogs could not be loaded.
+    #[error("message catalogs failed to load")]
+    Messages(#[from] crate::i18n::I18nError),
+    /// The token keys could not be loaded.
+    #[error("token verification could not be set up")]
+    Session(#[from] crate::session::SessionError),
     /// The runtime's start-up task died.
     #[error("plugin runtime start-up was interrupted")]
     Interrupted,
@@ -39,45 +48,63 @@ pub enum Error {
 /// The running pieces `serve` keeps alive and reports on.
 pub struct Server {
     /// The plugin runtime (registry, watcher, workers).
-    pub runtime: PluginRuntime,
+    pub runtime: Arc<PluginRuntime>,
+    /// The sync pipeline.
+    pub sync: Arc<SyncService>,
     /// The Engine.IO engine carrying the Socket.IO gateway.
     pub engine: Engine<SocketIo>,
 }
 
-/// Builds the gateway and starts the plugin runtime; returns the HTTP router to serve.
+/// Builds every layer; returns the HTTP router to serve.
 ///
 /// # Errors
 /// [`Error`] when a piece cannot start; nothing is left running then.
 pub async fn router(config: Config, config_path: Option<PathBuf>) -> Result<Router, Error> {
-    let io = SocketIo::builder()
-        .connect_timeout(std::time::Duration::from_millis(
-            config.server.connect_timeout_ms,
-        ))
-        .namespace("/", Gateway)
-        .build();
-    let rooms = io
-        .of("/")
-        .map(|namespace| Arc::new(NamespaceRooms::new(namespace)));
-    let engine = Engine::new(config.engine.clone(), io)?;
+    let messages = match &config.i18n.locales_dir {
+        Some(dir) => Messages::from_dir(dir, &config.i18n.default_language)?,
+        None => Messages::builtin(&config.i18n.default_language)?,
+    };
+    let verifier = TokenVerifier::from_config(&config.auth)?;
+    let rooms = Arc::new(NamespaceRooms::new());
     let root = config.server.plugins_root.clone();
-    let runtime = tokio::task::spawn_blocking(move || {
-        let mut options = RuntimeOptions {
-            config_path,
-            hot_reload: true,
-            ..RuntimeOptions::default()
-        };
-        if let Some(rooms) = rooms {
-            options.rooms = rooms;
-        }
-        PluginRuntime::start_with(config, root, options)
-    })
-    .await
-    .map_err(|_| Error::Interrupted)??;
+    let engine_config = config.engine.clone();
+    let connect_timeout = std::time::Duration::from_millis(config.server.connect_timeout_ms);
+    let options = RuntimeOptions {
+        config_path,
+        rooms: rooms.clone(),
+        hot_reload: true,
+        after_scan: Some(Arc::new({
+            let messages = messages.clone();
+            move |root: &std::path::Path| {
+                messages.reload_plugin_files(root);
+            }
+        })),
+    };
+    let runtime = tokio::task::spawn_blocking(move || PluginRuntime::start_with(config, root, options))
+        .await
+        .map_err(|_| Error::Interrupted)??;
+    let runtime = Arc::new(runtime);
+    let sync = Arc::new(SyncService::new(
+        runtime.clone(),
+        verifier,
+        Envelopes::new(messages),
+    ));
+    let io = SocketIo::builder()
+        .connect_timeout(connect_timeout)
+        .namespace("/", SyncGateway::new(sync.clone()))
+        .build();
+    if let Some(namespace) = io.of("/") {
+        rooms.attach(namespace.clone());
+        sync.attach(namespace);
+    }
+    let engine = Engine::new(engine_config, io)?;
     let server = Arc::new(Server {
         runtime,
+        sync: sync.clone(),
         engine: engine.clone(),
     });
     Ok(engine_router(engine)
+        .merge(crate::sync::router(sync))
         .route("/healthz", get(|| async { "ok" }))
         .route(
             "/metrics",

@@ -1,0 +1,131 @@
+//! JSON on the wire, MessagePack across the plugin boundary: the two conversions and nothing else.
+//!
+//! Both stream from one format's parser into the other's writer (no intermediate tree). The input's
+//! nesting depth is checked on the raw text first, so a deeply nested frame is refused before any
+//! parser recurses into it.
+
+use bytes::Bytes;
+
+/// Why a conversion failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ConvertError {
+    /// The JSON nests arrays and objects deeper than allowed.
+    #[error("input nests deeper than {0}")]
+    TooDeep(usize),
+    /// The value cannot be represented in the other format.
+    #[error("cannot convert: {0}")]
+    Invalid(String),
+}
+
+/// Converts a JSON text (already known to be valid JSON) into MessagePack, maps keyed by name.
+///
+/// # Errors
+/// [`ConvertError::TooDeep`] past `max_depth`, [`ConvertError::Invalid`] otherwise.
+pub fn json_to_msgpack(json: &str, max_depth: usize) -> Result<Bytes, ConvertError> {
+    if depth(json) > max_depth {
+        return Err(ConvertError::TooDeep(max_depth));
+    }
+    let mut out = Vec::with_capacity(json.len());
+    let mut reader = serde_json::Deserializer::from_str(json);
+    let mut writer = rmp_serde::Serializer::new(&mut out).with_struct_map();
+    serde_transcode::transcode(&mut reader, &mut writer).map_err(|error| {
+        if error.to_string().contains("recursion limit") {
+            ConvertError::TooDeep(max_depth)
+        } else {
+            ConvertError::Invalid(error.to_string())
+        }
+    })?;
+    Ok(Bytes::from(out))
+}
+
+/// Converts one MessagePack value into compact JSON. Binary becomes an array of numbers, non-finite
+/// floats become `null`, integer and boolean map keys become strings.
+///
+/// # Errors
+/// [`ConvertError::Invalid`] for extension types, other map keys, or truncated input.
+pub fn msgpack_to_json(bytes: &[u8]) -> Result<String, ConvertError> {
+    let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 4 + 8);
+    let mut reader = rmp_serde::Deserializer::from_read_ref(bytes);
+    let mut writer = serde_json::Serializer::new(&mut out);
+    serde_transcode::transcode(&mut reader, &mut writer)
+        .map_err(|error| ConvertError::Invalid(error.to_string()))?;
+    String::from_utf8(out).map_err(|error| ConvertError::Invalid(error.to_string()))
+}
+
+/// The deepest nesting of `[` and `{` outside strings.
+fn depth(json: &str) -> usize {
+    let (mut deepest, mut current) = (0usize, 0usize);
+    let (mut in_string, mut escaped) = (false, false);
+    for byte in json.bytes() {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                current += 1;
+                deepest = deepest.max(current);
+            }
+            b']' | b'}' => current = current.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn round_trip_keeps_values() {
+        let json = r#"{"amount":5,"neg":-3,"f":1.5,"s":"h\"i","list":[true,null,{"k":[]}]}"#;
+        let packed = json_to_msgpack(json, 32).unwrap();
+        assert_eq!(msgpack_to_json(&packed).unwrap(), json);
+    }
+
+    #[test]
+    fn depth_counts_only_structure() {
+        assert_eq!(depth(r#"{"a":"[[[[{{{{","b":[1,[2]]}"#), 3);
+        assert_eq!(depth(r#""\"[""#), 0);
+        assert_eq!(depth("7"), 0);
+    }
+
+    #[test]
+    fn too_deep_is_refused_before_parsing() {
+        let deep = format!("{}{}", "[".repeat(40), "]".repeat(40));
+        assert!(matches!(
+            json_to_msgpack(&deep, 32),
+            Err(ConvertError::TooDeep(32))
+        ));
+        assert!(json_to_msgpack(&deep, 40).is_ok());
+        let very_deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        assert!(matches!(
+            json_to_msgpack(&very_deep, 500),
+            Err(ConvertError::TooDeep(500))
+        ));
+    }
+
+    #[test]
+    fn msgpack_specials() {
+        let mut bytes = Vec::new();
+        rmp::encode::write_map_len(&mut bytes, 2).unwrap();
+        rmp::encode::write_uint(&mut bytes, 7).unwrap();
+        rmp::encode::write_bin(&mut bytes, &[1, 2]).unwrap();
+        rmp::encode::write_str(&mut bytes, "nan").unwrap();
+        rmp::encode::write_f64(&mut bytes, f64::NAN).unwrap();
+        assert_eq!(msgpack_to_json(&bytes).unwrap(), r#"{"7":[1,2],"nan":null}"#);
+        assert!(msgpack_to_json(&bytes[..3]).is_err());
+        let mut ext = Vec::new();
+        rmp::encode::write_ext_meta(&mut ext, 1, 5).unwrap();
+        ext.push(0);
+        assert!(msgpack_to_json(&ext).is_err());
+    }
+}

@@ -1,0 +1,193 @@
+//! Why a sync, an HTTP trigger or a room request was refused: a stable code, its params and an HTTP
+//! status. This is data, never a sentence; the envelope translates it.
+//!
+//! [`Code`] lists every code the pipeline itself emits. Codes of the other layers (plugin failures,
+//! token and predicate checks, handler refusals) are carried through [`Failure`] unchanged.
+
+use crate::plugin::{ErrorParam, HandlerError, PluginError, Scalar, StageError};
+use crate::session::{AuthFailure, TokenError};
+
+/// Codes the pipeline emits on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    /// The frame or a field has the wrong shape (param `field`).
+    InvalidRequest,
+    /// The sync name or version does not parse (param `name`).
+    InvalidName,
+    /// No receiver room was given.
+    MissingReceiver,
+    /// No handler is published under this name and version (param `name`).
+    NotFound,
+    /// `receiver: "all"` is not allowed by the operator.
+    ReceiverNotAllowed,
+    /// The sender is not a member of the target room (param `room`).
+    NotRoomMember,
+    /// Too many syncs on this route (param `seconds` until the next is accepted).
+    RateLimitExceeded,
+    /// `data` nests deeper than allowed (param `maxDepth`).
+    InputTooDeep,
+    /// A handler's output could not be turned into JSON.
+    InvalidServerResponse,
+    /// A client stage's output could not be turned into JSON.
+    InvalidClientResponse,
+    /// HTTP: the body is not a JSON object of the expected shape.
+    InvalidBody,
+    /// HTTP: the body is larger than allowed (param `limitKb`).
+    PayloadTooLarge,
+    /// HTTP: the body is not `application/json`.
+    UnsupportedMediaType,
+    /// HTTP: the trigger accepts only POST.
+    MethodNotAllowed,
+    /// A room name is empty, too long or has control characters (param `maxLength`).
+    RoomInvalidName,
+    /// The session is already in as many rooms as allowed (param `max`).
+    RoomLimitReached,
+}
+
+impl Code {
+    /// Every code, for the test that checks each has a message in every shipped language.
+    pub const ALL: [Self; 16] = [
+        Self::InvalidRequest,
+        Self::InvalidName,
+        Self::MissingReceiver,
+        Self::NotFound,
+        Self::ReceiverNotAllowed,
+        Self::NotRoomMember,
+        Self::RateLimitExceeded,
+        Self::InputTooDeep,
+        Self::InvalidServerResponse,
+        Self::InvalidClientResponse,
+        Self::InvalidBody,
+        Self::PayloadTooLarge,
+        Self::UnsupportedMediaType,
+        Self::MethodNotAllowed,
+        Self::RoomInvalidName,
+        Self::RoomLimitReached,
+    ];
+
+    /// The wire code.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "sync.invalidRequest",
+            Self::InvalidName => "sync.invalidName",
+            Self::MissingReceiver => "sync.missingReceiver",
+            Self::NotFound => "sync.notFound",
+            Self::ReceiverNotAllowed => "sync.receiverNotAllowed",
+            Self::NotRoomMember => "sync.notRoomMember",
+            Self::RateLimitExceeded => "sync.rateLimitExceeded",
+            Self::InputTooDeep => "sync.inputTooDeep",
+            Self::InvalidServerResponse => "sync.invalidServerResponse",
+            Self::InvalidClientResponse => "sync.invalidClientResponse",
+            Self::InvalidBody => "sync.invalidBody",
+            Self::PayloadTooLarge => "sync.payloadTooLarge",
+            Self::UnsupportedMediaType => "sync.unsupportedMediaType",
+            Self::MethodNotAllowed => "sync.methodNotAllowed",
+            Self::RoomInvalidName => "room.invalidName",
+            Self::RoomLimitReached => "room.limitReached",
+        }
+    }
+
+    /// The HTTP status of an envelope carrying this code.
+    pub fn http_status(self) -> u16 {
+        match self {
+            Self::NotFound => 404,
+            Self::ReceiverNotAllowed | Self::NotRoomMember => 403,
+            Self::RateLimitExceeded => 429,
+            Self::InvalidServerResponse | Self::InvalidClientResponse => 500,
+            Self::PayloadTooLarge => 413,
+            Self::UnsupportedMediaType => 415,
+            Self::MethodNotAllowed => 405,
+            _ => 400,
+        }
+    }
+}
+
+/// A refusal: code, params and HTTP status.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    /// The stable code (also the message id).
+    pub code: String,
+    /// Named values for the message.
+    pub params: Vec<ErrorParam>,
+    /// The HTTP status.
+    pub status: u16,
+}
+
+impl Failure {
+    /// A pipeline failure without params.
+    pub fn new(code: Code) -> Self {
+        Self {
+            code: code.as_str().to_owned(),
+            params: Vec::new(),
+            status: code.http_status(),
+        }
+    }
+
+    /// Adds a text param.
+    pub fn text(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.params.push(ErrorParam {
+            key: key.to_owned(),
+            value: Scalar::Text(value.into()),
+        });
+        self
+    }
+
+    /// Adds an integer param.
+    pub fn number(mut self, key: &str, value: i64) -> Self {
+        self.params.push(ErrorParam {
+            key: key.to_owned(),
+            value: Scalar::Integer(value),
+        });
+        self
+    }
+
+    /// A handler's own refusal; its status wins, 400 when it gave none.
+    pub fn refused(error: HandlerError) -> Self {
+        Self {
+            status: error.http_status.unwrap_or(400),
+            code: error.code,
+            params: error.params,
+        }
+    }
+
+    /// A plugin failure (the detail goes to the log, never to the wire).
+    pub fn plugin(error: &PluginError) -> Self {
+        Self {
+            code: error.code.as_str().to_owned(),
+            params: Vec::new(),
+            status: error.code.http_status(),
+        }
+    }
+
+    /// Either outcome of a stage call that produced no output.
+    pub fn stage(error: StageError) -> Self {
+        match error {
+            StageError::Refused(error) => Self::refused(error),
+            StageError::Failed(error) => Self::plugin(&error),
+        }
+    }
+
+    /// A token that does not verify.
+    pub fn token(error: &TokenError) -> Self {
+        Self {
+            code: error.code().to_owned(),
+            params: Vec::new(),
+            status: 401,
+        }
+    }
+
+    /// A failed auth predicate or missing login.
+    pub fn auth(failure: &AuthFailure) -> Self {
+        let base = Self {
+            code: failure.code().to_owned(),
+            params: Vec::new(),
+            status: failure.http_status(),
+        };
+        match failure {
+            AuthFailure::LoginRequired => base,
+            AuthFailure::Forbidden { key } | AuthFailure::InvalidCondition { key } => {
+                base.text("key", key.clone())
+            }
+        }
+    }
+}

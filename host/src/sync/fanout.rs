@@ -1,0 +1,194 @@
+//! Delivery of one prepared sync to the members of its room.
+//!
+//! Recipients are the room's sockets (every socket for `all`), minus the sender's own when
+//! `ignoreSelf`. Without a client stage every recipient gets the same frame, encoded once. With one,
+//! the client stage runs once for all recipients (the runtime batches them), each seeing its own
+//! session; frames are then encoded once per distinct client output, and an error in one recipient's
+//! stage becomes an error frame for that recipient only, in that recipient's language.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use super::convert::msgpack_to_json;
+use super::envelope::{Envelopes, FrameNames};
+use super::failure::{Code, Failure};
+use super::peer::{Caller, Peer};
+use super::request::SyncRequest;
+use super::service::{Prepared, SyncService};
+use crate::plugin::{ClientBatchCall, RecipientOutcome};
+use crate::protocol::{Args, Socket, emit};
+use crate::transport::Message;
+
+/// What one fan-out did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Delivered {
+    /// Recipients whose queue took a success frame.
+    pub delivered: u64,
+    /// Recipients the client stage skipped.
+    pub skipped: u64,
+    /// Recipients that got an error frame.
+    pub errors: u64,
+}
+
+impl SyncService {
+    /// Delivers `prepared` to the room of `request`.
+    pub async fn fan_out(
+        &self,
+        caller: &Caller,
+        request: &SyncRequest,
+        prepared: Prepared,
+    ) -> Delivered {
+        let Some(namespace) = self.namespace.get() else {
+            return Delivered::default();
+        };
+        let targets = if request.receiver == "all" {
+            namespace.broadcast()
+        } else {
+            namespace.to(request.receiver.clone())
+        };
+        let mut sockets = targets.sockets();
+        if request.ignore_self {
+            sockets.retain(|socket| !caller.owns(socket));
+        }
+        let names = FrameNames::new(&request.name);
+        let frames = Frames {
+            namespace: namespace.name(),
+            names: &names,
+            server_json: prepared.server_json.as_deref(),
+            envelopes: &self.envelopes,
+        };
+        let delivered = if prepared.call.route().client().is_none() {
+            let frame = frames.success(None);
+            let mut delivered = Delivered::default();
+            for socket in &sockets {
+                count(&mut delivered, socket.send_frames(&frame, false).is_ok());
+            }
+            delivered
+        } else {
+            self.with_client_stage(request, prepared, &sockets, &frames)
+                .await
+        };
+        self.stats
+            .record_fan_out(delivered.delivered, delivered.skipped, delivered.errors);
+        delivered
+    }
+
+    async fn with_client_stage(
+        &self,
+        request: &SyncRequest,
+        prepared: Prepared,
+        sockets: &[Socket],
+        frames: &Frames<'_>,
+    ) -> Delivered {
+        let peers: Vec<Peer> = sockets.iter().map(Peer::of).collect();
+        let call = ClientBatchCall {
+            input: prepared.input,
+            server_output: prepared.server_output,
+            room: request.receiver.clone(),
+            recipients: peers
+                .iter()
+                .map(|peer| peer.session.as_deref().cloned())
+                .collect(),
+        };
+        let mut delivered = Delivered::default();
+        let outcomes = match prepared.call.clients(call).await {
+            Ok(outcomes) => outcomes,
+            Err(error) => {
+                tracing::warn!(route = %request.name.key, %error, "client stage failed for the whole room");
+                let failure = Failure::stage(error);
+                for (socket, peer) in sockets.iter().zip(&peers) {
+                    let frame = frames.error(&failure, &peer.language);
+                    let _ = socket.send_frames(&frame, false);
+                    delivered.errors += 1;
+                }
+                return delivered;
+            }
+        };
+        let mut plain: Option<Arc<Vec<Message>>> = None;
+        let mut by_output: HashMap<Bytes, Arc<Vec<Message>>> = HashMap::new();
+        for ((socket, peer), outcome) in sockets.iter().zip(&peers).zip(outcomes) {
+            let frame = match outcome {
+                RecipientOutcome::Skip => {
+                    delivered.skipped += 1;
+                    continue;
+                }
+                RecipientOutcome::DeliverPlain => plain
+                    .get_or_insert_with(|| Arc::new(frames.success(None)))
+                    .clone(),
+                RecipientOutcome::Deliver(output) => match by_output.get(&output) {
+                    Some(frame) => frame.clone(),
+                    None => match msgpack_to_json(&output) {
+                        Ok(json) => {
+                            let frame = Arc::new(frames.success(Some(&json)));
+                            by_output.insert(output, frame.clone());
+                            frame
+                        }
+                        Err(error) => {
+                            tracing::warn!(route = %request.name.key, %error, "client output is not representable as JSON");
+                            let failure = Failure::new(Code::InvalidClientResponse);
+                            send_error(socket, &frames.error(&failure, &peer.language), &mut delivered);
+                            continue;
+                        }
+                    },
+                },
+                RecipientOutcome::Refused(error) => {
+                    let failure = Failure::refused(error);
+                    send_error(socket, &frames.error(&failure, &peer.language), &mut delivered);
+                    continue;
+                }
+                RecipientOutcome::Failed(error) => {
+                    tracing::warn!(route = %request.name.key, code = %error.code, detail = %error.detail, "client stage failed for one recipient");
+                    let failure = Failure::plugin(&error);
+                    send_error(socket, &frames.error(&failure, &peer.language), &mut delivered);
+                    continue;
+                }
+            };
+            count(&mut delivered, socket.send_frames(&*frame, false).is_ok());
+        }
+        delivered
+    }
+}
+
+/// Builds the `sync` frames of one fan-out.
+struct Frames<'a> {
+    namespace: &'a str,
+    names: &'a FrameNames,
+    server_json: Option<&'a str>,
+    envelopes: &'a Envelopes,
+}
+
+impl Frames<'_> {
+    fn success(&self, client_json: Option<&str>) -> Vec<Message> {
+        self.encode(&Envelopes::recipient_success(
+            self.names,
+            self.server_json,
+            client_json,
+        ))
+    }
+
+    fn error(&self, failure: &Failure, language: &str) -> Vec<Message> {
+        self.encode(
+            &self
+                .envelopes
+                .recipient_error(self.names, failure, language),
+        )
+    }
+
+    fn encode(&self, payload: &str) -> Vec<Message> {
+        let args = Args::from_compact_unchecked(format!("[{payload}]"));
+        emit::event(self.namespace, "sync", &args, &[], None)
+    }
+}
+
+fn count(delivered: &mut Delivered, queued: bool) {
+    if queued {
+        delivered.delivered += 1;
+    }
+}
+
+fn send_error(socket: &Socket, frame: &[Message], delivered: &mut Delivered) {
+    let _ = socket.send_frames(frame, false);
+    delivered.errors += 1;
+}

@@ -1,0 +1,194 @@
+//! [`SyncService`]: the pipeline every sync goes through, whichever transport carried it.
+//!
+//! `prepare` runs the checks in a fixed order and the server stage; its result is what the sender is
+//! acknowledged with. `fan_out` (in `fanout.rs`) then delivers to the room. The order matters and is
+//! the same for sockets and HTTP: route lookup (one version pinned) → auth predicates → receiver
+//! policy → rate limit → input conversion (depth; size is checked by the runtime against the
+//! plugin's own limit) → server stage. Unauthenticated probes are refused before they cost a budget.
+
+use std::sync::{Arc, OnceLock};
+
+use bytes::Bytes;
+
+use super::convert::{ConvertError, json_to_msgpack, msgpack_to_json};
+use super::envelope::Envelopes;
+use super::failure::{Code, Failure};
+use super::limiter::RateLimiter;
+use super::peer::Caller;
+use super::request::SyncRequest;
+use super::room_memory::RoomMemory;
+use super::stats::SyncStats;
+use crate::config::Config;
+use crate::plugin::{PluginRuntime, ServerCall, SyncCall};
+use crate::protocol::Namespace;
+use crate::session::{TokenVerifier, authorize};
+
+/// A sync that passed every check and whose server stage (if any) succeeded.
+pub struct Prepared {
+    /// The calls on the pinned route version.
+    pub call: SyncCall,
+    /// The client input as MessagePack.
+    pub input: Bytes,
+    /// The server output as MessagePack; `None` for client-only syncs.
+    pub server_output: Option<Bytes>,
+    /// The same output as JSON, for the ack and the recipients.
+    pub server_json: Option<String>,
+}
+
+/// The sync pipeline and the state it keeps (rate windows, remembered rooms).
+pub struct SyncService {
+    pub(super) runtime: Arc<PluginRuntime>,
+    pub(super) namespace: OnceLock<Namespace>,
+    pub(super) verifier: TokenVerifier,
+    pub(super) envelopes: Envelopes,
+    pub(super) limiter: RateLimiter,
+    pub(super) rooms: RoomMemory,
+    pub(super) stats: SyncStats,
+}
+
+impl SyncService {
+    /// A pipeline over `runtime`, verifying tokens with `verifier` and translating with `envelopes`.
+    pub fn new(
+        runtime: Arc<PluginRuntime>,
+        verifier: TokenVerifier,
+        envelopes: Envelopes,
+    ) -> Self {
+        Self {
+            runtime,
+            namespace: OnceLock::new(),
+            verifier,
+            envelopes,
+            limiter: RateLimiter::default(),
+            rooms: RoomMemory::default(),
+            stats: SyncStats::default(),
+        }
+    }
+
+    /// Gives the pipeline the namespace it delivers into (once, right after the gateway is built).
+    pub fn attach(&self, namespace: Namespace) {
+        let _ = self.namespace.set(namespace);
+    }
+
+    /// The configuration in force (it changes when the config file does).
+    pub fn config(&self) -> Arc<Config> {
+        self.runtime.config()
+    }
+
+    /// The envelope builder.
+    pub fn envelopes(&self) -> &Envelopes {
+        &self.envelopes
+    }
+
+    /// The token verifier.
+    pub fn verifier(&self) -> &TokenVerifier {
+        &self.verifier
+    }
+
+    /// Counters for `/metrics`.
+    pub fn stats(&self) -> &SyncStats {
+        &self.stats
+    }
+
+    /// Runs every check and the server stage.
+    ///
+    /// # Errors
+    /// The [`Failure`] of the first step that refused.
+    pub async fn prepare(&self, caller: &Caller, request: &SyncRequest) -> Result<Prepared, Failure> {
+        let result = self.prepare_inner(caller, request).await;
+        self.stats.record_prepare(result.is_ok());
+        result
+    }
+
+    async fn prepare_inner(
+        &self,
+        caller: &Caller,
+        request: &SyncRequest,
+    ) -> Result<Prepared, Failure> {
+        let config = self.config();
+        let key = &request.name.key;
+        let route = self.runtime.route(key).ok_or_else(|| {
+            Failure::new(Code::NotFound).text("name", request.name.full_name())
+        })?;
+        // The server stage governs auth and rate when there is one; client-only syncs use the
+        // client stage's.
+        let Some(governing) = route.server().or_else(|| route.client()) else {
+            return Err(Failure::new(Code::NotFound).text("name", request.name.full_name()));
+        };
+        authorize(&governing.metadata().auth, caller.peer.session.as_deref())
+            .map_err(|failure| Failure::auth(&failure))?;
+        self.check_receiver(caller, &request.receiver, &config)?;
+        self.limiter
+            .check(
+                &request.name.full_name(),
+                caller.peer.identity(),
+                governing.limits().rate_limit_per_minute,
+            )
+            .map_err(|seconds| {
+                Failure::new(Code::RateLimitExceeded)
+                    .number("seconds", i64::try_from(seconds).unwrap_or(i64::MAX))
+            })?;
+        let input = json_to_msgpack(request.data.get(), config.sync.max_input_depth).map_err(
+            |error| match error {
+                ConvertError::TooDeep(depth) => Failure::new(Code::InputTooDeep)
+                    .number("maxDepth", i64::try_from(depth).unwrap_or(i64::MAX)),
+                ConvertError::Invalid(_) => Failure::new(Code::InvalidRequest).text("field", "data"),
+            },
+        )?;
+        let call = self.runtime.begin(route.clone());
+        let (server_output, server_json) = if route.server().is_some() {
+            let output = call
+                .server(ServerCall {
+                    input: input.clone(),
+                    caller: caller.peer.session.as_deref().cloned(),
+                    room: request.receiver.clone(),
+                })
+                .await
+                .map_err(|error| {
+                    if let crate::plugin::StageError::Failed(failure) = &error {
+                        tracing::warn!(route = %key, code = %failure.code, detail = %failure.detail, "server stage failed");
+                    }
+                    Failure::stage(error)
+                })?;
+            let json = msgpack_to_json(&output).map_err(|error| {
+                tracing::warn!(route = %key, %error, "server output is not representable as JSON");
+                Failure::new(Code::InvalidServerResponse)
+            })?;
+            (Some(output), Some(json))
+        } else {
+            (None, None)
+        };
+        Ok(Prepared {
+            call,
+            input,
+            server_output,
+            server_json,
+        })
+    }
+
+    /// The receiver policy: `all` only when allowed; otherwise the sender must be in the room (its
+    /// socket for socket syncs, its remembered rooms for HTTP), unless the operator turned that off.
+    fn check_receiver(&self, caller: &Caller, room: &str, config: &Config) -> Result<(), Failure> {
+        if room == "all" {
+            return if config.sync.allow_receiver_all {
+                Ok(())
+            } else {
+                Err(Failure::new(Code::ReceiverNotAllowed))
+            };
+        }
+        if !config.sync.require_membership {
+            return Ok(());
+        }
+        let member = match &caller.socket {
+            Some(socket) => socket.in_room(room),
+            None => caller
+                .peer
+                .user_id()
+                .is_some_and(|user| self.rooms.contains(user, room)),
+        };
+        if member {
+            Ok(())
+        } else {
+            Err(Failure::new(Code::NotRoomMember).text("room", room))
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! The sync pipeline's Socket.IO entry: the handler of the `/` namespace.
+//!
+//! At CONNECT it verifies the token (from the `auth` payload, a Bearer header or the session cookie),
+//! attaches the [`Peer`] and rejoins the user's remembered rooms; a bad or expired token refuses the
+//! connection with a CONNECT_ERROR whose `data` is the error envelope. Then it routes `sync` and the
+//! room events; every other event is ignored. Syncs run on their own task so a slow handler never
+//! holds up the socket's other packets.
+
+use std::sync::Arc;
+
+use serde_json::value::RawValue;
+
+use super::envelope::{Envelopes, FrameNames};
+use super::failure::{Code, Failure};
+use super::peer::{Caller, Peer};
+use super::reply::Reply;
+use super::request::from_frame;
+use super::rooms::RoomEvent;
+use super::service::SyncService;
+use crate::protocol::{BoxFuture, ConnectError, Event, NamespaceHandler, Socket};
+use crate::session::{token_from_auth, token_from_headers};
+
+/// The `/` namespace handler.
+#[derive(Clone)]
+pub struct SyncGateway {
+    service: Arc<SyncService>,
+}
+
+impl SyncGateway {
+    /// A gateway feeding `service`.
+    pub fn new(service: Arc<SyncService>) -> Self {
+        Self { service }
+    }
+}
+
+impl NamespaceHandler for SyncGateway {
+    fn on_connect(
+        &self,
+        socket: Socket,
+        auth: Box<RawValue>,
+    ) -> BoxFuture<Result<(), ConnectError>> {
+        let service = self.service.clone();
+        Box::pin(async move {
+            let peer = service.peer_for(&socket, &auth)?;
+            service.rejoin(&socket, &peer);
+            socket.set_data(peer);
+            Ok(())
+        })
+    }
+
+    fn on_event(&self, socket: &Socket, event: Event) {
+        if event.name == "sync" {
+            let (service, socket) = (self.service.clone(), socket.clone());
+            tokio::spawn(async move { service.socket_sync(&socket, event).await });
+            return;
+        }
+        let Some(room_event) = RoomEvent::from_name(&event.name) else {
+            tracing::debug!(socket = socket.id(), event = %event.name, "event ignored");
+            return;
+        };
+        let items = event.args.raw_items().unwrap_or_default();
+        let first = items.first().copied();
+        let reply = Reply::new(socket, &event.name, event.ack, first);
+        reply.send(&self.service.room_event(socket, room_event, first));
+    }
+}
+
+impl SyncService {
+    /// Verifies a connecting socket's token and builds its peer.
+    fn peer_for(&self, socket: &Socket, auth: &RawValue) -> Result<Peer, ConnectError> {
+        let request = socket.request();
+        let headers = &request.headers;
+        let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
+        let (x_language, accept) = (header("x-language"), header("accept-language"));
+        let config = self.config();
+        let token = token_from_auth(auth)
+            .or_else(|| token_from_headers(headers, &config.auth.cookie_name));
+        let session = match token.map(|token| self.verifier.verify(&token)).transpose() {
+            Ok(session) => session.map(Arc::new),
+            Err(error) => {
+                let language = self.envelopes.messages().negotiate(None, x_language, accept);
+                let failure = Failure::token(&error);
+                let envelope = self.envelopes.error(&failure, &language);
+                let refusal = ConnectError::new(self.envelopes.message(&failure, &language));
+                return Err(match RawValue::from_string(envelope) {
+                    Ok(data) => refusal.with_data(data),
+                    Err(_) => refusal,
+                });
+            }
+        };
+        let language = self.envelopes.messages().negotiate(
+            session.as_deref().and_then(|session| session.language.as_deref()),
+            x_language,
+            accept,
+        );
+        Ok(Peer {
+            session,
+            language,
+            address: request.remote_addr.map(|addr| addr.ip()),
+        })
+    }
+
+    /// One `sync` event: parse, prepare, answer the sender, deliver to the room.
+    async fn socket_sync(&self, socket: &Socket, event: Event) {
+        let items = event.args.raw_items().unwrap_or_default();
+        let first = items.first().copied();
+        let reply = Reply::new(socket, "sync", event.ack, first);
+        let peer = Peer::of(socket);
+        let max_room = self.config().sync.max_room_name_chars;
+        let parsed = first
+            .ok_or_else(|| Failure::new(Code::InvalidRequest).text("field", "request"))
+            .and_then(|frame| from_frame(frame, max_room));
+        let request = match parsed {
+            Ok(request) => request,
+            Err(failure) => {
+                self.stats.record_refused();
+                let envelope = self.envelopes.error(&failure, &peer.language);
+                match reply {
+                    // Without any reply channel the error still reaches the sender, on `sync`.
+                    Reply::Nothing => Reply::Event {
+                        socket: socket.clone(),
+                        event: "sync".to_owned(),
+                    }
+                    .send(&envelope),
+                    reply => reply.send(&envelope),
+                }
+                return;
+            }
+        };
+        let caller = Caller {
+            peer,
+            socket: Some(socket.clone()),
+        };
+        match self.prepare(&caller, &request).await {
+            Ok(prepared) => {
+                reply.send(&Envelopes::success(prepared.server_json.as_deref()));
+                self.fan_out(&caller, &request, prepared).await;
+            }
+            Err(failure) => match reply {
+                Reply::Nothing => Reply::Event {
+                    socket: socket.clone(),
+                    event: "sync".to_owned(),
+                }
+                .send(&self.envelopes.recipient_error(
+                    &FrameNames::new(&request.name),
+                    &failure,
+                    &caller.peer.language,
+                )),
+                reply => reply.send(&self.envelopes.error(&failure, &caller.peer.language)),
+            },
+        }
+    }
+}
