@@ -120,6 +120,7 @@ impl Catalog {
     }
 
     /// Whether a message with a value has this id.
+    #[cfg(test)]
     pub(crate) fn has(&self, id: &str) -> bool {
         self.bundle
             .get_message(id)
