@@ -54,19 +54,19 @@ impl Messages {
         let mut languages: Vec<String> = builtin.iter().map(|file| file.language.clone()).collect();
         languages.sort();
         languages.dedup();
-        if languages
-            .binary_search_by(|language| language.as_str().cmp(default_language))
-            .is_err()
-        {
+        // A configured `en-US` means the `en` catalog, as it would in a header.
+        let default_language =
+            primary_subtag(default_language).unwrap_or_else(|| default_language.to_owned());
+        if languages.binary_search(&default_language).is_err() {
             return Err(I18nError::UnsupportedDefault {
-                language: default_language.to_owned(),
+                language: default_language,
                 available: languages.join(", "),
             });
         }
         let mut catalogs = empty_catalogs(&languages);
         add_builtin(&mut catalogs, &builtin)?;
         let inner = Inner {
-            default_language: default_language.to_owned(),
+            default_language,
             languages,
             builtin,
             catalogs: ArcSwap::from_pointee(catalogs),
@@ -232,9 +232,14 @@ mod tests {
 
     #[test]
     fn languages_come_from_the_folders() {
-        let (_dir, messages) = sample();
+        let (dir, messages) = sample();
         assert_eq!(messages.languages(), ["en", "nl"]);
         assert_eq!(messages.default_language(), "en");
+        let dutch = Messages::from_dir(dir.path(), "NL-be").unwrap();
+        assert_eq!(dutch.default_language(), "nl");
+        // Only the default language is a fallback, not every other language.
+        assert_eq!(dutch.message("fr", "b", &[]), "b");
+        assert_eq!(dutch.message("fr", "a", &[("x", Arg::Null)]), "A nl ");
         assert_eq!(messages.negotiate(None, None, Some("nl-BE")), "nl");
         assert_eq!(messages.negotiate(None, None, Some("fr")), "en");
     }
