@@ -25,6 +25,7 @@ pub mod rooms;
 pub mod server;
 
 pub mod config;
+pub mod i18n;
 pub mod plugin;
 pub mod store;
 pub mod sync;

@@ -1,0 +1,25 @@
+# Problemen met het sync-verzoek zelf (codes `sync.*`).
+
+sync-invalidRequest = Het sync-verzoek heeft een ontbrekend of ongeldig veld: { $field }.
+sync-invalidName = "{ $name }" is geen geldige syncnaam.
+sync-missingReceiver = Het sync-verzoek vermeldt niet wie het moet ontvangen.
+sync-notFound = Er bestaat geen sync met de naam "{ $name }".
+sync-receiverNotAllowed = Deze sync mag niet naar die ontvanger worden gestuurd.
+sync-notRoomMember = Je bent geen lid van de ruimte "{ $room }".
+sync-rateLimitExceeded =
+    { $seconds ->
+        [one] Te veel verzoeken. Probeer het over { $seconds } seconde opnieuw.
+       *[other] Te veel verzoeken. Probeer het over { $seconds } seconden opnieuw.
+    }
+sync-inputTooDeep =
+    { $maxDepth ->
+        [one] De invoer is te diep genest: hoogstens { $maxDepth } niveau is toegestaan.
+       *[other] De invoer is te diep genest: hoogstens { $maxDepth } niveaus zijn toegestaan.
+    }
+sync-invalidInputType = De invoer is ongeldig: { $message }
+sync-invalidServerResponse = De serverhandler gaf een ongeldig antwoord.
+sync-invalidClientResponse = De clienthandler gaf een ongeldig antwoord.
+sync-payloadTooLarge = Het verzoek is te groot: hoogstens { $limitKb } kB is toegestaan.
+sync-unsupportedMediaType = De inhoud van het verzoek heeft een type dat de server niet accepteert.
+sync-methodNotAllowed = Deze HTTP-methode is hier niet toegestaan.
+sync-invalidBody = De inhoud van het verzoek kon niet worden gelezen.

@@ -1,0 +1,4 @@
+examples-amountOutOfRange = De teller kan niet verder dan { $amount }.
+examples-emptyMessage = Een bericht mag niet leeg zijn.
+examples-messageTooLong = Het bericht is { $length } tekens lang; het maximum is { $max }.
+examples-cursorOutOfRange = De cursorpositie ({ $x }, { $y }) ligt buiten het canvas.

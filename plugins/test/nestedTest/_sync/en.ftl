@@ -1,0 +1,1 @@
+test-stepOutOfRange = Step { $step } does not exist; the last step is { $max }.

@@ -1,0 +1,1 @@
+test-stepOutOfRange = Stap { $step } bestaat niet; de laatste stap is { $max }.
