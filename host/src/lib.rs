@@ -18,6 +18,7 @@ pub mod http;
 pub mod protocol;
 pub mod rooms;
 pub mod server;
+pub mod session;
 
 pub mod config;
 pub mod plugin;
