@@ -23,6 +23,7 @@ pub mod http;
 pub mod protocol;
 pub mod rooms;
 pub mod server;
+pub mod session;
 
 pub mod config;
 pub mod i18n;

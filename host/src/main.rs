@@ -20,6 +20,9 @@ enum Command {
     Call(cli::plugins::CallArgs),
     /// Lists the routes a plugins folder publishes, and the files that failed to load.
     Plugins(cli::plugins::ListArgs),
+    /// Prints a signed session token (development and tests) using the config's shared secret or
+    /// the development secret.
+    Token(cli::token::TokenArgs),
     /// Serve the conformance fixtures for the official test suites: Engine.IO echo on /engine.io/,
     /// Socket.IO on /socket.io/ (ping 300/200, maxPayload 1e6, connectTimeout 1 s).
     Conformance(cli::serve::FixtureArgs),
@@ -40,6 +43,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve(args) => cli::serve::serve(args).await?,
         Command::Call(args) => println!("{:#}", cli::plugins::call(args).await?),
         Command::Plugins(args) => print!("{}", cli::plugins::list(&args)?),
+        Command::Token(args) => println!("{}", cli::token::token(&args)?),
         Command::Conformance(args) => {
             cli::serve::listen(
                 &args.host("localhost"),

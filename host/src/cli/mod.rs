@@ -4,6 +4,7 @@
 pub mod json;
 pub mod plugins;
 pub mod serve;
+pub mod token;
 
 use std::path::PathBuf;
 

@@ -43,6 +43,8 @@ pub struct Config {
     pub sync: SyncSection,
     /// Which language error messages default to, and where the message files are.
     pub i18n: I18nSection,
+    /// How session tokens are verified and where they are looked for.
+    pub auth: crate::session::AuthSection,
 }
 
 /// Why a configuration could not be used.
@@ -118,7 +120,11 @@ impl Config {
         })?;
         self.runtime.validate()?;
         self.sync.validate()?;
-        self.plugins.validate(self.runtime.max_memory_mb)
+        self.plugins.validate(self.runtime.max_memory_mb)?;
+        self.auth.validate().map_err(|error| Error::Invalid {
+            key: error.key,
+            reason: error.reason,
+        })
     }
 }
 
@@ -142,6 +148,22 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.contains("workerz"), "{error}");
+    }
+
+    #[test]
+    fn auth_section_is_parsed_and_checked() {
+        let config = Config::from_toml("[auth]\nsecret = \"s3cret\"\nleeway_s = 5\n").unwrap();
+        assert_eq!(config.auth.secret.as_deref(), Some("s3cret"));
+        assert_eq!(config.auth.leeway_s, 5);
+        assert_eq!(config.auth.cookie_name, "token");
+        let error = Config::from_toml("[auth]\nsecrett = \"x\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("secrett"), "{error}");
+        let error = Config::from_toml("[auth]\nsecret = \"x\"\npublic_key_file = \"k.pem\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("auth.public_key_file"), "{error}");
     }
 
     #[test]
