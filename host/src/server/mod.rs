@@ -80,9 +80,10 @@ pub async fn router(config: Config, config_path: Option<PathBuf>) -> Result<Rout
             }
         })),
     };
-    let runtime = tokio::task::spawn_blocking(move || PluginRuntime::start_with(config, root, options))
-        .await
-        .map_err(|_| Error::Interrupted)??;
+    let runtime =
+        tokio::task::spawn_blocking(move || PluginRuntime::start_with(config, root, options))
+            .await
+            .map_err(|_| Error::Interrupted)??;
     let runtime = Arc::new(runtime);
     let sync = Arc::new(SyncService::new(
         runtime.clone(),

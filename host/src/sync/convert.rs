@@ -38,11 +38,12 @@ pub fn json_to_msgpack(json: &str, max_depth: usize) -> Result<Bytes, ConvertErr
     Ok(Bytes::from(out))
 }
 
-/// Converts one MessagePack value into compact JSON. Binary becomes an array of numbers, non-finite
-/// floats become `null`, integer and boolean map keys become strings.
+/// Converts one MessagePack value into compact JSON. Binary becomes an array of numbers, an
+/// extension value `[type, [bytes..]]`, non-finite floats `null`; integer and boolean map keys
+/// become strings.
 ///
 /// # Errors
-/// [`ConvertError::Invalid`] for extension types, other map keys, or truncated input.
+/// [`ConvertError::Invalid`] for other map keys (arrays, maps) or truncated input.
 pub fn msgpack_to_json(bytes: &[u8]) -> Result<String, ConvertError> {
     let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 4 + 8);
     let mut reader = rmp_serde::Deserializer::from_read_ref(bytes);
@@ -121,11 +122,14 @@ mod tests {
         rmp::encode::write_bin(&mut bytes, &[1, 2]).unwrap();
         rmp::encode::write_str(&mut bytes, "nan").unwrap();
         rmp::encode::write_f64(&mut bytes, f64::NAN).unwrap();
-        assert_eq!(msgpack_to_json(&bytes).unwrap(), r#"{"7":[1,2],"nan":null}"#);
+        assert_eq!(
+            msgpack_to_json(&bytes).unwrap(),
+            r#"{"7":[1,2],"nan":null}"#
+        );
         assert!(msgpack_to_json(&bytes[..3]).is_err());
         let mut ext = Vec::new();
         rmp::encode::write_ext_meta(&mut ext, 1, 5).unwrap();
         ext.push(0);
-        assert!(msgpack_to_json(&ext).is_err());
+        assert_eq!(msgpack_to_json(&ext).unwrap(), "[5,[0]]");
     }
 }

@@ -166,8 +166,10 @@ mod tests {
     #[test]
     fn error_envelope_is_translated_and_valid_json() {
         let failure = Failure::new(Code::NotRoomMember).text("room", "lobby");
-        let en: serde_json::Value = serde_json::from_str(&envelopes().error(&failure, "en")).unwrap();
-        let nl: serde_json::Value = serde_json::from_str(&envelopes().error(&failure, "nl")).unwrap();
+        let en: serde_json::Value =
+            serde_json::from_str(&envelopes().error(&failure, "en")).unwrap();
+        let nl: serde_json::Value =
+            serde_json::from_str(&envelopes().error(&failure, "nl")).unwrap();
         assert_eq!(en["status"], "error");
         assert_eq!(en["errorCode"], "sync.notRoomMember");
         assert_eq!(en["httpStatus"], 403);
@@ -206,6 +208,9 @@ mod tests {
             Envelopes::success(Some("{\"a\":1}")),
             r#"{"status":"success","result":{"a":1}}"#
         );
-        assert_eq!(Envelopes::success(None), r#"{"status":"success","result":null}"#);
+        assert_eq!(
+            Envelopes::success(None),
+            r#"{"status":"success","result":null}"#
+        );
     }
 }

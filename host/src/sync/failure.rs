@@ -191,3 +191,76 @@ impl Failure {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::i18n::{BUILTIN_CODES, Messages};
+    use crate::plugin::ErrorCode;
+
+    /// Every code the host can put in an envelope: the pipeline's own, the plugin runtime's, the
+    /// session layer's, and the ones the guest SDK produces on the handler's behalf.
+    fn host_codes() -> Vec<String> {
+        let mut codes: Vec<String> = Code::ALL
+            .iter()
+            .map(|code| code.as_str().to_owned())
+            .collect();
+        codes.extend(ErrorCode::ALL.iter().map(|code| code.as_str().to_owned()));
+        let auth = [
+            AuthFailure::LoginRequired,
+            AuthFailure::Forbidden { key: "k".into() },
+            AuthFailure::InvalidCondition { key: "k".into() },
+        ];
+        codes.extend(auth.iter().map(|failure| failure.code().to_owned()));
+        let tokens = [TokenError::Expired, TokenError::Invalid(String::new())];
+        codes.extend(tokens.iter().map(|error| error.code().to_owned()));
+        codes.extend(
+            [
+                "plugin.hostCallFailed",
+                "sync.invalidInputType",
+                "sync.invalidServerResponse",
+                "sync.invalidClientResponse",
+            ]
+            .map(str::to_owned),
+        );
+        codes
+    }
+
+    #[test]
+    fn every_code_the_host_emits_has_a_message_in_every_shipped_language() {
+        let messages = Messages::builtin("en").unwrap();
+        let languages = messages.languages();
+        assert!(languages.len() >= 2, "{languages:?}");
+        for code in host_codes() {
+            assert!(
+                BUILTIN_CODES.contains(&code.as_str()),
+                "{code} is not a built-in code"
+            );
+            for language in &languages {
+                let message = messages.message(language, &code, &[]);
+                assert_ne!(message, code, "{code} has no message in {language}");
+            }
+        }
+    }
+
+    #[test]
+    fn statuses_follow_the_http_contract() {
+        assert_eq!(Failure::new(Code::NotFound).status, 404);
+        assert_eq!(Failure::new(Code::RateLimitExceeded).status, 429);
+        assert_eq!(Failure::auth(&AuthFailure::LoginRequired).status, 401);
+        let forbidden = Failure::auth(&AuthFailure::Forbidden {
+            key: "admin".into(),
+        });
+        assert_eq!((forbidden.status, forbidden.params.len()), (403, 1));
+        assert_eq!(Failure::token(&TokenError::Expired).status, 401);
+        let timeout = crate::plugin::PluginError::new(ErrorCode::Timeout, "slow");
+        assert_eq!(Failure::plugin(&timeout).status, 504);
+        let refused = Failure::refused(crate::plugin::HandlerError {
+            code: "chess.illegalMove".into(),
+            params: Vec::new(),
+            http_status: Some(422),
+        });
+        assert_eq!(refused.status, 422);
+    }
+}

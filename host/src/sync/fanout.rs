@@ -17,7 +17,7 @@ use super::failure::{Code, Failure};
 use super::peer::{Caller, Peer};
 use super::request::SyncRequest;
 use super::service::{Prepared, SyncService};
-use crate::plugin::{ClientBatchCall, RecipientOutcome};
+use crate::plugin::{ClientBatchCall, RecipientOutcome, SyncCall};
 use crate::protocol::{Args, Socket, emit};
 use crate::transport::Message;
 
@@ -52,14 +52,20 @@ impl SyncService {
         if request.ignore_self {
             sockets.retain(|socket| !caller.owns(socket));
         }
+        let Prepared {
+            call,
+            input,
+            server_output,
+            server_json,
+        } = prepared;
         let names = FrameNames::new(&request.name);
         let frames = Frames {
             namespace: namespace.name(),
             names: &names,
-            server_json: prepared.server_json.as_deref(),
+            server_json: server_json.as_deref(),
             envelopes: &self.envelopes,
         };
-        let delivered = if prepared.call.route().client().is_none() {
+        let delivered = if call.route().client().is_none() {
             let frame = frames.success(None);
             let mut delivered = Delivered::default();
             for socket in &sockets {
@@ -67,7 +73,13 @@ impl SyncService {
             }
             delivered
         } else {
-            self.with_client_stage(request, prepared, &sockets, &frames)
+            let batch = ClientBatchCall {
+                input,
+                server_output,
+                room: request.receiver.clone(),
+                recipients: Vec::new(),
+            };
+            self.with_client_stage(request, &call, batch, &sockets, &frames)
                 .await
         };
         self.stats
@@ -75,25 +87,22 @@ impl SyncService {
         delivered
     }
 
+    /// Runs the client stage for `sockets` (`batch` comes without recipients) and delivers.
     async fn with_client_stage(
         &self,
         request: &SyncRequest,
-        prepared: Prepared,
+        call: &SyncCall,
+        mut batch: ClientBatchCall,
         sockets: &[Socket],
         frames: &Frames<'_>,
     ) -> Delivered {
         let peers: Vec<Peer> = sockets.iter().map(Peer::of).collect();
-        let call = ClientBatchCall {
-            input: prepared.input,
-            server_output: prepared.server_output,
-            room: request.receiver.clone(),
-            recipients: peers
-                .iter()
-                .map(|peer| peer.session.as_deref().cloned())
-                .collect(),
-        };
+        batch.recipients = peers
+            .iter()
+            .map(|peer| peer.session.as_deref().cloned())
+            .collect();
         let mut delivered = Delivered::default();
-        let outcomes = match prepared.call.clients(call).await {
+        let outcomes = match call.clients(batch).await {
             Ok(outcomes) => outcomes,
             Err(error) => {
                 tracing::warn!(route = %request.name.key, %error, "client stage failed for the whole room");
@@ -128,20 +137,32 @@ impl SyncService {
                         Err(error) => {
                             tracing::warn!(route = %request.name.key, %error, "client output is not representable as JSON");
                             let failure = Failure::new(Code::InvalidClientResponse);
-                            send_error(socket, &frames.error(&failure, &peer.language), &mut delivered);
+                            send_error(
+                                socket,
+                                &frames.error(&failure, &peer.language),
+                                &mut delivered,
+                            );
                             continue;
                         }
                     },
                 },
                 RecipientOutcome::Refused(error) => {
                     let failure = Failure::refused(error);
-                    send_error(socket, &frames.error(&failure, &peer.language), &mut delivered);
+                    send_error(
+                        socket,
+                        &frames.error(&failure, &peer.language),
+                        &mut delivered,
+                    );
                     continue;
                 }
                 RecipientOutcome::Failed(error) => {
                     tracing::warn!(route = %request.name.key, code = %error.code, detail = %error.detail, "client stage failed for one recipient");
                     let failure = Failure::plugin(&error);
-                    send_error(socket, &frames.error(&failure, &peer.language), &mut delivered);
+                    send_error(
+                        socket,
+                        &frames.error(&failure, &peer.language),
+                        &mut delivered,
+                    );
                     continue;
                 }
             };

@@ -10,9 +10,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Body;
-use axum::extract::{ConnectInfo, Path, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::extract::{ConnectInfo, Path, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 
@@ -32,12 +31,12 @@ pub fn router(service: Arc<SyncService>) -> Router {
 
 async fn trigger(
     State(service): State<Arc<SyncService>>,
-    method: Method,
     Path(path): Path<String>,
-    peer_address: Option<ConnectInfo<SocketAddr>>,
-    headers: HeaderMap,
-    body: Body,
+    request: Request,
 ) -> Response {
+    let (parts, body) = request.into_parts();
+    let (method, headers) = (parts.method, parts.headers);
+    let peer_address = parts.extensions.get::<ConnectInfo<SocketAddr>>().copied();
     let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
     let (x_language, accept) = (header("x-language"), header("accept-language"));
     let messages = service.envelopes().messages();
@@ -49,7 +48,10 @@ async fn trigger(
     let config = service.config();
     let refuse = |failure: Failure, peer: &Peer| {
         service.stats().record_refused();
-        respond(failure.status, service.envelopes().error(&failure, &peer.language))
+        respond(
+            failure.status,
+            service.envelopes().error(&failure, &peer.language),
+        )
     };
     if method != Method::POST {
         let mut response = refuse(Failure::new(Code::MethodNotAllowed), &peer);

@@ -30,11 +30,14 @@ struct Window {
     count: u32,
 }
 
+/// One shard of counters: (route, identity) → its current window.
+type Shard = Mutex<HashMap<(String, Identity), Window>>;
+
 /// Fixed-window counters.
 #[derive(Debug)]
 pub struct RateLimiter {
     hasher: RandomState,
-    shards: Box<[Mutex<HashMap<(String, Identity), Window>>]>,
+    shards: Box<[Shard]>,
 }
 
 impl Default for RateLimiter {

@@ -26,7 +26,12 @@ pub enum Reply {
 
 impl Reply {
     /// The reply channel of a request for `event` whose first argument is `first`.
-    pub fn new(socket: &Socket, event: &str, ack: Option<AckSender>, first: Option<&RawValue>) -> Self {
+    pub fn new(
+        socket: &Socket,
+        event: &str,
+        ack: Option<AckSender>,
+        first: Option<&RawValue>,
+    ) -> Self {
         if let Some(ack) = ack {
             return Self::Ack(ack);
         }

@@ -62,8 +62,7 @@ pub fn response_index(frame: &RawValue) -> Option<u64> {
 /// # Errors
 /// The [`Failure`] for the first field at fault.
 pub fn from_frame(frame: &RawValue, max_room_chars: usize) -> Result<SyncRequest, Failure> {
-    let wire: WireFrame<'_> =
-        serde_json::from_str(frame.get()).map_err(|_| invalid("request"))?;
+    let wire: WireFrame<'_> = serde_json::from_str(frame.get()).map_err(|_| invalid("request"))?;
     let name: String = field(wire.name, "name")?.ok_or_else(|| invalid("name"))?;
     let version: Option<String> = field(wire.version, "version")?;
     let name = SyncName::parse(&name, version.as_deref())
@@ -185,14 +184,26 @@ mod tests {
         assert_eq!(code("\"x\"").code, "sync.invalidRequest");
         let bad_name = code(r#"{"name":3,"receiver":"r"}"#);
         assert_eq!(bad_name.params[0].key, "field");
-        assert_eq!(code(r#"{"name":"a","version":"v1","receiver":"r"}"#).code, "sync.invalidName");
-        assert_eq!(code(r#"{"name":"a/b","version":"v1"}"#).code, "sync.missingReceiver");
-        assert_eq!(code(r#"{"name":"a/b","version":"v1","receiver":"  "}"#).code, "sync.missingReceiver");
+        assert_eq!(
+            code(r#"{"name":"a","version":"v1","receiver":"r"}"#).code,
+            "sync.invalidName"
+        );
+        assert_eq!(
+            code(r#"{"name":"a/b","version":"v1"}"#).code,
+            "sync.missingReceiver"
+        );
+        assert_eq!(
+            code(r#"{"name":"a/b","version":"v1","receiver":"  "}"#).code,
+            "sync.missingReceiver"
+        );
         assert_eq!(
             code(r#"{"name":"a/b","version":"v1","receiver":"r","ignoreSelf":"yes"}"#).code,
             "sync.invalidRequest"
         );
-        let long = format!(r#"{{"name":"a/b","version":"v1","receiver":"{}"}}"#, "x".repeat(257));
+        let long = format!(
+            r#"{{"name":"a/b","version":"v1","receiver":"{}"}}"#,
+            "x".repeat(257)
+        );
         assert_eq!(code(&long).code, "room.invalidName");
     }
 
@@ -213,7 +224,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(request.name.key.page, "test/nestedTest");
-        assert_eq!(from_http("a/b/v1", b"[]", 256).unwrap_err().code, "sync.invalidBody");
-        assert_eq!(from_http("a/v1", b"{}", 256).unwrap_err().code, "sync.invalidName");
+        assert_eq!(
+            from_http("a/b/v1", b"[]", 256).unwrap_err().code,
+            "sync.invalidBody"
+        );
+        assert_eq!(
+            from_http("a/v1", b"{}", 256).unwrap_err().code,
+            "sync.invalidName"
+        );
     }
 }

@@ -75,7 +75,8 @@ impl SyncService {
         check_room_name(room, config.sync.max_room_name_chars)?;
         let max = config.sync.max_rooms_per_session;
         let limit = || {
-            Failure::new(Code::RoomLimitReached).number("max", i64::try_from(max).unwrap_or(i64::MAX))
+            Failure::new(Code::RoomLimitReached)
+                .number("max", i64::try_from(max).unwrap_or(i64::MAX))
         };
         match peer.user_id() {
             Some(user) => {

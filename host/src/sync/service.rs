@@ -48,11 +48,7 @@ pub struct SyncService {
 
 impl SyncService {
     /// A pipeline over `runtime`, verifying tokens with `verifier` and translating with `envelopes`.
-    pub fn new(
-        runtime: Arc<PluginRuntime>,
-        verifier: TokenVerifier,
-        envelopes: Envelopes,
-    ) -> Self {
+    pub fn new(runtime: Arc<PluginRuntime>, verifier: TokenVerifier, envelopes: Envelopes) -> Self {
         Self {
             runtime,
             namespace: OnceLock::new(),
@@ -93,7 +89,11 @@ impl SyncService {
     ///
     /// # Errors
     /// The [`Failure`] of the first step that refused.
-    pub async fn prepare(&self, caller: &Caller, request: &SyncRequest) -> Result<Prepared, Failure> {
+    pub async fn prepare(
+        &self,
+        caller: &Caller,
+        request: &SyncRequest,
+    ) -> Result<Prepared, Failure> {
         let result = self.prepare_inner(caller, request).await;
         self.stats.record_prepare(result.is_ok());
         result
@@ -106,9 +106,10 @@ impl SyncService {
     ) -> Result<Prepared, Failure> {
         let config = self.config();
         let key = &request.name.key;
-        let route = self.runtime.route(key).ok_or_else(|| {
-            Failure::new(Code::NotFound).text("name", request.name.full_name())
-        })?;
+        let route = self
+            .runtime
+            .route(key)
+            .ok_or_else(|| Failure::new(Code::NotFound).text("name", request.name.full_name()))?;
         // The server stage governs auth and rate when there is one; client-only syncs use the
         // client stage's.
         let Some(governing) = route.server().or_else(|| route.client()) else {
@@ -127,13 +128,16 @@ impl SyncService {
                 Failure::new(Code::RateLimitExceeded)
                     .number("seconds", i64::try_from(seconds).unwrap_or(i64::MAX))
             })?;
-        let input = json_to_msgpack(request.data.get(), config.sync.max_input_depth).map_err(
-            |error| match error {
-                ConvertError::TooDeep(depth) => Failure::new(Code::InputTooDeep)
-                    .number("maxDepth", i64::try_from(depth).unwrap_or(i64::MAX)),
-                ConvertError::Invalid(_) => Failure::new(Code::InvalidRequest).text("field", "data"),
-            },
-        )?;
+        let input =
+            json_to_msgpack(request.data.get(), config.sync.max_input_depth).map_err(|error| {
+                match error {
+                    ConvertError::TooDeep(depth) => Failure::new(Code::InputTooDeep)
+                        .number("maxDepth", i64::try_from(depth).unwrap_or(i64::MAX)),
+                    ConvertError::Invalid(_) => {
+                        Failure::new(Code::InvalidRequest).text("field", "data")
+                    }
+                }
+            })?;
         let call = self.runtime.begin(route.clone());
         let (server_output, server_json) = if route.server().is_some() {
             let output = call

@@ -73,12 +73,15 @@ impl SyncService {
         let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
         let (x_language, accept) = (header("x-language"), header("accept-language"));
         let config = self.config();
-        let token = token_from_auth(auth)
-            .or_else(|| token_from_headers(headers, &config.auth.cookie_name));
+        let token =
+            token_from_auth(auth).or_else(|| token_from_headers(headers, &config.auth.cookie_name));
         let session = match token.map(|token| self.verifier.verify(&token)).transpose() {
             Ok(session) => session.map(Arc::new),
             Err(error) => {
-                let language = self.envelopes.messages().negotiate(None, x_language, accept);
+                let language = self
+                    .envelopes
+                    .messages()
+                    .negotiate(None, x_language, accept);
                 let failure = Failure::token(&error);
                 let envelope = self.envelopes.error(&failure, &language);
                 let refusal = ConnectError::new(self.envelopes.message(&failure, &language));
@@ -89,7 +92,9 @@ impl SyncService {
             }
         };
         let language = self.envelopes.messages().negotiate(
-            session.as_deref().and_then(|session| session.language.as_deref()),
+            session
+                .as_deref()
+                .and_then(|session| session.language.as_deref()),
             x_language,
             accept,
         );
