@@ -455,6 +455,30 @@ test("rate limit per route and user answers 429 with the seconds to wait", async
   assert.equal((await sync(b, request)).status, "success");
 });
 
+test("a plugin's message file is reloaded when it changes", async () => {
+  const room = freshRoom();
+  const a = await client({ headers: { "accept-language": "en" } });
+  await join(a, room);
+  const file = path.join(host.root, "test", "nestedTest", "_sync", "en.ftl");
+  const original = fs.readFileSync(file, "utf8");
+  const request = { name: "test/nestedTest/room", version: "v1", data: { step: 500, active: false }, receiver: room };
+  const before = await sync(a, request);
+  assert.equal(before.errorCode, "test.stepOutOfRange");
+  const replace = (text) => {
+    const temporary = path.join(path.dirname(file), `.en-${process.pid}.tmp`);
+    fs.writeFileSync(temporary, text);
+    fs.renameSync(temporary, file);
+  };
+  replace("test-stepOutOfRange = Step { $step } is beyond the last one ({ $max }), says the new file.\n");
+  let message = before.message;
+  for (let n = 0; n < 200 && !message.includes("says the new file"); n++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    message = (await sync(a, request)).message;
+  }
+  assert.equal(message, "Step 500 is beyond the last one (100), says the new file.");
+  replace(original);
+});
+
 test("a handler replaced on disk while clients keep syncing: no failed request", async () => {
   const room = freshRoom();
   const a = await client();
