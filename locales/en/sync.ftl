@@ -12,6 +12,11 @@ sync-rateLimitExceeded =
         [one] Too many requests. Please try again in { $seconds } second.
        *[other] Too many requests. Please try again in { $seconds } seconds.
     }
+sync-tooManyInFlight =
+    { $max ->
+        [one] Wait for your previous sync to finish before sending another.
+       *[other] You already have { $max } syncs in progress. Wait for one to finish before sending another.
+    }
 sync-inputTooDeep =
     { $maxDepth ->
         [one] The input is nested too deeply: at most { $maxDepth } level is allowed.

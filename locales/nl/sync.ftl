@@ -11,6 +11,11 @@ sync-rateLimitExceeded =
         [one] Te veel verzoeken. Probeer het over { $seconds } seconde opnieuw.
        *[other] Te veel verzoeken. Probeer het over { $seconds } seconden opnieuw.
     }
+sync-tooManyInFlight =
+    { $max ->
+        [one] Wacht tot je vorige sync klaar is voordat je een nieuwe verstuurt.
+       *[other] Je hebt al { $max } syncs onderweg. Wacht tot er een klaar is voordat je een nieuwe verstuurt.
+    }
 sync-inputTooDeep =
     { $maxDepth ->
         [one] De invoer is te diep genest: hoogstens { $maxDepth } niveau is toegestaan.

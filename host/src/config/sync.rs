@@ -24,6 +24,9 @@ pub struct SyncSection {
     pub max_room_name_chars: usize,
     /// Deepest nesting of arrays and objects accepted in `data`. Default 32.
     pub max_input_depth: usize,
+    /// Syncs one connection may have in progress at once; more are refused with
+    /// `sync.tooManyInFlight` instead of queueing without bound. Default 64.
+    pub max_in_flight_per_connection: usize,
     /// Largest body the HTTP trigger accepts, in KiB. Default 1024.
     pub http_body_limit_kb: u32,
 }
@@ -37,6 +40,7 @@ impl Default for SyncSection {
             max_rooms_per_session: 50,
             max_room_name_chars: 256,
             max_input_depth: 32,
+            max_in_flight_per_connection: 64,
             http_body_limit_kb: 1024,
         }
     }
@@ -52,6 +56,10 @@ impl SyncSection {
             ("sync.max_rooms_per_session", self.max_rooms_per_session),
             ("sync.max_room_name_chars", self.max_room_name_chars),
             ("sync.max_input_depth", self.max_input_depth),
+            (
+                "sync.max_in_flight_per_connection",
+                self.max_in_flight_per_connection,
+            ),
             ("sync.http_body_limit_kb", self.http_body_limit_kb as usize),
         ];
         match positive.iter().find(|(_, value)| *value == 0) {

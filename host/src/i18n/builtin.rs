@@ -78,6 +78,7 @@ pub const BUILTIN_CODES: &[&str] = &[
     "sync.receiverNotAllowed",
     "sync.notRoomMember",
     "sync.rateLimitExceeded",
+    "sync.tooManyInFlight",
     "sync.inputTooDeep",
     "sync.invalidInputType",
     "sync.invalidServerResponse",

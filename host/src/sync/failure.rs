@@ -24,6 +24,8 @@ pub enum Code {
     NotRoomMember,
     /// Too many syncs on this route (param `seconds` until the next is accepted).
     RateLimitExceeded,
+    /// The connection already has as many syncs in progress as allowed (param `max`).
+    TooManyInFlight,
     /// `data` nests deeper than allowed (param `maxDepth`).
     InputTooDeep,
     /// A handler's output could not be turned into JSON.
@@ -46,7 +48,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, for the test that checks each has a message in every shipped language.
-    pub const ALL: [Self; 16] = [
+    pub const ALL: [Self; 17] = [
         Self::InvalidRequest,
         Self::InvalidName,
         Self::MissingReceiver,
@@ -54,6 +56,7 @@ impl Code {
         Self::ReceiverNotAllowed,
         Self::NotRoomMember,
         Self::RateLimitExceeded,
+        Self::TooManyInFlight,
         Self::InputTooDeep,
         Self::InvalidServerResponse,
         Self::InvalidClientResponse,
@@ -75,6 +78,7 @@ impl Code {
             Self::ReceiverNotAllowed => "sync.receiverNotAllowed",
             Self::NotRoomMember => "sync.notRoomMember",
             Self::RateLimitExceeded => "sync.rateLimitExceeded",
+            Self::TooManyInFlight => "sync.tooManyInFlight",
             Self::InputTooDeep => "sync.inputTooDeep",
             Self::InvalidServerResponse => "sync.invalidServerResponse",
             Self::InvalidClientResponse => "sync.invalidClientResponse",
@@ -92,7 +96,7 @@ impl Code {
         match self {
             Self::NotFound => 404,
             Self::ReceiverNotAllowed | Self::NotRoomMember => 403,
-            Self::RateLimitExceeded => 429,
+            Self::RateLimitExceeded | Self::TooManyInFlight => 429,
             Self::InvalidServerResponse | Self::InvalidClientResponse => 500,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,

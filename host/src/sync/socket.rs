@@ -50,8 +50,16 @@ impl NamespaceHandler for SyncGateway {
 
     fn on_event(&self, socket: &Socket, event: Event) {
         if event.name == "sync" {
+            let max = self.service.config().sync.max_in_flight_per_connection;
+            let Some(permit) = Peer::of(socket).in_flight.try_acquire(max) else {
+                self.service.refuse_busy(socket, event, max);
+                return;
+            };
             let (service, socket) = (self.service.clone(), socket.clone());
-            tokio::spawn(async move { service.socket_sync(&socket, event).await });
+            tokio::spawn(async move {
+                service.socket_sync(&socket, event).await;
+                drop(permit);
+            });
             return;
         }
         let Some(room_event) = RoomEvent::from_name(&event.name) else {
@@ -102,7 +110,18 @@ impl SyncService {
             session,
             language,
             address: request.remote_addr.map(|addr| addr.ip()),
+            in_flight: super::peer::InFlight::default(),
         })
+    }
+
+    /// Answers a sync that arrived while the connection already had `max` in progress.
+    fn refuse_busy(&self, socket: &Socket, event: Event, max: usize) {
+        self.stats.record_refused();
+        let items = event.args.raw_items().unwrap_or_default();
+        let reply = Reply::new(socket, "sync", event.ack, items.first().copied());
+        let failure = Failure::new(Code::TooManyInFlight)
+            .number("max", i64::try_from(max).unwrap_or(i64::MAX));
+        reply.send(&self.envelopes.error(&failure, &Peer::of(socket).language));
     }
 
     /// One `sync` event: parse, prepare, answer the sender, deliver to the room.
