@@ -18,41 +18,18 @@ pub fn json_from_msgpack(bytes: &[u8]) -> Value {
         .unwrap_or_else(|error| Value::String(format!("<undecodable MessagePack: {error}>")))
 }
 
-/// A session from a JSON object: `id` (required), `name`, `email`, `language`, `admin`, `roles`;
-/// every other key goes to `extra`.
+/// A session from a JSON object written like token claims, with `id` accepted for `sub`: `id`
+/// (required), `name`, `email`, `language`, `admin`, `roles`; every other key goes to `extra`. The
+/// mapping is the session layer's, so `--session` sees exactly what a token with these claims gives.
 pub fn session_from_json(text: &str) -> anyhow::Result<Session> {
     let value: Value = serde_json::from_str(text).context("session is not valid JSON")?;
     let Value::Object(mut fields) = value else {
         bail!("a session must be a JSON object")
     };
-    let text_field = |fields: &mut Map<String, Value>, key: &str| match fields.remove(key) {
-        Some(Value::String(text)) => Some(text),
-        _ => None,
-    };
-    let Some(id) = text_field(&mut fields, "id") else {
-        bail!("a session needs a string `id`")
-    };
-    let name = text_field(&mut fields, "name");
-    let email = text_field(&mut fields, "email");
-    let language = text_field(&mut fields, "language");
-    let admin = matches!(fields.remove("admin"), Some(Value::Bool(true)));
-    let roles = match fields.remove("roles") {
-        Some(Value::Array(roles)) => roles
-            .into_iter()
-            .filter_map(|role| role.as_str().map(str::to_owned))
-            .collect(),
-        _ => Vec::new(),
-    };
-    let extra = rmp_serde::to_vec_named(&Value::Object(fields))?;
-    Ok(Session {
-        id,
-        name,
-        email,
-        language,
-        admin,
-        roles,
-        extra,
-    })
+    if let Some(id) = fields.remove("id") {
+        fields.entry("sub").or_insert(id);
+    }
+    synchost::session::session_from_claims(fields).map_err(|error| anyhow::anyhow!("{error}"))
 }
 
 /// A handler's refusal as JSON.
