@@ -3,7 +3,7 @@
  *
  * Frames are routed by `fullName` only (`sync/<name>/<version>`). Error frames go to error
  * listeners and never reach a success callback. One throwing callback must never stop the others:
- * its error is rethrown asynchronously so it still shows up as an uncaught error.
+ * its error goes to `reportError` (or is rethrown asynchronously) so it still shows up as uncaught.
  */
 import type { SyncErrorFrame } from "./types.js";
 
@@ -23,7 +23,13 @@ export function fullNameOf(name: string, version: string): string {
   return `sync/${name}/${version}`;
 }
 
+/** Reports a callback's error the way the platform reports uncaught ones, without unwinding the dispatch. */
 function reportLater(error: unknown): void {
+  const report = (globalThis as { reportError?: (error: unknown) => void }).reportError;
+  if (typeof report === "function") {
+    report(error);
+    return;
+  }
   setTimeout(() => {
     throw error;
   }, 0);
