@@ -33,6 +33,9 @@ export async function startDemoHost() {
       `cache_dir = ${JSON.stringify(path.join(dir, "cache"))}`,
       "[store]",
       `path = ${JSON.stringify(path.join(dir, "kv.redb"))}`,
+      // A secret of its own, so the host does not create a development secret in the working folder.
+      "[auth]",
+      'secret = "browser-test-secret-not-for-production"',
     ].join("\n"),
   );
   const child = spawn(binary, ["serve", "--config", configPath, "--static", demoDir], {

@@ -58,7 +58,7 @@ function item(testId: string, parts: Array<[tag: string, text: string]>): HTMLLI
   for (const [tag, text] of parts) {
     const part = document.createElement(tag);
     part.textContent = text;
-    if (tag === "span") part.className = "grow";
+    if (tag === "span" || tag === "code") part.className = "grow";
     li.append(part);
   }
   return li;
@@ -125,7 +125,7 @@ function addReceived(parts: { name: string; version: string; output: unknown; er
   const text = parts.error ?? JSON.stringify(parts.output);
   const li = item("received-item", [
     ["strong", `${parts.name} ${parts.version}`],
-    ["span", text],
+    ["code", text],
     ["time", clock(new Date())],
   ]);
   li.dataset.output = text;

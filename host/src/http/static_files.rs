@@ -283,7 +283,10 @@ mod tests {
         ] {
             let (status, _, body) = get(&files, path).await;
             assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
-            assert!(!body.contains("outside") && !body.contains("SECRET"), "{path}");
+            assert!(
+                !body.contains("outside") && !body.contains("SECRET"),
+                "{path}"
+            );
         }
     }
 
@@ -291,8 +294,11 @@ mod tests {
     #[tokio::test]
     async fn a_symlink_out_of_the_folder_is_not_followed() {
         let (dir, files) = site();
-        std::os::unix::fs::symlink(dir.path().join("outside.txt"), files.root().join("link.txt"))
-            .unwrap();
+        std::os::unix::fs::symlink(
+            dir.path().join("outside.txt"),
+            files.root().join("link.txt"),
+        )
+        .unwrap();
         assert_eq!(get(&files, "/link.txt").await.0, StatusCode::NOT_FOUND);
     }
 
