@@ -53,6 +53,7 @@ function rawGet(pathname) {
 /** A new visitor: its own context (cookies, network state) and page, open on the demo. */
 async function visitor(name) {
   const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
+  context.setDefaultTimeout(STEP_TIMEOUT);
   const page = await context.newPage();
   page.on("pageerror", (error) => pageErrors.push(`${name}: ${error.message}`));
   await page.goto(host.url, { timeout: STEP_TIMEOUT });
