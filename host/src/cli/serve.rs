@@ -23,6 +23,9 @@ pub struct ServeArgs {
     /// Port to bind; overrides `server.port`.
     #[arg(long)]
     port: Option<u16>,
+    /// Folder of static files served at `/` (a web app); overrides `server.static_dir`.
+    #[arg(long = "static", value_name = "DIR")]
+    static_dir: Option<PathBuf>,
 }
 
 /// Where a fixture server binds.
@@ -59,6 +62,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     if let Some(port) = args.port {
         config.server.port = port;
+    }
+    if let Some(dir) = args.static_dir {
+        config.server.static_dir = Some(dir);
     }
     let host = config.server.host.clone();
     let port = config.server.port;

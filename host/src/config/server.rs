@@ -1,4 +1,5 @@
-//! The `[server]` section: where `synchost serve` listens and which folder of handlers it serves.
+//! The `[server]` section: where `synchost serve` listens, which folder of handlers it serves and
+//! which folder of static files (if any) it serves beside them.
 
 use std::path::PathBuf;
 
@@ -18,6 +19,9 @@ pub struct ServerSection {
     /// Socket.IO `connectTimeout`: a connection that joins no namespace within it is closed.
     /// Default 45000 (Node's).
     pub connect_timeout_ms: u64,
+    /// Folder of static files (a web app) served at `/` after every other route: `GET /` answers
+    /// `index.html`, `GET /<path>` a file under it. Default none (nothing served).
+    pub static_dir: Option<PathBuf>,
 }
 
 impl Default for ServerSection {
@@ -27,6 +31,7 @@ impl Default for ServerSection {
             port: 3000,
             plugins_root: PathBuf::from("build/plugins"),
             connect_timeout_ms: 45_000,
+            static_dir: None,
         }
     }
 }

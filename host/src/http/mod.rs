@@ -6,6 +6,7 @@
 //! are dropped.
 
 mod cors;
+mod static_files;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -23,6 +24,7 @@ use tokio::task::JoinSet;
 use crate::transport::{Engine, EngineHandler};
 
 pub use cors::cors;
+pub use static_files::{StaticDirError, StaticFiles};
 
 /// A connection must send its request headers within this time, or it is closed.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);

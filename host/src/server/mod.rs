@@ -1,6 +1,7 @@
 //! `synchost serve`: wires the layers together. The plugin runtime loads and watches the handlers
 //! folder, the sync pipeline is built on it, the Socket.IO gateway (transport + protocol) feeds the
 //! pipeline, the HTTP trigger is mounted beside it, and operators get `/healthz` and `/metrics`.
+//! A folder of static files (`server.static_dir`), when configured, answers every other path.
 //!
 //! This is the one place (with `lib.rs`) that knows every layer; it holds no logic of its own beyond
 //! construction.
@@ -15,7 +16,7 @@ use axum::Router;
 use axum::routing::get;
 
 use crate::config::Config;
-use crate::http::engine_router;
+use crate::http::{StaticFiles, engine_router};
 use crate::i18n::Messages;
 use crate::plugin::{PluginRuntime, RuntimeOptions};
 use crate::protocol::SocketIo;
@@ -40,6 +41,9 @@ pub enum Error {
     /// The token keys could not be loaded.
     #[error("token verification could not be set up")]
     Session(#[from] crate::session::SessionError),
+    /// The static files folder (`server.static_dir`) cannot be served.
+    #[error("static files cannot be served")]
+    Static(#[from] crate::http::StaticDirError),
     /// The runtime's start-up task died.
     #[error("plugin runtime start-up was interrupted")]
     Interrupted,
@@ -65,6 +69,12 @@ pub async fn router(config: Config, config_path: Option<PathBuf>) -> Result<Rout
         None => Messages::builtin(&config.i18n.default_language)?,
     };
     let verifier = TokenVerifier::from_config(&config.auth)?;
+    let static_files = config
+        .server
+        .static_dir
+        .as_deref()
+        .map(StaticFiles::open)
+        .transpose()?;
     let rooms = Arc::new(NamespaceRooms::new());
     let root = config.server.plugins_root.clone();
     let engine_config = config.engine.clone();
@@ -104,7 +114,7 @@ pub async fn router(config: Config, config_path: Option<PathBuf>) -> Result<Rout
         sync: sync.clone(),
         engine: engine.clone(),
     });
-    Ok(engine_router(engine)
+    let router = engine_router(engine)
         .merge(crate::sync::router(sync))
         .route("/healthz", get(|| async { "ok" }))
         .route(
@@ -113,5 +123,10 @@ pub async fn router(config: Config, config_path: Option<PathBuf>) -> Result<Rout
                 let server = server.clone();
                 async move { metrics::render(&server) }
             }),
-        ))
+        );
+    // A fallback, so every route above wins over a file of the same name.
+    Ok(match static_files {
+        Some(files) => router.fallback(move |request| files.clone().serve(request)),
+        None => router,
+    })
 }
