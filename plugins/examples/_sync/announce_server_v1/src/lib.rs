@@ -3,18 +3,19 @@
 //! Shows an auth predicate: the route needs a session whose `admin` flag is true. The host checks
 //! it from this stage's metadata before the handler runs, so the handler never sees other callers.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use synchost_sdk::{Auth, Condition, ServerContext, SyncError};
 
 /// What the sender sends.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct Input {
     /// The announcement.
     pub text: String,
 }
 
 /// What every member receives.
-#[derive(Debug, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Output {
     /// The announcement, trimmed.
