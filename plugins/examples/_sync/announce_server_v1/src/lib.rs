@@ -61,7 +61,9 @@ mod tests {
 
     #[test]
     fn signs_with_the_admin_name() {
-        let input = Input { text: " hi ".into() };
+        let input = Input {
+            text: " hi ".into(),
+        };
         let output: Output = testing::run_server(announce, &input, Some(admin()), "hall").unwrap();
         assert_eq!(output.text, "hi");
         assert_eq!(output.announced_by, "Ada");
@@ -70,8 +72,9 @@ mod tests {
     #[test]
     fn empty_text_is_refused() {
         let input = Input { text: "  ".into() };
-        let error = testing::run_server::<Input, Output, _>(announce, &input, Some(admin()), "hall")
-            .unwrap_err();
+        let error =
+            testing::run_server::<Input, Output, _>(announce, &input, Some(admin()), "hall")
+                .unwrap_err();
         assert_eq!(error.code, "examples.emptyMessage");
     }
 

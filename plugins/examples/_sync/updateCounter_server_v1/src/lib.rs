@@ -72,8 +72,16 @@ mod tests {
     #[test]
     fn the_published_schemas_use_the_wire_names() {
         let schemas = synchost_sdk::schema::server_schemas(&update_counter);
-        assert!(schemas.input.contains(r#""required":["amount"]"#), "{}", schemas.input);
-        assert!(schemas.output.contains(r#""newValue""#), "{}", schemas.output);
+        assert!(
+            schemas.input.contains(r#""required":["amount"]"#),
+            "{}",
+            schemas.input
+        );
+        assert!(
+            schemas.output.contains(r#""newValue""#),
+            "{}",
+            schemas.output
+        );
         assert!(!schemas.output.contains("new_value"), "{}", schemas.output);
     }
 
