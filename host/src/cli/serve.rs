@@ -23,6 +23,9 @@ pub struct ServeArgs {
     /// Port to bind; overrides `server.port`.
     #[arg(long)]
     port: Option<u16>,
+    /// Keep the TypeScript types of the published routes in this file (rewritten when they change).
+    #[arg(long)]
+    types_out: Option<PathBuf>,
 }
 
 /// Where a fixture server binds.
@@ -62,7 +65,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     let host = config.server.host.clone();
     let port = config.server.port;
-    let router = synchost::server::router(config, config_path)
+    let router = synchost::server::router(config, config_path, args.types_out)
         .await
         .context("starting the server")?;
     listen(&host, port, router).await
