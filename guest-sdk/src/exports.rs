@@ -8,14 +8,14 @@ use serde::de::DeserializeOwned;
 use crate::bindings::server::synchost::plugin::types as wit;
 use crate::dispatch::{self, EncodedOutcome};
 use crate::{Auth, ClientContext, ClientOutcome, IntoOutput, Scalar, ServerContext, Session};
-use crate::{SyncError, ValueType};
+use crate::{StageSchemas, SyncError, ValueType};
 
-/// The `metadata` export of either stage.
-pub fn metadata(auth: Auth) -> wit::StageMetadata {
+/// The `metadata` export of either stage: its auth rule and the schemas of its types.
+pub fn metadata(auth: Auth, schemas: StageSchemas) -> wit::StageMetadata {
     wit::StageMetadata {
         auth: auth_into_wit(auth),
-        input_schema: None,
-        output_schema: None,
+        input_schema: Some(schemas.input),
+        output_schema: Some(schemas.output),
     }
 }
 

@@ -15,13 +15,15 @@
 //! # Example
 //!
 //! ```
+//! use schemars::JsonSchema;
 //! use serde::{Deserialize, Serialize};
 //! use synchost_sdk::{Auth, ServerContext, SyncError};
 //!
-//! #[derive(Deserialize)]
+//! // `JsonSchema` describes the types to the TypeScript client (`synchost types`).
+//! #[derive(Deserialize, JsonSchema)]
 //! struct Move { from: String, to: String }
 //!
-//! #[derive(Serialize, Deserialize, Debug, PartialEq)]
+//! #[derive(Serialize, Deserialize, JsonSchema, Debug, PartialEq)]
 //! #[serde(rename_all = "camelCase")]
 //! struct Moved { from: String, to: String, moved_by: String }
 //!
@@ -57,9 +59,9 @@
 //! A client stage returns a [`ClientOutcome`] per recipient:
 //!
 //! ```
-//! use synchost_sdk::{ClientContext, ClientOutcome, SyncError};
+//! use synchost_sdk::{ClientContext, ClientOutcome, Ignored, SyncError};
 //!
-//! fn only_admins(ctx: ClientContext<'_, serde::de::IgnoredAny, ()>) -> Result<ClientOutcome<()>, SyncError> {
+//! fn only_admins(ctx: ClientContext<'_, Ignored, ()>) -> Result<ClientOutcome<()>, SyncError> {
 //!     Ok(match ctx.recipient {
 //!         Some(session) if session.admin => ClientOutcome::DeliverPlain,
 //!         _ => ClientOutcome::Skip,
@@ -85,6 +87,7 @@ mod macros;
 pub mod msgpack;
 pub mod rooms;
 mod scalar;
+pub mod schema;
 mod session;
 mod stage;
 
@@ -103,6 +106,7 @@ pub use error::SyncError;
 pub use error::{AUTH_REQUIRED, INVALID_CLIENT_RESPONSE, INVALID_INPUT, INVALID_SERVER_RESPONSE};
 pub use host::HostError;
 pub use scalar::Scalar;
+pub use schema::{Ignored, StageSchemas};
 pub use session::Session;
 pub use stage::{ClientContext, ClientOutcome, IntoOutput, Output, ServerContext};
 
@@ -113,4 +117,5 @@ pub mod __private {
     pub use crate::bindings::server;
     pub use crate::bindings::server::synchost::plugin::types as wit;
     pub use crate::exports::{deliver, metadata, serve};
+    pub use crate::schema::{client_schemas, server_schemas};
 }

@@ -1,11 +1,16 @@
 //! The two export macros (`server!`, `client!`) and the logging macros. The export macros turn
 //! one plain function into a component's `metadata` and `run` exports; on native targets they
 //! only reference the function, so it can be unit-tested without any wasm machinery.
+//!
+//! Both always publish JSON Schemas of the handler's types, read from its signature: the input
+//! and output types must derive `schemars::JsonSchema`, and a missing derive is a compile error
+//! on native builds too, not a surprise in the wasm build.
 
 /// Exports a server stage: `server!(auth = Auth::login(), handler = my_fn)`.
 ///
 /// `my_fn` is `fn(ServerContext<In>) -> Result<Out, SyncError>` where `In: Deserialize` and
-/// `Out: Serialize` (or [`Output`](crate::Output)). `auth` defaults to [`Auth::public`](crate::Auth::public).
+/// `Out: Serialize` (or [`Output`](crate::Output)), both `JsonSchema` (their schemas become the
+/// route's TypeScript types). `auth` defaults to [`Auth::public`](crate::Auth::public).
 #[macro_export]
 macro_rules! server {
     (handler = $handler:expr $(,)?) => {
@@ -18,7 +23,10 @@ macro_rules! server {
 
             impl $crate::__private::server::Guest for SynchostServerStage {
                 fn metadata() -> $crate::__private::wit::StageMetadata {
-                    $crate::__private::metadata($auth)
+                    $crate::__private::metadata(
+                        $auth,
+                        $crate::__private::server_schemas(&$handler),
+                    )
                 }
 
                 fn run(
@@ -36,11 +44,12 @@ macro_rules! server {
             );
         };
 
-        // Natively nothing is exported; this keeps the handler and the auth rule "used".
+        // Natively nothing is exported; this keeps the handler and the auth rule "used" and checks
+        // that the handler's types have schemas.
         #[cfg(not(target_family = "wasm"))]
         #[allow(dead_code)]
         fn __synchost_server_stage() {
-            let _ = $handler;
+            let _ = $crate::__private::server_schemas(&$handler);
             let _ = $auth;
         }
     };
@@ -49,7 +58,9 @@ macro_rules! server {
 /// Exports a client stage: `client!(handler = my_fn)`, run once per recipient.
 ///
 /// `my_fn` is `fn(ClientContext<'_, In, ServerOut>) -> Result<ClientOutcome<Out>, SyncError>`;
-/// use `()` for `ServerOut` in a client-only sync. `auth` may be given as for [`server!`].
+/// use `()` for `ServerOut` in a client-only sync, and `()` for `Out` when the stage only delivers
+/// the plain server output. `In` and `Out` must be `JsonSchema` (use
+/// [`Ignored`](crate::Ignored) for input the stage ignores). `auth` may be given as for [`server!`].
 #[macro_export]
 macro_rules! client {
     (handler = $handler:expr $(,)?) => {
@@ -62,7 +73,7 @@ macro_rules! client {
 
             impl $crate::__private::client::Guest for SynchostClientStage {
                 fn metadata() -> $crate::__private::wit::StageMetadata {
-                    $crate::__private::metadata($auth)
+                    $crate::__private::metadata($auth, $crate::__private::client_schemas(&$handler))
                 }
 
                 fn run(
@@ -77,11 +88,12 @@ macro_rules! client {
             );
         };
 
-        // Natively nothing is exported; this keeps the handler and the auth rule "used".
+        // Natively nothing is exported; this keeps the handler and the auth rule "used" and checks
+        // that the handler's types have schemas.
         #[cfg(not(target_family = "wasm"))]
         #[allow(dead_code)]
         fn __synchost_client_stage() {
-            let _ = $handler;
+            let _ = $crate::__private::client_schemas(&$handler);
             let _ = $auth;
         }
     };

@@ -31,3 +31,4 @@ pub mod plugin;
 pub mod store;
 pub mod sync;
 pub mod transport;
+pub mod typegen;

@@ -20,6 +20,8 @@ enum Command {
     Call(cli::plugins::CallArgs),
     /// Lists the routes a plugins folder publishes, and the files that failed to load.
     Plugins(cli::plugins::ListArgs),
+    /// Prints (or writes with --out) the TypeScript types of every route a plugins folder publishes.
+    Types(cli::types::TypesArgs),
     /// Prints a signed session token (development and tests) using the config's shared secret or
     /// the development secret.
     Token(cli::token::TokenArgs),
@@ -43,6 +45,11 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve(args) => cli::serve::serve(args).await?,
         Command::Call(args) => println!("{:#}", cli::plugins::call(args).await?),
         Command::Plugins(args) => print!("{}", cli::plugins::list(&args)?),
+        Command::Types(args) => {
+            if let Some(text) = cli::types::types(&args)? {
+                print!("{text}");
+            }
+        }
         Command::Token(args) => println!("{}", cli::token::token(&args)?),
         Command::Conformance(args) => {
             cli::serve::listen(

@@ -5,3 +5,4 @@ mod examples;
 mod hostile;
 mod reload;
 mod support;
+mod types;

@@ -5,6 +5,7 @@ pub mod json;
 pub mod plugins;
 pub mod serve;
 pub mod token;
+pub mod types;
 
 use std::path::PathBuf;
 

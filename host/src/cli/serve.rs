@@ -26,6 +26,9 @@ pub struct ServeArgs {
     /// Folder of static files served at `/` (a web app); overrides `server.static_dir`.
     #[arg(long = "static", value_name = "DIR")]
     static_dir: Option<PathBuf>,
+    /// Keep the TypeScript types of the published routes in this file (rewritten when they change).
+    #[arg(long)]
+    types_out: Option<PathBuf>,
 }
 
 /// Where a fixture server binds.
@@ -68,7 +71,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     let host = config.server.host.clone();
     let port = config.server.port;
-    let router = synchost::server::router(config, config_path)
+    let router = synchost::server::router(config, config_path, args.types_out)
         .await
         .context("starting the server")?;
     listen(&host, port, router).await

@@ -23,6 +23,7 @@ use crate::protocol::SocketIo;
 use crate::session::TokenVerifier;
 use crate::sync::{Envelopes, SyncGateway, SyncService};
 use crate::transport::Engine;
+use crate::typegen::TypesWatcher;
 
 pub use gateway::NamespaceRooms;
 
@@ -59,11 +60,16 @@ pub struct Server {
     pub engine: Engine<SocketIo>,
 }
 
-/// Builds every layer; returns the HTTP router to serve.
+/// Builds every layer; returns the HTTP router to serve. With `types_out`, the TypeScript types of
+/// the published routes are written there and rewritten whenever they change.
 ///
 /// # Errors
 /// [`Error`] when a piece cannot start; nothing is left running then.
-pub async fn router(config: Config, config_path: Option<PathBuf>) -> Result<Router, Error> {
+pub async fn router(
+    config: Config,
+    config_path: Option<PathBuf>,
+    types_out: Option<PathBuf>,
+) -> Result<Router, Error> {
     let messages = match &config.i18n.locales_dir {
         Some(dir) => Messages::from_dir(dir, &config.i18n.default_language)?,
         None => Messages::builtin(&config.i18n.default_language)?,
@@ -79,14 +85,19 @@ pub async fn router(config: Config, config_path: Option<PathBuf>) -> Result<Rout
     let root = config.server.plugins_root.clone();
     let engine_config = config.engine.clone();
     let connect_timeout = std::time::Duration::from_millis(config.server.connect_timeout_ms);
+    let types = types_out.map(TypesWatcher::new);
     let options = RuntimeOptions {
         config_path,
         rooms: rooms.clone(),
         hot_reload: true,
         after_scan: Some(Arc::new({
             let messages = messages.clone();
+            let types = types.clone();
             move |root: &std::path::Path| {
                 messages.reload_plugin_files(root);
+                if let Some(types) = &types {
+                    types.refresh();
+                }
             }
         })),
     };
@@ -95,6 +106,9 @@ pub async fn router(config: Config, config_path: Option<PathBuf>) -> Result<Rout
             .await
             .map_err(|_| Error::Interrupted)??;
     let runtime = Arc::new(runtime);
+    if let Some(types) = &types {
+        types.attach(&runtime);
+    }
     let sync = Arc::new(SyncService::new(
         runtime.clone(),
         verifier,

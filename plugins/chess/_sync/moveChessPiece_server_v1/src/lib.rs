@@ -10,11 +10,12 @@
 //! Refusals are `chess.illegalMove` with params `from`, `to` and `reason`, HTTP 422. Login is
 //! required: the output names the player.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use synchost_sdk::{Auth, ServerContext, SyncError};
 
 /// What the client sends.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct Input {
     /// Start square, e.g. `e2`.
     pub from: String,
@@ -23,7 +24,7 @@ pub struct Input {
 }
 
 /// The server output.
-#[derive(Debug, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Output {
     /// Start square, lower-case.

@@ -3,18 +3,19 @@
 //! Shows an auth predicate: the route needs a session whose `admin` flag is true. The host checks
 //! it from this stage's metadata before the handler runs, so the handler never sees other callers.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use synchost_sdk::{Auth, Condition, ServerContext, SyncError};
 
 /// What the sender sends.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct Input {
     /// The announcement.
     pub text: String,
 }
 
 /// What every member receives.
-#[derive(Debug, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Output {
     /// The announcement, trimmed.
@@ -60,7 +61,9 @@ mod tests {
 
     #[test]
     fn signs_with_the_admin_name() {
-        let input = Input { text: " hi ".into() };
+        let input = Input {
+            text: " hi ".into(),
+        };
         let output: Output = testing::run_server(announce, &input, Some(admin()), "hall").unwrap();
         assert_eq!(output.text, "hi");
         assert_eq!(output.announced_by, "Ada");
@@ -69,8 +72,9 @@ mod tests {
     #[test]
     fn empty_text_is_refused() {
         let input = Input { text: "  ".into() };
-        let error = testing::run_server::<Input, Output, _>(announce, &input, Some(admin()), "hall")
-            .unwrap_err();
+        let error =
+            testing::run_server::<Input, Output, _>(announce, &input, Some(admin()), "hall")
+                .unwrap_err();
         assert_eq!(error.code, "examples.emptyMessage");
     }
 

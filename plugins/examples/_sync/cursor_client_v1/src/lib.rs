@@ -2,11 +2,12 @@
 //! every recipient. Coordinates are fractions of the shared canvas, 0.0..=1.0; anything else
 //! is refused per recipient with `examples.cursorOutOfRange`.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use synchost_sdk::{ClientContext, ClientOutcome, SyncError};
 
 /// The client input, which is also the client output.
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, JsonSchema)]
 pub struct Point {
     /// Horizontal position, 0.0..=1.0.
     pub x: f64,

@@ -1,6 +1,7 @@
 //! `examples/durableCounter` v1, server stage: a counter that survives restarts, kept in the
 //! host's kv store (capability `kv`). Input `{amount}`, output `{value}` after adding.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use synchost_sdk::{Auth, ServerContext, SyncError, kv};
 
@@ -8,14 +9,14 @@ use synchost_sdk::{Auth, ServerContext, SyncError, kv};
 pub const COUNTER_KEY: &str = "counter";
 
 /// What the client sends.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct Input {
     /// How much to add (may be negative).
     pub amount: i64,
 }
 
 /// The server output.
-#[derive(Debug, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Deserialize, Serialize, PartialEq, JsonSchema)]
 pub struct Output {
     /// The counter after adding.
     pub value: i64,

@@ -2,11 +2,12 @@
 //! equals the message's team, and every admin; anonymous recipients and other teams get
 //! nothing. Filtering happens here, per recipient, after the server stage ran once.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use synchost_sdk::{ClientContext, ClientOutcome, SyncError};
 
 /// The client input.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct Input {
     /// The team the message is for.
     pub team: String,

@@ -2,6 +2,7 @@
 //! (`maxLength`, default 280 characters; capability `config`) and reports how many connections
 //! the room has (capability `rooms`). The client stage decides who actually receives it.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use synchost_sdk::{Auth, ServerContext, SyncError, config, rooms};
 
@@ -9,7 +10,7 @@ use synchost_sdk::{Auth, ServerContext, SyncError, config, rooms};
 pub const DEFAULT_MAX_LENGTH: usize = 280;
 
 /// What the client sends.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct Input {
     /// The team the message is for.
     pub team: String,
@@ -18,7 +19,7 @@ pub struct Input {
 }
 
 /// The server output.
-#[derive(Debug, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Output {
     /// The team the message is for.

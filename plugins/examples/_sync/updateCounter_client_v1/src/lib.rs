@@ -1,11 +1,12 @@
 //! `examples/updateCounter` v1, client stage: every recipient gets the server output; logged-in
 //! recipients also get `{receivedBy: <their id>}` so the demo shows per-recipient output.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use synchost_sdk::{ClientContext, ClientOutcome, SyncError};
 
 /// The client input (the stage only passes it through).
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct Input {
     /// The amount the sender sent.
     pub amount: i64,
@@ -20,7 +21,7 @@ pub struct ServerOutput {
 }
 
 /// What a logged-in recipient gets besides the server output.
-#[derive(Debug, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ClientOutput {
     /// The recipient's own user id.

@@ -1,18 +1,19 @@
 //! `examples/updateCounter` v1, server stage: answers `{amount}` with `{newValue: amount + 1}`.
 //! Public (no login) so the demo works for anonymous visitors; it never stores anything.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use synchost_sdk::{Auth, ServerContext, SyncError};
 
 /// What the client sends.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct Input {
     /// The value to add one to.
     pub amount: i64,
 }
 
 /// What every recipient receives as the server output.
-#[derive(Debug, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Output {
     /// `amount + 1`.
@@ -66,6 +67,22 @@ mod tests {
         let error =
             testing::run_server(update_counter, &Wrong { amount: "five" }, None, "r").unwrap_err();
         assert_eq!(error.code, synchost_sdk::INVALID_INPUT);
+    }
+
+    #[test]
+    fn the_published_schemas_use_the_wire_names() {
+        let schemas = synchost_sdk::schema::server_schemas(&update_counter);
+        assert!(
+            schemas.input.contains(r#""required":["amount"]"#),
+            "{}",
+            schemas.input
+        );
+        assert!(
+            schemas.output.contains(r#""newValue""#),
+            "{}",
+            schemas.output
+        );
+        assert!(!schemas.output.contains("new_value"), "{}", schemas.output);
     }
 
     #[test]

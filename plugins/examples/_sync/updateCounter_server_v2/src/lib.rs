@@ -1,18 +1,19 @@
 //! `examples/updateCounter` v2, server stage: served beside v1 to show that versions are
 //! separate routes. Same input; the output also says `version: 2`.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use synchost_sdk::{Auth, ServerContext, SyncError};
 
 /// What the client sends.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct Input {
     /// The value to add one to.
     pub amount: i64,
 }
 
 /// The server output.
-#[derive(Debug, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Output {
     /// `amount + 1`.

@@ -1,6 +1,7 @@
 //! `test/nestedTest/room` v1, server stage: a sync on a nested page. Accepts `{step, active}`,
 //! refuses steps outside 0..=100, and answers with the step and the next one.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use synchost_sdk::{Auth, ServerContext, SyncError};
 
@@ -8,7 +9,7 @@ use synchost_sdk::{Auth, ServerContext, SyncError};
 const LAST_STEP: u32 = 100;
 
 /// What the client sends.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct Input {
     /// The step the sender is on.
     pub step: u32,
@@ -17,7 +18,7 @@ pub struct Input {
 }
 
 /// The server output.
-#[derive(Debug, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Output {
     /// The step, as sent.
