@@ -73,8 +73,9 @@ pub fn render(routes: &[RouteTypes], limits: Limits) -> String {
     out.push_str(HEADER);
     out.push_str("\n// Every sync the plugins root publishes: its versions and payload types.\n");
     // Loads the client package's types even when nothing else imported it yet, so the
-    // augmentation below always has a module to augment.
-    out.push_str("/// <reference types=\"synchost-client\" />\n");
+    // augmentation below always has a module to augment. A type-only import resolves like any
+    // import (also from inside the package itself) and leaves nothing in emitted JavaScript.
+    out.push_str("import type {} from \"synchost-client\";\n");
     out.push_str("export interface SyncTypeMap {\n");
     for (name, versions) in &syncs {
         out.push_str(&format!("  {}: {{\n", string_literal(name)));

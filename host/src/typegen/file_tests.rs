@@ -53,7 +53,7 @@ fn routes_are_grouped_by_sync_and_sorted_whatever_the_input_order() {
     let expected = [
         HEADER,
         "// Every sync the plugins root publishes: its versions and payload types.",
-        "/// <reference types=\"synchost-client\" />",
+        "import type {} from \"synchost-client\";",
         "export interface SyncTypeMap {",
         "  \"examples/cursor\": {",
         "    v1: { clientInput: { x: number }; serverOutput: null; clientOutput: { x: number } | null };",
