@@ -1,6 +1,6 @@
 # Shortcuts for people who have `just`; every recipe calls a script that works without it.
 
-# Build the example handlers and run the host on them
+# Build the host, the example handlers and the demo page, and run the host on them
 run *args:
     scripts/dev {{args}}
 
@@ -15,6 +15,14 @@ test:
 # Build the example handlers into build/plugins
 build-plugins:
     scripts/build-plugins build/plugins
+
+# Build the demo page into build/demo
+build-demo:
+    scripts/build-demo
+
+# Write the TypeScript types of the built example handlers to build/apiTypes.generated.ts
+types:
+    cargo run -p synchost -- types --root build/plugins --out build/apiTypes.generated.ts
 
 # Plugin runtime micro-benchmarks
 bench:
