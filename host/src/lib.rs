@@ -13,6 +13,7 @@
 //! - [`session`]: signed tokens → sessions, and the auth predicates of handlers.
 //! - [`i18n`]: error messages from Fluent files in the caller's language.
 //! - [`sync`]: the sync pipeline (socket events, HTTP trigger, rooms, fan-out) on top of all of them.
+//! - [`typegen`]: TypeScript types of the published routes, from the JSON Schemas handlers publish.
 //! - [`server`]: wires the layers into `synchost serve`.
 //!
 //! The repository's `ARCHITECTURE.md` has the full map.
