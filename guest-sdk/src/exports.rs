@@ -41,10 +41,13 @@ where
     RECIPIENTS
         .with_borrow_mut(|slots| {
             refill_recipients(slots, &batch);
+            let room = String::from_utf8_lossy(bytes_at(&batch.data, batch.room));
             dispatch::run_client(
-                &batch.input,
-                batch.server_output.as_deref(),
-                &batch.room,
+                bytes_at(&batch.data, batch.input),
+                batch
+                    .server_output
+                    .map(|output| bytes_at(&batch.data, output)),
+                &room,
                 &slots[..batch.recipients.len()],
                 handler,
             )
@@ -75,7 +78,7 @@ fn refill_recipients(slots: &mut Vec<Option<Session>>, batch: &wit::ClientBatch)
         match recipient {
             Some(packed) => {
                 let session = slot.get_or_insert_with(Session::default);
-                unpack_session_into(session, &batch.session_data, &batch.roles, packed);
+                unpack_session_into(session, &batch.data, &batch.roles, packed);
             }
             None => *slot = None,
         }
@@ -257,10 +260,10 @@ mod tests {
             extra: span(0, 0),
         };
         let batch = |recipients: Vec<Option<wit::PackedSession>>| wit::ClientBatch {
-            input: Vec::new(),
+            input: span(0, 0),
             server_output: None,
-            room: String::new(),
-            session_data: data.clone(),
+            room: span(0, 0),
+            data: data.clone(),
             roles: roles.clone(),
             recipients,
         };

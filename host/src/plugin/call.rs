@@ -200,13 +200,9 @@ fn clients_blocking(
     let mut slots = slots.lock().unwrap_or_else(PoisonError::into_inner);
     let mut outcomes = Vec::with_capacity(call.recipients.len());
     let chunk_size = limits.client_batch_size.max(1) as usize;
-    // One buffer is refilled for every chunk: the payloads are copied out of their `Bytes` once
-    // per call, and the session buffers are allocated once.
-    let mut buffer = BatchBuffer::new(
-        Vec::from(call.input),
-        call.server_output.map(Vec::from),
-        call.room,
-    );
+    // One buffer is refilled for every chunk: the payloads are copied into it once per call, and
+    // it is allocated once.
+    let mut buffer = BatchBuffer::new(&call.input, call.server_output.as_deref(), &call.room);
     for chunk in call.recipients.chunks(chunk_size) {
         let instance = acquire(stage, &limits, &mut slots.client)?;
         run_chunk(

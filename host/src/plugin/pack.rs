@@ -1,10 +1,11 @@
-//! Packs a chunk of recipients' sessions into the client batch's flat form (`packed-session`
-//! ranges over one `session-data` buffer), so lowering a batch costs a handful of guest
-//! allocations however many recipients it holds, instead of five per recipient.
+//! Packs a client batch into its flat form: the input, the server output, the room and every
+//! recipient's session (`packed-session` ranges) in one `data` buffer, so lowering a batch costs
+//! three guest allocations however many recipients it holds.
 //!
-//! The [`BatchBuffer`] is refilled for every chunk of a call and keeps its capacity, so a fan-out
-//! allocates its buffers once. It must never produce a range outside `session-data` or `roles`:
-//! the guest SDK trusts these ranges to be in bounds and on UTF-8 boundaries.
+//! The [`BatchBuffer`] keeps the payloads as a prefix of `data` and is refilled for every chunk of
+//! a call, keeping its capacity, so a fan-out allocates its buffers once. It must never produce a
+//! range outside `data` or `roles`: the guest SDK trusts these ranges to be in bounds and on UTF-8
+//! boundaries.
 
 use super::bindings::{ClientBatch, PackedSession, Session, Span};
 
@@ -14,6 +15,8 @@ const SESSION_DATA_CAPACITY: usize = 512;
 /// The client batch of one call, refilled chunk by chunk.
 pub struct BatchBuffer {
     batch: ClientBatch,
+    /// Length of the payload prefix of `data` (input, server output, room).
+    prefix: usize,
 }
 
 /// Appends `bytes` to `data` and returns their range. Past 4 GiB of session data (never reached
@@ -66,13 +69,20 @@ fn pack(data: &mut Vec<u8>, roles: &mut Vec<Span>, session: &Session) -> PackedS
 
 impl BatchBuffer {
     /// A buffer for a call with these payloads.
-    pub fn new(input: Vec<u8>, server_output: Option<Vec<u8>>, room: String) -> Self {
+    pub fn new(input: &[u8], server_output: Option<&[u8]>, room: &str) -> Self {
+        let mut data = Vec::with_capacity(
+            input.len() + server_output.map_or(0, <[u8]>::len) + room.len() + SESSION_DATA_CAPACITY,
+        );
+        let input = push(&mut data, input);
+        let server_output = server_output.map(|output| push(&mut data, output));
+        let room = push(&mut data, room.as_bytes());
         Self {
+            prefix: data.len(),
             batch: ClientBatch {
+                data,
                 input,
                 server_output,
                 room,
-                session_data: Vec::with_capacity(SESSION_DATA_CAPACITY),
                 roles: Vec::new(),
                 recipients: Vec::new(),
             },
@@ -82,13 +92,13 @@ impl BatchBuffer {
     /// Replaces the batch's recipients with `recipients` and returns the batch to send.
     pub fn fill(&mut self, recipients: &[Option<Session>]) -> &ClientBatch {
         let batch = &mut self.batch;
-        batch.session_data.clear();
+        batch.data.truncate(self.prefix);
         batch.roles.clear();
         batch.recipients.clear();
         batch.recipients.extend(recipients.iter().map(|recipient| {
             recipient
                 .as_ref()
-                .map(|session| pack(&mut batch.session_data, &mut batch.roles, session))
+                .map(|session| pack(&mut batch.data, &mut batch.roles, session))
         }));
         &self.batch
     }
@@ -100,7 +110,7 @@ mod tests {
     use super::*;
 
     fn text(batch: &ClientBatch, span: Span) -> &str {
-        let bytes = &batch.session_data[span.start as usize..][..span.len as usize];
+        let bytes = &batch.data[span.start as usize..][..span.len as usize];
         std::str::from_utf8(bytes).unwrap()
     }
 
@@ -121,11 +131,21 @@ mod tests {
             extra: vec![],
             ..ann.clone()
         };
-        let mut buffer = BatchBuffer::new(vec![0x80], None, "room".into());
+        let mut buffer = BatchBuffer::new(&[0x80, 0xc0], Some(&[0x07]), "room");
         // A second fill replaces the first entirely.
         buffer.fill(&[Some(bob.clone())]);
         let batch = buffer.fill(&[Some(ann.clone()), None, Some(bob.clone())]);
         assert_eq!(batch.recipients.len(), 3);
+        assert_eq!(
+            &batch.data[batch.input.start as usize..][..2],
+            &[0x80, 0xc0]
+        );
+        let output = batch.server_output.unwrap();
+        assert_eq!(
+            &batch.data[output.start as usize..][..output.len as usize],
+            &[0x07]
+        );
+        assert_eq!(text(batch, batch.room), "room");
         assert!(batch.recipients[1].is_none());
         for (packed, session) in [(0, &ann), (2, &bob)] {
             let packed = batch.recipients[packed].unwrap();
@@ -143,8 +163,7 @@ mod tests {
                 .map(|span| text(batch, *span))
                 .collect();
             assert_eq!(roles, session.roles);
-            let extra =
-                &batch.session_data[packed.extra.start as usize..][..packed.extra.len as usize];
+            let extra = &batch.data[packed.extra.start as usize..][..packed.extra.len as usize];
             assert_eq!(extra, session.extra.as_slice());
         }
     }
