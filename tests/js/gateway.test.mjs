@@ -5,33 +5,14 @@
 // instead of hanging it; nothing asserts on elapsed time.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { once } from "node:events";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { io, Manager } from "socket.io-client";
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const binary = process.env.SYNCHOST_BIN ?? path.join(here, "..", "..", "target", "debug", "synchost");
+import { launch } from "./host.mjs";
 
 let server;
 let url;
 
 before(async () => {
-  server = spawn(binary, ["conformance", "--port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
-  url = await new Promise((resolve, reject) => {
-    let seen = "";
-    const timer = setTimeout(() => reject(new Error(`no listening line from ${binary}: ${seen}`)), 20000);
-    server.stdout.on("data", (chunk) => {
-      seen += chunk.toString();
-      const match = seen.match(/listening on (http:\/\/[^\s]+)/);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    server.on("exit", (code) => reject(new Error(`server exited with ${code}: ${seen}`)));
-  });
+  ({ child: server, url } = await launch(["conformance", "--port", "0"]));
 });
 
 after(() => {

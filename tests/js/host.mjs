@@ -24,9 +24,13 @@ export function copyTree(from, to) {
 
 /**
  * Starts the host on a free port. `plugins` lists folders whose trees are copied into the plugins
- * root; `config` is TOML appended after the generated [server], [runtime] and [store] sections.
+ * root; `config` is TOML appended after the generated [server], [runtime] and [store] sections;
+ * `args` go to `synchost serve` after the config (e.g. `--static <dir>`).
  */
-export async function startHost({ plugins, config = "" }) {
+export async function startHost({ plugins, config = "", args = [] }) {
+  for (const tree of plugins) {
+    if (!fs.existsSync(tree)) throw new Error(`${tree} is missing: run scripts/build-plugins first`);
+  }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "synchost-e2e-"));
   const root = path.join(dir, "plugins");
   for (const tree of plugins) copyTree(tree, root);
@@ -45,7 +49,25 @@ export async function startHost({ plugins, config = "" }) {
       config,
     ].join("\n"),
   );
-  const child = spawn(binary, ["serve", "--config", configPath], {
+  const { child, url } = await launch(["serve", "--config", configPath, ...args]);
+  return {
+    url,
+    root,
+    dir,
+    /** Mints a token with `synchost token` (args: --sub, --name, --lang, --admin, --claim k=v, ...). */
+    token(...args) {
+      return execFileSync(binary, ["token", "--config", configPath, ...args]).toString().trim();
+    },
+    stop() {
+      child.kill("SIGTERM");
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Runs `synchost <args>` and resolves once it prints its listening address. */
+export async function launch(args) {
+  const child = spawn(binary, args, {
     stdio: ["ignore", "pipe", "inherit"],
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" },
   });
@@ -60,21 +82,12 @@ export async function startHost({ plugins, config = "" }) {
         resolve(match[1]);
       }
     });
-    child.on("exit", (code) => reject(new Error(`server exited with ${code}: ${seen}`)));
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}: ${seen}`));
+    });
   });
-  return {
-    url,
-    root,
-    dir,
-    /** Mints a token with `synchost token` (args: --sub, --name, --lang, --admin, --claim k=v, ...). */
-    token(...args) {
-      return execFileSync(binary, ["token", "--config", configPath, ...args]).toString().trim();
-    },
-    stop() {
-      child.kill("SIGTERM");
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return { child, url };
 }
 
 /** An HS256 token signed with `secret`, with any claims (for expired or forged tokens). */
