@@ -13,8 +13,8 @@ use crate::{ClientContext, ClientOutcome, IntoOutput, ServerContext, Session, Sy
 /// One recipient's outcome with its client output already encoded.
 #[derive(Debug, Clone, PartialEq)]
 pub enum EncodedOutcome {
-    /// Deliver this MessagePack client output.
-    Deliver(Vec<u8>),
+    /// Deliver the MessagePack client output at this range of the batch's output buffer.
+    Deliver(std::ops::Range<usize>),
     /// Deliver the server output only.
     DeliverPlain,
     /// Send nothing.
@@ -46,14 +46,16 @@ where
     Ok(output.into_output()?.into())
 }
 
-/// Decodes the input and server output once, then runs `handler` once per recipient, in order.
-/// Always returns exactly one outcome per recipient.
+/// Decodes the input and server output once, then runs `handler` once per recipient, in order,
+/// encoding every delivered output onto the end of `out`. Always returns exactly one outcome per
+/// recipient.
 pub fn run_client<I, S, T, F>(
     input: &[u8],
     server_output: Option<&[u8]>,
     room: &str,
     recipients: &[Option<Session>],
     handler: F,
+    out: &mut Vec<u8>,
 ) -> Vec<Result<EncodedOutcome, SyncError>>
 where
     I: DeserializeOwned,
@@ -75,7 +77,7 @@ where
                 room,
                 recipient: recipient.as_ref(),
             })?;
-            encode_outcome(outcome)
+            encode_outcome(outcome, out)
         })
         .collect()
 }
@@ -94,12 +96,17 @@ fn decode_batch<I: DeserializeOwned, S: DeserializeOwned>(
     Ok((input, server_output))
 }
 
-fn encode_outcome<T: Serialize>(outcome: ClientOutcome<T>) -> Result<EncodedOutcome, SyncError> {
+fn encode_outcome<T: Serialize>(
+    outcome: ClientOutcome<T>,
+    out: &mut Vec<u8>,
+) -> Result<EncodedOutcome, SyncError> {
     Ok(match outcome {
         ClientOutcome::Deliver(output) => {
-            EncodedOutcome::Deliver(msgpack::encode(&output).map_err(|error| {
+            let start = out.len();
+            msgpack::encode_into(out, &output).map_err(|error| {
                 SyncError::new(INVALID_CLIENT_RESPONSE).param("message", error.to_string())
-            })?)
+            })?;
+            EncodedOutcome::Deliver(start..out.len())
         }
         ClientOutcome::DeliverPlain => EncodedOutcome::DeliverPlain,
         ClientOutcome::Skip => EncodedOutcome::Skip,

@@ -31,14 +31,17 @@ where
 }
 
 /// The `run` export of the client stage.
-pub fn deliver<I, S, T, F>(batch: wit::ClientBatch, handler: F) -> Vec<wit::RecipientOutcome>
+pub fn deliver<I, S, T, F>(batch: wit::ClientBatch, handler: F) -> wit::ClientResult
 where
     I: DeserializeOwned,
     S: DeserializeOwned,
     T: Serialize,
     F: Fn(ClientContext<'_, I, S>) -> Result<ClientOutcome<T>, SyncError>,
 {
-    RECIPIENTS
+    // One buffer for every delivered output of the batch: one allocation, and one list for the
+    // host to lift, instead of one per recipient.
+    let mut data = Vec::with_capacity(OUTPUT_CAPACITY_PER_RECIPIENT * batch.recipients.len());
+    let outcomes = RECIPIENTS
         .with_borrow_mut(|slots| {
             refill_recipients(slots, &batch);
             let room = String::from_utf8_lossy(bytes_at(&batch.data, batch.room));
@@ -50,17 +53,26 @@ where
                 &room,
                 &slots[..batch.recipients.len()],
                 handler,
+                &mut data,
             )
         })
         .into_iter()
         .map(|outcome| match outcome {
-            Ok(EncodedOutcome::Deliver(bytes)) => wit::RecipientOutcome::Deliver(bytes),
+            Ok(EncodedOutcome::Deliver(range)) => wit::RecipientOutcome::Deliver(wit::Span {
+                // The buffer is a wasm32 allocation: its offsets fit in u32.
+                start: range.start as u32,
+                len: range.len() as u32,
+            }),
             Ok(EncodedOutcome::DeliverPlain) => wit::RecipientOutcome::DeliverPlain,
             Ok(EncodedOutcome::Skip) => wit::RecipientOutcome::Skip,
             Err(error) => wit::RecipientOutcome::Error(error_into_wit(error)),
         })
-        .collect()
+        .collect();
+    wit::ClientResult { data, outcomes }
 }
+
+/// Bytes reserved per recipient in a batch's output buffer: small outputs never regrow it.
+const OUTPUT_CAPACITY_PER_RECIPIENT: usize = 32;
 
 thread_local! {
     /// The recipients' sessions of the last batch. Handlers only borrow a session, so each batch

@@ -78,7 +78,7 @@ macro_rules! client {
 
                 fn run(
                     batch: $crate::__private::wit::ClientBatch,
-                ) -> ::std::vec::Vec<$crate::__private::wit::RecipientOutcome> {
+                ) -> $crate::__private::wit::ClientResult {
                     $crate::__private::deliver(batch, $handler)
                 }
             }

@@ -41,6 +41,18 @@ pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, CodecError> {
     Ok(out)
 }
 
+/// Encodes `value` like [`encode`], appending to `out`; on failure `out` is left as it was.
+///
+/// # Errors
+/// As [`encode`].
+pub fn encode_into<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> Result<(), CodecError> {
+    let start = out.len();
+    rmp_serde::encode::write_named(out, value).map_err(|error| {
+        out.truncate(start);
+        CodecError(error.to_string())
+    })
+}
+
 /// Decodes MessagePack into `T`.
 ///
 /// # Errors

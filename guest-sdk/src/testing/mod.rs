@@ -90,16 +90,18 @@ where
     F: Fn(ClientContext<'_, I, S>) -> Result<ClientOutcome<T>, SyncError>,
 {
     let server_output = server_output.map(encode_input);
+    let mut out = Vec::new();
     dispatch::run_client(
         &encode_input(input),
         server_output.as_deref(),
         room,
         recipients,
         handler,
+        &mut out,
     )
     .into_iter()
     .map(|outcome| match outcome? {
-        EncodedOutcome::Deliver(bytes) => msgpack::decode(&bytes)
+        EncodedOutcome::Deliver(range) => msgpack::decode(&out[range])
             .map(ClientOutcome::Deliver)
             .map_err(|error| {
                 SyncError::new(INVALID_CLIENT_RESPONSE).param("message", error.to_string())
@@ -125,11 +127,12 @@ where
     T: Serialize,
     F: Fn(ClientContext<'_, I, S>) -> Result<ClientOutcome<T>, SyncError>,
 {
-    dispatch::run_client(input, server_output, room, recipients, handler)
+    let mut out = Vec::new();
+    dispatch::run_client(input, server_output, room, recipients, handler, &mut out)
         .into_iter()
         .map(|outcome| {
             Ok(match outcome? {
-                EncodedOutcome::Deliver(bytes) => ClientOutcome::Deliver(bytes),
+                EncodedOutcome::Deliver(range) => ClientOutcome::Deliver(out[range].to_vec()),
                 EncodedOutcome::DeliverPlain => ClientOutcome::DeliverPlain,
                 EncodedOutcome::Skip => ClientOutcome::Skip,
             })

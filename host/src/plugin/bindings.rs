@@ -34,7 +34,7 @@ pub mod client {
 pub use server::synchost::plugin::capability::DeniedOrFailed;
 pub use server::synchost::plugin::host::Level;
 pub use server::synchost::plugin::types::{
-    AuthCondition, AuthSpec, ClientBatch, ErrorParam, HandlerError, PackedSession,
+    AuthCondition, AuthSpec, ClientBatch, ClientResult, ErrorParam, HandlerError, PackedSession,
     RecipientOutcome as WitOutcome, Scalar, ServerCall as WitServerCall, Session, Span,
     StageMetadata, ValueType,
 };

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::Bytes;
 
-use super::bindings::{HandlerError, Session, WitOutcome, WitServerCall};
+use super::bindings::{ClientResult, HandlerError, Session, Span, WitOutcome, WitServerCall};
 use super::error::{ErrorCode, PluginError, StageError};
 use super::instance::Instance;
 use super::limits::{check_input, check_output};
@@ -230,17 +230,17 @@ fn run_chunk(
 ) -> Result<(), StageError> {
     let count = chunk.len();
     match instance.run_client(limits, buffer.fill(chunk)) {
-        Ok(results) if results.len() == count => {
+        Ok(result) if result.outcomes.len() == count => {
             release(stage, limits, slot, instance);
-            outcomes.extend(results.into_iter().map(|outcome| convert(outcome, limits)));
+            convert_all(result, limits, outcomes);
         }
-        Ok(results) => {
+        Ok(result) => {
             release(stage, limits, slot, instance);
             let error = PluginError::new(
                 ErrorCode::MalformedOutput,
                 format!(
                     "the client stage returned {} outcomes for {count} recipients",
-                    results.len()
+                    result.outcomes.len()
                 ),
             );
             outcomes.extend(std::iter::repeat_n(RecipientOutcome::Failed(error), count));
@@ -271,15 +271,15 @@ fn retry_one_by_one(
             None => stage.fresh()?,
         };
         match instance.run_client(limits, buffer.fill(recipient)) {
-            Ok(mut results) if results.len() == 1 => {
+            Ok(result) if result.outcomes.len() == 1 => {
                 spare = Some(instance);
-                outcomes.extend(results.pop().map(|outcome| convert(outcome, limits)));
+                convert_all(result, limits, outcomes);
             }
-            Ok(results) => {
+            Ok(result) => {
                 spare = Some(instance);
                 let detail = format!(
                     "the client stage returned {} outcomes for 1 recipient",
-                    results.len()
+                    result.outcomes.len()
                 );
                 outcomes.push(RecipientOutcome::Failed(PluginError::new(
                     ErrorCode::MalformedOutput,
@@ -295,14 +295,44 @@ fn retry_one_by_one(
     Ok(())
 }
 
-fn convert(outcome: WitOutcome, limits: &StageLimits) -> RecipientOutcome {
+/// Turns a chunk's result into outcomes; delivered outputs become slices of its one `data` buffer
+/// (no copy per recipient).
+fn convert_all(result: ClientResult, limits: &StageLimits, outcomes: &mut Vec<RecipientOutcome>) {
+    let data = Bytes::from(result.data);
+    outcomes.extend(
+        result
+            .outcomes
+            .into_iter()
+            .map(|outcome| convert(outcome, &data, limits)),
+    );
+}
+
+fn convert(outcome: WitOutcome, data: &Bytes, limits: &StageLimits) -> RecipientOutcome {
     match outcome {
-        WitOutcome::Deliver(output) => match check_output(&output, limits) {
-            Ok(()) => RecipientOutcome::Deliver(Bytes::from(output)),
-            Err(error) => RecipientOutcome::Failed(error),
+        WitOutcome::Deliver(span) => match output_at(data, span) {
+            Some(output) => match check_output(&output, limits) {
+                Ok(()) => RecipientOutcome::Deliver(output),
+                Err(error) => RecipientOutcome::Failed(error),
+            },
+            None => RecipientOutcome::Failed(PluginError::new(
+                ErrorCode::MalformedOutput,
+                format!(
+                    "a delivered output ({}+{}) lies outside the {}-byte result buffer",
+                    span.start,
+                    span.len,
+                    data.len()
+                ),
+            )),
         },
         WitOutcome::DeliverPlain => RecipientOutcome::DeliverPlain,
         WitOutcome::Skip => RecipientOutcome::Skip,
         WitOutcome::Error(error) => RecipientOutcome::Refused(error),
     }
+}
+
+/// The bytes of `span` in `data`, if it lies inside.
+fn output_at(data: &Bytes, span: Span) -> Option<Bytes> {
+    let start = span.start as usize;
+    let end = start.checked_add(span.len as usize)?;
+    (end <= data.len()).then(|| data.slice(start..end))
 }

@@ -11,7 +11,7 @@ use wasmtime::{Engine, Store};
 
 use super::bindings::client::{ClientStage, ClientStagePre};
 use super::bindings::server::{ServerStage, ServerStagePre};
-use super::bindings::{ClientBatch, HandlerError, StageMetadata, WitOutcome, WitServerCall};
+use super::bindings::{ClientBatch, ClientResult, HandlerError, StageMetadata, WitServerCall};
 use super::error::{ErrorCode, PluginError};
 use super::host_impl::{PluginIdentity, PluginState};
 use super::limits::{arm, classify};
@@ -133,7 +133,7 @@ impl Instance {
         &mut self,
         limits: &Arc<StageLimits>,
         batch: &ClientBatch,
-    ) -> Result<Vec<WitOutcome>, PluginError> {
+    ) -> Result<ClientResult, PluginError> {
         self.begin(limits, batch.recipients.len().max(1) as u64)?;
         let Exports::Client(exports) = &self.exports else {
             return Err(PluginError::new(
