@@ -126,7 +126,7 @@ impl Bench {
             input: self.input.clone(),
             server_output: Some(self.server_output.clone()),
             room: "bench".into(),
-            recipients,
+            recipients: recipients.into_iter().map(|r| r.map(Arc::new)).collect(),
         }
     }
 }

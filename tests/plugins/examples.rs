@@ -56,7 +56,7 @@ async fn update_counter_runs_server_then_client_for_each_recipient() {
         input,
         server_output: Some(output),
         room: "r".into(),
-        recipients,
+        recipients: recipients.into_iter().map(|r| r.map(Arc::new)).collect(),
     };
     let outcomes = sync.clients(call).await.unwrap();
     assert_eq!(outcomes.len(), 3);
@@ -229,7 +229,7 @@ async fn team_message_uses_config_and_rooms_and_filters_recipients_by_claim() {
         input,
         server_output: Some(output),
         room: "office".into(),
-        recipients,
+        recipients: recipients.into_iter().map(|r| r.map(Arc::new)).collect(),
     };
     let outcomes = sync.clients(call).await.unwrap();
     assert_eq!(
@@ -314,7 +314,7 @@ async fn client_only_sync_runs_without_server_output() {
         input,
         server_output: None,
         room: "canvas".into(),
-        recipients: vec![Some(session("a")), None],
+        recipients: vec![Some(Arc::new(session("a"))), None],
     };
     let outcomes = runtime
         .call_clients(&route, call(pack(&json!({ "x": 0.25, "y": 1 }))))

@@ -1,6 +1,7 @@
 //! Hostile fixtures: every attack is contained with its own error code, and the host keeps serving.
 
 use serde_json::json;
+use std::sync::Arc;
 use synchost::plugin::{
     ClientBatchCall, PluginRuntime, RecipientOutcome, RouteKey, Scalar, ServerCall,
 };
@@ -140,7 +141,7 @@ async fn in_a_client_batch_only_the_bad_recipients_fail() {
         input: pack(&json!({})),
         server_output: None,
         room: "lab".into(),
-        recipients,
+        recipients: recipients.into_iter().map(|r| r.map(Arc::new)).collect(),
     };
     let outcomes = runtime.call_clients(&route, call).await.unwrap();
     assert_eq!(outcomes.len(), 6);

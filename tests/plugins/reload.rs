@@ -75,7 +75,7 @@ async fn a_sync_keeps_the_version_it_pinned_while_files_are_replaced() {
         input: input(),
         server_output: Some(server_output),
         room: "r".into(),
-        recipients: vec![Some(session("ann"))],
+        recipients: vec![Some(Arc::new(session("ann")))],
     };
     let outcomes = sync.clients(call.clone()).await.unwrap();
     let RecipientOutcome::Deliver(bytes) = &outcomes[0] else {
@@ -140,7 +140,7 @@ async fn calls_in_flight_during_swaps_each_see_exactly_one_version() {
                     input: input(),
                     server_output: Some(output),
                     room: "r".into(),
-                    recipients,
+                    recipients: recipients.into_iter().map(|r| r.map(Arc::new)).collect(),
                 };
                 let expected = if client_is_a {
                     json!({ "receivedBy": "ann" })

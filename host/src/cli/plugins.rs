@@ -2,6 +2,7 @@
 //! `synchost plugins` (list what a plugins folder publishes and what failed to load).
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::Context;
 use bytes::Bytes;
@@ -119,7 +120,7 @@ pub async fn call(args: CallArgs) -> anyhow::Result<Value> {
             input,
             server_output,
             room: args.room,
-            recipients,
+            recipients: recipients.into_iter().map(|r| r.map(Arc::new)).collect(),
         };
         report["clients"] = match sync.clients(call).await {
             Ok(outcomes) => ids

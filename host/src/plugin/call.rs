@@ -38,8 +38,9 @@ pub struct ClientBatchCall {
     pub server_output: Option<Bytes>,
     /// The target room.
     pub room: String,
-    /// One entry per recipient; `None` for anonymous ones.
-    pub recipients: Vec<Option<Session>>,
+    /// One entry per recipient; `None` for anonymous ones. Shared, so a fan-out hands over the
+    /// sessions its connections already hold instead of copying each.
+    pub recipients: Vec<Option<Arc<Session>>>,
 }
 
 /// What one recipient gets.
@@ -225,7 +226,7 @@ fn run_chunk(
     slot: &mut Option<Instance>,
     mut instance: Instance,
     buffer: &mut BatchBuffer,
-    chunk: &[Option<Session>],
+    chunk: &[Option<Arc<Session>>],
     outcomes: &mut Vec<RecipientOutcome>,
 ) -> Result<(), StageError> {
     let count = chunk.len();
@@ -261,7 +262,7 @@ fn retry_one_by_one(
     limits: &Arc<StageLimits>,
     slot: &mut Option<Instance>,
     buffer: &mut BatchBuffer,
-    chunk: &[Option<Session>],
+    chunk: &[Option<Arc<Session>>],
     outcomes: &mut Vec<RecipientOutcome>,
 ) -> Result<(), StageError> {
     let mut spare: Option<Instance> = None;

@@ -7,6 +7,8 @@
 //! range outside `data` or `roles`: the guest SDK trusts these ranges to be in bounds and on UTF-8
 //! boundaries.
 
+use std::sync::Arc;
+
 use super::bindings::{ClientBatch, PackedSession, Session, Span};
 
 /// Bytes reserved for session data up front: enough for a few typical sessions without regrowth.
@@ -90,7 +92,7 @@ impl BatchBuffer {
     }
 
     /// Replaces the batch's recipients with `recipients` and returns the batch to send.
-    pub fn fill(&mut self, recipients: &[Option<Session>]) -> &ClientBatch {
+    pub fn fill(&mut self, recipients: &[Option<Arc<Session>>]) -> &ClientBatch {
         let batch = &mut self.batch;
         batch.data.truncate(self.prefix);
         batch.roles.clear();
@@ -133,8 +135,12 @@ mod tests {
         };
         let mut buffer = BatchBuffer::new(&[0x80, 0xc0], Some(&[0x07]), "room");
         // A second fill replaces the first entirely.
-        buffer.fill(&[Some(bob.clone())]);
-        let batch = buffer.fill(&[Some(ann.clone()), None, Some(bob.clone())]);
+        buffer.fill(&[Some(Arc::new(bob.clone()))]);
+        let batch = buffer.fill(&[
+            Some(Arc::new(ann.clone())),
+            None,
+            Some(Arc::new(bob.clone())),
+        ]);
         assert_eq!(batch.recipients.len(), 3);
         assert_eq!(
             &batch.data[batch.input.start as usize..][..2],

@@ -43,15 +43,18 @@ impl SyncService {
         let Some(namespace) = self.namespace.get() else {
             return Delivered::default();
         };
-        let targets = if request.receiver == "all" {
+        let mut targets = if request.receiver == "all" {
             namespace.broadcast()
         } else {
             namespace.to(request.receiver.clone())
         };
-        let mut sockets = targets.sockets();
-        if request.ignore_self {
-            sockets.retain(|socket| !caller.owns(socket));
+        if request.ignore_self
+            && let Some(own) = &caller.socket
+        {
+            targets = targets.except(own.id().to_owned());
         }
+        // The other connections of a signed-in sender can only be told apart one by one.
+        let per_socket = request.ignore_self && caller.peer.user_id().is_some();
         let Prepared {
             call,
             input,
@@ -65,7 +68,22 @@ impl SyncService {
             server_json: server_json.as_deref(),
             envelopes: &self.envelopes,
         };
-        let delivered = if call.route().client().is_none() {
+        let plain = call.route().client().is_none();
+        if plain && !per_socket {
+            // One frame for the whole room, through the rooms' own encode-once fan-out.
+            let fan_out = targets.send_frames(&frames.success(None));
+            let delivered = Delivered {
+                delivered: fan_out.sent,
+                ..Delivered::default()
+            };
+            self.stats.record_fan_out(delivered.delivered, 0, 0);
+            return delivered;
+        }
+        let mut sockets = targets.sockets();
+        if per_socket {
+            sockets.retain(|socket| !caller.owns(socket));
+        }
+        let delivered = if plain {
             let frame = frames.success(None);
             let mut delivered = Delivered::default();
             for socket in &sockets {
@@ -96,10 +114,12 @@ impl SyncService {
         sockets: &[Socket],
         frames: &Frames<'_>,
     ) -> Delivered {
-        let peers: Vec<Peer> = sockets.iter().map(Peer::of).collect();
+        // Borrowed from the sockets: a recipient's session is shared, never copied.
+        let peers: Vec<Option<&Peer>> =
+            sockets.iter().map(|socket| socket.data::<Peer>()).collect();
         batch.recipients = peers
             .iter()
-            .map(|peer| peer.session.as_deref().cloned())
+            .map(|peer| peer.and_then(|peer| peer.session.clone()))
             .collect();
         let mut delivered = Delivered::default();
         let outcomes = match call.clients(batch).await {
@@ -108,7 +128,7 @@ impl SyncService {
                 tracing::warn!(route = %request.name.key, %error, "client stage failed for the whole room");
                 let failure = Failure::stage(error);
                 for (socket, peer) in sockets.iter().zip(&peers) {
-                    let frame = frames.error(&failure, &peer.language);
+                    let frame = frames.error(&failure, language(*peer));
                     let _ = socket.send_frames(&frame, false);
                     delivered.errors += 1;
                 }
@@ -139,7 +159,7 @@ impl SyncService {
                             let failure = Failure::new(Code::InvalidClientResponse);
                             send_error(
                                 socket,
-                                &frames.error(&failure, &peer.language),
+                                &frames.error(&failure, language(*peer)),
                                 &mut delivered,
                             );
                             continue;
@@ -150,7 +170,7 @@ impl SyncService {
                     let failure = Failure::refused(error);
                     send_error(
                         socket,
-                        &frames.error(&failure, &peer.language),
+                        &frames.error(&failure, language(*peer)),
                         &mut delivered,
                     );
                     continue;
@@ -160,7 +180,7 @@ impl SyncService {
                     let failure = Failure::plugin(&error);
                     send_error(
                         socket,
-                        &frames.error(&failure, &peer.language),
+                        &frames.error(&failure, language(*peer)),
                         &mut delivered,
                     );
                     continue;
@@ -201,6 +221,11 @@ impl Frames<'_> {
         let args = Args::from_compact_unchecked(format!("[{payload}]"));
         emit::event(self.namespace, "sync", &args, &[], None)
     }
+}
+
+/// The language a recipient's messages are written in (the default when unknown).
+fn language(peer: Option<&Peer>) -> &str {
+    peer.map_or("", |peer| peer.language.as_str())
 }
 
 fn count(delivered: &mut Delivered, queued: bool) {

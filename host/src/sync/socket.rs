@@ -51,10 +51,14 @@ impl NamespaceHandler for SyncGateway {
     fn on_event(&self, socket: &Socket, event: Event) {
         if event.name == "sync" {
             let max = self.service.config().sync.max_in_flight_per_connection;
-            let Some(permit) = Peer::of(socket).in_flight.try_acquire(max) else {
+            // Every socket of this namespace got its peer at CONNECT.
+            let permit = socket
+                .data::<Peer>()
+                .map(|peer| peer.in_flight.try_acquire(max));
+            if matches!(permit, Some(None)) {
                 self.service.refuse_busy(socket, event, max);
                 return;
-            };
+            }
             let (service, socket) = (self.service.clone(), socket.clone());
             tokio::spawn(async move {
                 service.socket_sync(&socket, event).await;
