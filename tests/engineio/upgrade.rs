@@ -1,6 +1,10 @@
-//! Upgrade checks (E-U1..E-U3), the handover of queued packets, and an abandoned upgrade.
+//! Upgrade checks (E-U1..E-U3), the handover of queued packets and of a POST in flight, and an
+//! abandoned upgrade.
 
 use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 use synchost::conformance::engineio_config;
 use synchost::transport::EngineConfig;
@@ -162,4 +166,49 @@ async fn another_packet_during_the_probe_abandons_the_upgrade() {
         http.get(&server.session_url(&sid)).await.unwrap().text(),
         "4polling"
     );
+}
+
+#[tokio::test]
+async fn a_post_still_in_flight_at_the_upgrade_is_handled_before_the_websocket_takes_over() {
+    let config = EngineConfig {
+        ping_interval_ms: 5_000,
+        ..engineio_config()
+    };
+    let server = EngineServer::start_with(config).await.unwrap();
+    let http = HttpClient::new();
+    let sid = server.open_polling(&http).await.unwrap();
+    let mut ws = probe(&server, &sid).await;
+    // A POST whose body has not arrived yet. `100 Continue` comes back once the server has taken the
+    // POST and starts reading its body, so the POST is in flight before `5` is sent.
+    let mut post = TcpStream::connect(server.addr).await.unwrap();
+    let head = format!(
+        "POST {}?EIO=4&transport=polling&sid={sid} HTTP/1.1\r\nhost: {}\r\n\
+         content-type: text/plain\r\ncontent-length: 6\r\nexpect: 100-continue\r\n\r\n",
+        server.engine.config().path,
+        server.addr
+    );
+    post.write_all(head.as_bytes()).await.unwrap();
+    assert!(read_head(&mut post).await.starts_with("HTTP/1.1 100"));
+    ws.send_text("5").await.unwrap();
+    post.write_all(b"4hello").await.unwrap();
+    assert!(read_head(&mut post).await.starts_with("HTTP/1.1 200"));
+    // The echo of the POSTed message comes first, then what the WebSocket itself carried.
+    ws.send_text("4world").await.unwrap();
+    assert_eq!(ws.next_text(STEP).await.unwrap(), "4hello");
+    assert_eq!(ws.next_text(STEP).await.unwrap(), "4world");
+}
+
+/// Reads one response head (up to the blank line) from a raw connection.
+async fn read_head(stream: &mut TcpStream) -> String {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        let read = tokio::time::timeout(STEP, stream.read(&mut byte))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(read > 0, "connection closed before a response");
+        head.push(byte[0]);
+    }
+    String::from_utf8(head).unwrap()
 }

@@ -17,7 +17,8 @@ use serde::Deserialize;
 use tokio::sync::mpsc;
 
 use super::error::RequestError;
-use super::polling::{self, PollingLink};
+use super::polling;
+use super::polling_link::PollingLink;
 use super::{
     CloseReason, ConfigError, EngineConfig, EngineHandler, EngineSocket, Message, RequestInfo,
 };

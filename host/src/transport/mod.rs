@@ -19,6 +19,7 @@ mod message;
 mod metrics;
 mod packet;
 mod polling;
+mod polling_link;
 mod session;
 mod socket;
 mod upgrade;

@@ -6,20 +6,21 @@
 //! drain the outgoing queue. While an upgrade is under way a GET is answered with a noop (`6`) so the
 //! client can move to the WebSocket.
 
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
-use std::sync::{Arc, PoisonError};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::ws::WebSocket;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use tokio::sync::{Mutex, mpsc};
+use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::engine::{EngineInner, SessionEntry};
 use super::error::RequestError;
-use super::packet::{self, Packet, SEPARATOR};
+use super::packet::{self, SEPARATOR};
+use super::polling_link::{Inbound, PollingLink};
+use super::polling_link::{UPGRADE_DONE, UPGRADE_NONE};
 use super::{
     CloseReason, EngineHandler, EngineSocket, Message, RequestInfo, TransportKind, session,
 };
@@ -30,106 +31,6 @@ const UPGRADE_NOOP_DELAY: Duration = Duration::from_millis(100);
 
 /// POST bodies waiting for the session task; POSTs are one at a time, so this only absorbs a handover.
 const INBOUND_CAPACITY: usize = 4;
-
-/// Upgrade progress, in [`PollingLink::upgrade`].
-const UPGRADE_NONE: u8 = 0;
-const UPGRADE_PENDING: u8 = 1;
-const UPGRADE_DONE: u8 = 2;
-
-/// What reaches the session task of a polling session.
-pub(crate) enum Inbound {
-    /// The packets of one POST body, in order.
-    Packets(Vec<Packet>),
-    /// The upgrade finished: this WebSocket now carries the session.
-    Upgrade(Box<WebSocket>),
-}
-
-/// The state polling requests share with the session task.
-pub(crate) struct PollingLink {
-    /// The outgoing queue; locked by the one GET in flight, taken by the WebSocket after an upgrade.
-    rx: Mutex<Option<mpsc::Receiver<Message>>>,
-    pub(crate) inbound: mpsc::Sender<Inbound>,
-    post_in_flight: AtomicBool,
-    ping_pending: AtomicBool,
-    /// Set when the client closed the session: the first GET to come (held or late) gets a noop.
-    close_noop: AtomicBool,
-    /// When the pong for the ping in flight is due: requests arriving later see the session as timed
-    /// out even if the session task has not woken up yet.
-    pong_deadline: std::sync::Mutex<Option<Instant>>,
-    upgrade: AtomicU8,
-}
-
-impl PollingLink {
-    /// Whether the session moved to a WebSocket; polling is refused from then on.
-    pub(crate) fn is_upgraded(&self) -> bool {
-        self.upgrade.load(Ordering::Acquire) == UPGRADE_DONE
-    }
-
-    /// Claims the one upgrade a session may have; false if one is under way or done.
-    pub(crate) fn begin_upgrade(&self) -> bool {
-        self.upgrade
-            .compare_exchange(
-                UPGRADE_NONE,
-                UPGRADE_PENDING,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            )
-            .is_ok()
-    }
-
-    /// Marks the upgrade done, at once on receipt of `5`, so a GET sent right after it is refused.
-    pub(crate) fn complete_upgrade(&self) {
-        self.upgrade.store(UPGRADE_DONE, Ordering::Release);
-    }
-
-    /// The upgrade failed; polling goes on.
-    pub(crate) fn abort_upgrade(&self) {
-        let _ = self.upgrade.compare_exchange(
-            UPGRADE_PENDING,
-            UPGRADE_NONE,
-            Ordering::AcqRel,
-            Ordering::Acquire,
-        );
-    }
-
-    /// Queues a ping for the next GET; its pong is due at `pong_deadline`.
-    pub(crate) fn queue_ping(&self, pong_deadline: Option<Instant>) {
-        self.set_pong_deadline(pong_deadline);
-        self.ping_pending.store(true, Ordering::Release);
-    }
-
-    /// Records when the pong in flight is due (`None`: no ping in flight).
-    pub(crate) fn set_pong_deadline(&self, deadline: Option<Instant>) {
-        *self
-            .pong_deadline
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = deadline;
-    }
-
-    /// Whether the pong in flight is overdue.
-    fn pong_overdue(&self) -> bool {
-        let deadline = *self
-            .pong_deadline
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        deadline.is_some_and(|deadline| Instant::now() >= deadline)
-    }
-
-    /// The client closed the session: offer the noop that ends its GET, held or about to arrive.
-    pub(crate) fn offer_close_noop(&self) {
-        self.close_noop.store(true, Ordering::Release);
-    }
-
-    /// Whether the noop offered at a client close is still waiting for its GET.
-    pub(crate) fn close_noop_pending(&self) -> bool {
-        self.close_noop.load(Ordering::Acquire)
-    }
-
-    /// Takes the outgoing queue for the WebSocket; waits for a GET in flight to finish.
-    pub(crate) async fn take_queue(&self) -> Option<mpsc::Receiver<Message>> {
-        self.rx.lock().await.take()
-    }
-}
 
 /// Opens a polling session: the body of the first GET is the `open` packet plus anything the upper
 /// layer queued in `on_open`.
@@ -151,15 +52,7 @@ pub(crate) fn handshake<H: EngineHandler>(
         packet::encode_polling(&message, &mut body);
     }
     let (inbound, inbound_rx) = mpsc::channel(INBOUND_CAPACITY);
-    let link = Arc::new(PollingLink {
-        rx: Mutex::new(Some(rx)),
-        inbound,
-        post_in_flight: AtomicBool::new(false),
-        ping_pending: AtomicBool::new(false),
-        close_noop: AtomicBool::new(false),
-        pong_deadline: std::sync::Mutex::new(None),
-        upgrade: AtomicU8::new(UPGRADE_NONE),
-    });
+    let link = Arc::new(PollingLink::new(rx, inbound));
     inner.insert(SessionEntry {
         socket: socket.clone(),
         polling: Some(link.clone()),
@@ -285,11 +178,17 @@ async fn push(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Response, RequestError> {
-    if link.post_in_flight.swap(true, Ordering::AcqRel) {
+    if link.post_in_flight.swap(true, Ordering::SeqCst) {
         socket.close(CloseReason::TransportError);
         return Err(RequestError::Overlap);
     }
-    let _in_flight = PostInFlight(&link.post_in_flight);
+    let _in_flight = PostInFlight(link);
+    // The upgrade may have completed since the request was routed. The flag is set before this check
+    // and the upgrade is marked done before the probe looks at the flag (both sequentially
+    // consistent), so either this POST is refused here or the handover waits for it.
+    if link.is_upgraded() {
+        return Err(RequestError::BadRequest);
+    }
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
@@ -351,11 +250,12 @@ impl Drop for CloseOnDrop<'_> {
     }
 }
 
-/// Frees the one POST slot when the POST ends, however it ends.
-struct PostInFlight<'a>(&'a AtomicBool);
+/// Frees the one POST slot when the POST ends, however it ends, and tells an upgrade waiting for it.
+struct PostInFlight<'a>(&'a PollingLink);
 
 impl Drop for PostInFlight<'_> {
     fn drop(&mut self) {
-        self.0.store(false, Ordering::Release);
+        self.0.post_in_flight.store(false, Ordering::SeqCst);
+        self.0.post_done.notify_waiters();
     }
 }

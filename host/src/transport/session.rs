@@ -13,7 +13,7 @@ use tokio::time::Instant;
 use super::engine::EngineInner;
 use super::heartbeat::{Beat, Heartbeat};
 use super::packet::Packet;
-use super::polling::{Inbound, PollingLink};
+use super::polling_link::{Inbound, PollingLink};
 use super::{CloseReason, EngineHandler, EngineSocket, websocket};
 
 /// How long a session closed by the client stays findable for the GET that carries its noop.

@@ -1,9 +1,11 @@
 //! The upgrade from polling to WebSocket: the `2probe`/`3probe` exchange, then `5`.
 //!
 //! The probe WebSocket runs in its own task until the client sends `5`; only then is it handed to the
-//! session task, together with the untouched outgoing queue, so no packet is lost or reordered. The
-//! upgrade is marked done the moment `5` is read, so a GET sent right after it is already refused. Any
-//! other packet, a close, or `upgradeTimeout` abandons the upgrade and polling goes on.
+//! session task, together with the untouched outgoing queue, so no packet is lost or reordered; a POST
+//! still in flight at that moment finishes first, so what the client posted before `5` is handled
+//! before anything it sends on the WebSocket. The upgrade is marked done the moment `5` is read, so a
+//! GET or POST sent right after it is already refused. Any other packet, a close, or `upgradeTimeout`
+//! abandons the upgrade and polling goes on.
 
 use std::sync::Arc;
 
@@ -15,8 +17,8 @@ use tokio::time::Instant;
 use super::engine::{EngineInner, SessionEntry};
 use super::error::RequestError;
 use super::packet::{self, Packet};
-use super::polling::{Inbound, PollingLink};
-use super::{EngineHandler, EngineSocket, websocket};
+use super::polling_link::{Inbound, PollingLink};
+use super::{CloseReason, EngineHandler, EngineSocket, websocket};
 
 /// A WebSocket request carrying a `sid`: a probe for a polling session, or a duplicate to refuse.
 pub(crate) async fn upgrade<H: EngineHandler>(
@@ -57,6 +59,11 @@ async fn probe(socket: EngineSocket, link: Arc<PollingLink>, mut ws: WebSocket, 
         link.abort_upgrade();
         socket.wake();
         let _ = ws.send(Frame::Close(None)).await;
+        return;
+    }
+    // A POST the client sent before `5` may still be reading its body: its packets go first.
+    if !link.posts_finished(deadline).await {
+        socket.close(CloseReason::TransportError);
         return;
     }
     // The session task may be gone already (the session closed meanwhile); the WebSocket then drops.
