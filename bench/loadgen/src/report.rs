@@ -13,11 +13,24 @@ use serde_json::Value;
 /// Servers in the order the tables list them; others follow alphabetically.
 const PREFERRED_ORDER: [&str; 3] = ["synchost", "socketioxide", "node"];
 
+/// One broadcast run's figures.
+struct Run {
+    deliveries_per_sec: f64,
+    p50_us: f64,
+    p99_us: f64,
+    /// Deliveries per second of server CPU, when the server's CPU time was readable.
+    per_server_cpu_sec: Option<f64>,
+}
+
+/// A broadcast configuration: room size and message window. Runs with equal keys are repetitions
+/// of one measurement, whatever in-flight budget produced the window.
+type Setting = (u64, u64);
+
 /// Medians and integrity counts gathered from one results directory.
 #[derive(Default)]
 struct Results {
-    /// (server, room size) → per-run (deliveries/s, p50 µs, p99 µs).
-    broadcast: BTreeMap<(String, u64), Vec<[f64; 3]>>,
+    /// (server, setting) → its runs.
+    broadcast: BTreeMap<(String, Setting), Vec<Run>>,
     /// server → per-run bytes per idle connection, with the connection count.
     idle: BTreeMap<String, Vec<(f64, u64)>>,
     /// server → (runs, runs that were not ok).
@@ -28,33 +41,41 @@ struct Results {
 pub fn render(dir: &Path) -> anyhow::Result<String> {
     let results = load(dir)?;
     let servers = ordered_servers(&results);
-    let rooms: Vec<u64> = {
-        let mut rooms: Vec<u64> = results.broadcast.keys().map(|(_, room)| *room).collect();
-        rooms.sort_unstable();
-        rooms.dedup();
-        rooms
+    let settings: Vec<Setting> = {
+        let mut settings: Vec<Setting> = results.broadcast.keys().map(|(_, s)| *s).collect();
+        settings.sort_unstable();
+        settings.dedup();
+        settings
     };
     // Each row: a label and one median per server (None when that server has no data).
     let mut rows: Vec<(String, Vec<Option<f64>>)> = Vec::new();
-    for room in &rooms {
-        let metric = |index: usize| -> Vec<Option<f64>> {
+    for setting @ (room, window) in &settings {
+        let metric = |pick: fn(&Run) -> Option<f64>| -> Vec<Option<f64>> {
             servers
                 .iter()
                 .map(|server| {
-                    let runs = results.broadcast.get(&(server.clone(), *room))?;
-                    median(runs.iter().map(|run| run[index]).collect())
+                    let runs = results.broadcast.get(&(server.clone(), *setting))?;
+                    median(runs.iter().filter_map(pick).collect())
                 })
                 .collect()
         };
-        rows.push((format!("deliveries/s, room {room}"), metric(0)));
-        let to_ms = |values: Vec<Option<f64>>| {
-            values
-                .into_iter()
-                .map(|v| v.map(|us| us / 1000.0))
-                .collect()
-        };
-        rows.push((format!("p50 latency ms, room {room}"), to_ms(metric(1))));
-        rows.push((format!("p99 latency ms, room {room}"), to_ms(metric(2))));
+        let at = format!("room {room}, window {window}");
+        rows.push((
+            format!("deliveries/s, {at}"),
+            metric(|run| Some(run.deliveries_per_sec)),
+        ));
+        rows.push((
+            format!("deliveries per server CPU-second, {at}"),
+            metric(|run| run.per_server_cpu_sec),
+        ));
+        rows.push((
+            format!("p50 latency ms, {at}"),
+            metric(|run| Some(run.p50_us / 1000.0)),
+        ));
+        rows.push((
+            format!("p99 latency ms, {at}"),
+            metric(|run| Some(run.p99_us / 1000.0)),
+        ));
     }
     let idle_connections = results.idle.values().flatten().map(|(_, n)| *n).max();
     if let Some(connections) = idle_connections {
@@ -143,8 +164,9 @@ fn load(dir: &Path) -> anyhow::Result<Results> {
         let number = |pointer: &str| run.pointer(pointer).and_then(Value::as_f64);
         let counted = match run["mode"].as_str() {
             Some("broadcast") => {
-                let (Some(room), Some(rate), Some(p50), Some(p99)) = (
+                let (Some(room), Some(window), Some(rate), Some(p50), Some(p99)) = (
                     run["room_size"].as_u64(),
+                    run["window"].as_u64(),
                     number("/deliveries_per_sec"),
                     number("/latency/p50_us"),
                     number("/latency/p99_us"),
@@ -154,9 +176,14 @@ fn load(dir: &Path) -> anyhow::Result<Results> {
                 };
                 results
                     .broadcast
-                    .entry((server.clone(), room))
+                    .entry((server.clone(), (room, window)))
                     .or_default()
-                    .push([rate, p50, p99]);
+                    .push(Run {
+                        deliveries_per_sec: rate,
+                        p50_us: p50,
+                        p99_us: p99,
+                        per_server_cpu_sec: number("/deliveries_per_server_cpu_sec"),
+                    });
                 true
             }
             Some("idle") => {
@@ -251,16 +278,18 @@ mod tests {
     fn renders_medians_and_ratios_from_result_files() {
         let dir = std::env::temp_dir().join(format!("loadgen-report-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let broadcast = |server: &str, rate: f64, ok: bool| {
+        let with_window = |server: &str, rate: f64, ok: bool, window: u64| {
             format!(
-                r#"{{"mode":"broadcast","server":"{server}","room_size":100,"deliveries_per_sec":{rate},
-                "latency":{{"p50_us":1000,"p99_us":4000}},"ok":{ok}}}"#
+                r#"{{"mode":"broadcast","server":"{server}","room_size":100,"window":{window},
+                "deliveries_per_sec":{rate},"deliveries_per_server_cpu_sec":{rate},"latency":{{"p50_us":1000,"p99_us":4000}},"ok":{ok}}}"#
             )
         };
+        let broadcast = |server: &str, rate: f64, ok: bool| with_window(server, rate, ok, 64);
         std::fs::write(dir.join("a.json"), broadcast("node", 100.0, true)).unwrap();
         std::fs::write(dir.join("b.json"), broadcast("socketioxide", 300.0, true)).unwrap();
         std::fs::write(dir.join("c.json"), broadcast("socketioxide", 500.0, false)).unwrap();
         std::fs::write(dir.join("d.json"), "not json").unwrap();
+        std::fs::write(dir.join("e.json"), with_window("node", 50.0, true, 2)).unwrap();
         let table = render(&dir).unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
         assert!(
@@ -268,19 +297,23 @@ mod tests {
             "{table}"
         );
         assert!(
-            table.contains("| deliveries/s, room 100 | 400 | 100 |"),
+            table.contains("| deliveries/s, room 100, window 64 | 400 | 100 |"),
             "{table}"
         );
         assert!(
-            table.contains("| deliveries/s, room 100 | 4.00× |"),
+            table.contains("| deliveries per server CPU-second, room 100, window 64 | 4.00× |"),
             "{table}"
         );
         assert!(
-            table.contains("| p99 latency ms, room 100 | 4.00 | 4.00 |"),
+            table.contains("| p99 latency ms, room 100, window 64 | 4.00 | 4.00 |"),
             "{table}"
         );
         assert!(
-            table.contains("| runs with loss, duplicates or errors | 1 of 2 | 0 of 1 |"),
+            table.contains("| deliveries/s, room 100, window 2 | – | 50 |"),
+            "{table}"
+        );
+        assert!(
+            table.contains("| runs with loss, duplicates or errors | 1 of 2 | 0 of 2 |"),
             "{table}"
         );
     }
