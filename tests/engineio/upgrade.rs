@@ -178,17 +178,7 @@ async fn a_post_still_in_flight_at_the_upgrade_is_handled_before_the_websocket_t
     let http = HttpClient::new();
     let sid = server.open_polling(&http).await.unwrap();
     let mut ws = probe(&server, &sid).await;
-    // A POST whose body has not arrived yet. `100 Continue` comes back once the server has taken the
-    // POST and starts reading its body, so the POST is in flight before `5` is sent.
-    let mut post = TcpStream::connect(server.addr).await.unwrap();
-    let head = format!(
-        "POST {}?EIO=4&transport=polling&sid={sid} HTTP/1.1\r\nhost: {}\r\n\
-         content-type: text/plain\r\ncontent-length: 6\r\nexpect: 100-continue\r\n\r\n",
-        server.engine.config().path,
-        server.addr
-    );
-    post.write_all(head.as_bytes()).await.unwrap();
-    assert!(read_head(&mut post).await.starts_with("HTTP/1.1 100"));
+    let mut post = post_in_flight(&server, &sid, 6).await;
     ws.send_text("5").await.unwrap();
     post.write_all(b"4hello").await.unwrap();
     assert!(read_head(&mut post).await.starts_with("HTTP/1.1 200"));
@@ -196,6 +186,21 @@ async fn a_post_still_in_flight_at_the_upgrade_is_handled_before_the_websocket_t
     ws.send_text("4world").await.unwrap();
     assert_eq!(ws.next_text(STEP).await.unwrap(), "4hello");
     assert_eq!(ws.next_text(STEP).await.unwrap(), "4world");
+}
+
+/// A POST of `length` bytes whose body has not been sent yet. `100 Continue` comes back once the server
+/// has taken the POST and starts reading its body, so the POST is in flight when this returns.
+async fn post_in_flight(server: &EngineServer, sid: &str, length: usize) -> TcpStream {
+    let mut post = TcpStream::connect(server.addr).await.unwrap();
+    let head = format!(
+        "POST {}?EIO=4&transport=polling&sid={sid} HTTP/1.1\r\nhost: {}\r\n\
+         content-type: text/plain\r\ncontent-length: {length}\r\nexpect: 100-continue\r\n\r\n",
+        server.engine.config().path,
+        server.addr
+    );
+    post.write_all(head.as_bytes()).await.unwrap();
+    assert!(read_head(&mut post).await.starts_with("HTTP/1.1 100"));
+    post
 }
 
 /// Reads one response head (up to the blank line) from a raw connection.
@@ -211,4 +216,24 @@ async fn read_head(stream: &mut TcpStream) -> String {
         head.push(byte[0]);
     }
     String::from_utf8(head).unwrap()
+}
+
+#[tokio::test]
+async fn an_upgrade_still_waiting_for_a_post_at_the_upgrade_timeout_closes_the_session() {
+    let config = EngineConfig {
+        upgrade_timeout_ms: 300,
+        ping_interval_ms: 5_000,
+        ..engineio_config()
+    };
+    let server = EngineServer::start_with(config).await.unwrap();
+    let http = HttpClient::new();
+    let sid = server.open_polling(&http).await.unwrap();
+    let mut ws = probe(&server, &sid).await;
+    // Held open to the end: the body never comes.
+    let _post = post_in_flight(&server, &sid, 6).await;
+    // The body never comes: the upgrade cannot hand over without losing it, so the session ends.
+    ws.send_text("5").await.unwrap();
+    ws.wait_closed(Duration::from_secs(3)).await.unwrap();
+    let poll = http.get(&server.session_url(&sid)).await.unwrap();
+    assert_eq!(poll.status, 400);
 }
