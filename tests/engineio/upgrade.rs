@@ -132,15 +132,7 @@ async fn the_session_keeps_its_heartbeat_across_the_upgrade() {
 
 #[tokio::test]
 async fn an_unfinished_upgrade_is_dropped_after_the_upgrade_timeout_and_polling_goes_on() {
-    let config = EngineConfig {
-        upgrade_timeout_ms: 200,
-        ping_interval_ms: 5_000,
-        ..engineio_config()
-    };
-    let server = EngineServer::start_with(config).await.unwrap();
-    let http = HttpClient::new();
-    let sid = server.open_polling(&http).await.unwrap();
-    let mut ws = probe(&server, &sid).await;
+    let (server, http, sid, mut ws) = probed_session(Some(200)).await;
     ws.wait_closed(Duration::from_secs(2)).await.unwrap();
     http.post(&server.session_url(&sid), "4after")
         .await
@@ -170,14 +162,7 @@ async fn another_packet_during_the_probe_abandons_the_upgrade() {
 
 #[tokio::test]
 async fn a_post_still_in_flight_at_the_upgrade_is_handled_before_the_websocket_takes_over() {
-    let config = EngineConfig {
-        ping_interval_ms: 5_000,
-        ..engineio_config()
-    };
-    let server = EngineServer::start_with(config).await.unwrap();
-    let http = HttpClient::new();
-    let sid = server.open_polling(&http).await.unwrap();
-    let mut ws = probe(&server, &sid).await;
+    let (server, _http, sid, mut ws) = probed_session(None).await;
     let mut post = post_in_flight(&server, &sid, 6).await;
     ws.send_text("5").await.unwrap();
     post.write_all(b"4hello").await.unwrap();
@@ -186,6 +171,24 @@ async fn a_post_still_in_flight_at_the_upgrade_is_handled_before_the_websocket_t
     ws.send_text("4world").await.unwrap();
     assert_eq!(ws.next_text(STEP).await.unwrap(), "4hello");
     assert_eq!(ws.next_text(STEP).await.unwrap(), "4world");
+}
+
+/// A polling session (heartbeat slowed to 5 s, so pings stay out of the way) whose WebSocket probe
+/// got its `3probe`; `upgrade_timeout_ms` replaces the conformance setting when given.
+async fn probed_session(
+    upgrade_timeout_ms: Option<u64>,
+) -> (EngineServer, HttpClient, String, WsClient) {
+    let defaults = engineio_config();
+    let config = EngineConfig {
+        upgrade_timeout_ms: upgrade_timeout_ms.unwrap_or(defaults.upgrade_timeout_ms),
+        ping_interval_ms: 5_000,
+        ..defaults
+    };
+    let server = EngineServer::start_with(config).await.unwrap();
+    let http = HttpClient::new();
+    let sid = server.open_polling(&http).await.unwrap();
+    let ws = probe(&server, &sid).await;
+    (server, http, sid, ws)
 }
 
 /// A POST of `length` bytes whose body has not been sent yet. `100 Continue` comes back once the server
@@ -220,18 +223,10 @@ async fn read_head(stream: &mut TcpStream) -> String {
 
 #[tokio::test]
 async fn an_upgrade_still_waiting_for_a_post_at_the_upgrade_timeout_closes_the_session() {
-    let config = EngineConfig {
-        upgrade_timeout_ms: 300,
-        ping_interval_ms: 5_000,
-        ..engineio_config()
-    };
-    let server = EngineServer::start_with(config).await.unwrap();
-    let http = HttpClient::new();
-    let sid = server.open_polling(&http).await.unwrap();
-    let mut ws = probe(&server, &sid).await;
-    // Held open to the end: the body never comes.
+    let (server, http, sid, mut ws) = probed_session(Some(300)).await;
+    // Held open to the end, but its body never comes: the upgrade cannot hand over without losing it,
+    // so the session ends.
     let _post = post_in_flight(&server, &sid, 6).await;
-    // The body never comes: the upgrade cannot hand over without losing it, so the session ends.
     ws.send_text("5").await.unwrap();
     ws.wait_closed(Duration::from_secs(3)).await.unwrap();
     let poll = http.get(&server.session_url(&sid)).await.unwrap();
