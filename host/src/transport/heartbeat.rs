@@ -1,8 +1,10 @@
 //! The server-side heartbeat of Engine.IO v4, as a small state machine over deadlines.
 //!
 //! The server pings `pingInterval` after open (never at open) and `pingInterval` after each pong; the
-//! client must answer within `pingTimeout`, counted from when the ping is queued. This file owns only the
-//! arithmetic; the transports own the timer and the wire.
+//! client must answer within `pingTimeout`, counted from when the ping is queued. As in engine.io 6.6,
+//! the first other packet that arrives while a pong is awaited restarts that wait once: a client that is
+//! visibly alive gets one more `pingTimeout`. This file owns only the arithmetic; the transports own the
+//! timer and the wire.
 
 use std::time::Duration;
 
@@ -24,6 +26,8 @@ pub(crate) struct Heartbeat {
     timeout: Duration,
     deadline: Instant,
     awaiting_pong: bool,
+    /// Whether the pong wait of the ping in flight was already restarted by another packet.
+    refreshed: bool,
 }
 
 impl Heartbeat {
@@ -34,6 +38,7 @@ impl Heartbeat {
             timeout,
             deadline: opened + interval,
             awaiting_pong: false,
+            refreshed: false,
         }
     }
 
@@ -53,6 +58,7 @@ impl Heartbeat {
             return Beat::TimedOut;
         }
         self.awaiting_pong = true;
+        self.refreshed = false;
         // The ping counts as queued when it was due, so a late timer does not stretch the deadline
         // (peers time the deadline from the handshake); a timer late by more than the timeout itself
         // (a stalled runtime) still leaves the client a full timeout to answer.
@@ -64,6 +70,14 @@ impl Heartbeat {
             now + self.timeout
         };
         Beat::Ping
+    }
+
+    /// A packet other than a pong arrived: while a pong is awaited, the first one restarts the wait.
+    pub(crate) fn on_other_packet(&mut self) {
+        if self.awaiting_pong && !self.refreshed {
+            self.refreshed = true;
+            self.deadline = Instant::now() + self.timeout;
+        }
     }
 
     /// A pong arrived: the next ping is due one interval from now.
@@ -100,5 +114,53 @@ mod tests {
         assert_eq!(heartbeat.on_deadline(), Beat::Ping);
         tokio::time::advance(Duration::from_millis(200)).await;
         assert_eq!(heartbeat.on_deadline(), Beat::TimedOut);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn another_packet_while_a_pong_is_awaited_restarts_the_wait_once_per_ping() {
+        let start = Instant::now();
+        let mut heartbeat = Heartbeat::start(
+            start,
+            Duration::from_millis(300),
+            Duration::from_millis(200),
+        );
+        // Before any ping, packets change nothing.
+        heartbeat.on_other_packet();
+        assert_eq!(heartbeat.deadline(), start + Duration::from_millis(300));
+        tokio::time::advance(Duration::from_millis(300)).await;
+        assert_eq!(heartbeat.on_deadline(), Beat::Ping);
+        tokio::time::advance(Duration::from_millis(150)).await;
+        heartbeat.on_other_packet();
+        assert_eq!(
+            heartbeat.pong_deadline(),
+            Some(start + Duration::from_millis(650))
+        );
+        tokio::time::advance(Duration::from_millis(100)).await;
+        heartbeat.on_other_packet();
+        assert_eq!(heartbeat.deadline(), start + Duration::from_millis(650));
+        tokio::time::advance(Duration::from_millis(100)).await;
+        assert_eq!(heartbeat.on_deadline(), Beat::TimedOut);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn each_ping_allows_one_restart_of_its_own() {
+        let start = Instant::now();
+        let mut heartbeat = Heartbeat::start(
+            start,
+            Duration::from_millis(300),
+            Duration::from_millis(200),
+        );
+        tokio::time::advance(Duration::from_millis(300)).await;
+        assert_eq!(heartbeat.on_deadline(), Beat::Ping);
+        heartbeat.on_other_packet();
+        heartbeat.on_pong();
+        tokio::time::advance(Duration::from_millis(300)).await;
+        assert_eq!(heartbeat.on_deadline(), Beat::Ping);
+        tokio::time::advance(Duration::from_millis(100)).await;
+        heartbeat.on_other_packet();
+        assert_eq!(
+            heartbeat.pong_deadline(),
+            Some(start + Duration::from_millis(900))
+        );
     }
 }

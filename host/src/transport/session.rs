@@ -48,6 +48,9 @@ impl<H: EngineHandler> Driver<H> {
 
     /// Handles one packet from the client; returns why the connection must close, if it must.
     pub(crate) fn dispatch(&mut self, packet: Packet) -> Option<CloseReason> {
+        if !matches!(packet, Packet::Pong) {
+            self.heartbeat.on_other_packet();
+        }
         match packet {
             Packet::Message(message) => {
                 self.engine.handler.on_message(&self.connection, message);
