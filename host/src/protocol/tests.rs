@@ -7,17 +7,19 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use serde_json::value::RawValue;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::Notify;
 
 use super::*;
-use crate::transport::{CloseReason, EngineHandler, EngineSocket, Incoming, Message, RequestInfo};
+use crate::transport::{
+    CloseReason, EngineHandler, EngineSocket, Incoming, Message, Outbox, RequestInfo,
+};
 
 /// A client as the server sees it, minus the network.
 struct Client {
     server: SocketIo,
     engine: EngineSocket,
     connection: Connection,
-    rx: mpsc::Receiver<Message>,
+    rx: Outbox,
 }
 
 impl Client {
@@ -51,7 +53,6 @@ impl Client {
         tokio::time::timeout(Duration::from_secs(5), self.rx.recv())
             .await
             .expect("no frame within 5 s")
-            .unwrap()
     }
 
     async fn next_text(&mut self) -> String {
@@ -78,7 +79,7 @@ impl Client {
 
     async fn nothing_queued(&mut self) -> bool {
         tokio::task::yield_now().await;
-        self.rx.try_recv().is_err()
+        self.rx.try_recv().is_none()
     }
 }
 

@@ -14,13 +14,12 @@ use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use serde::Deserialize;
-use tokio::sync::mpsc;
 
 use super::error::RequestError;
 use super::polling;
 use super::polling_link::PollingLink;
 use super::{
-    CloseReason, ConfigError, EngineConfig, EngineHandler, EngineSocket, Message, RequestInfo,
+    CloseReason, ConfigError, EngineConfig, EngineHandler, EngineSocket, Outbox, RequestInfo,
 };
 use super::{TransportKind, TransportMetrics};
 use super::{upgrade as probe, websocket};
@@ -215,10 +214,7 @@ impl<H: EngineHandler> EngineInner<H> {
     }
 
     /// A new socket with a fresh, unguessable id, and the receiving end of its queue.
-    pub(crate) fn new_socket(
-        &self,
-        request: RequestInfo,
-    ) -> (EngineSocket, mpsc::Receiver<Message>) {
+    pub(crate) fn new_socket(&self, request: RequestInfo) -> (EngineSocket, Outbox) {
         // 15 random bytes from the thread-local CSPRNG, 20 characters of base64url, like Node.
         let bytes: [u8; 15] = rand::random();
         let id = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);

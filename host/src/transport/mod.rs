@@ -8,7 +8,7 @@
 //!
 //! Codemap: `packet` (pure codec), `engine` (session table, request validation), `polling`,
 //! `websocket`, `upgrade` (probe and handover), `session` (the per-connection task), `heartbeat`,
-//! `socket` (the handle and its queue), `error` (Node's error responses).
+//! `socket` (the handle), `outbox` (its queue), `error` (Node's error responses).
 
 mod config;
 mod engine;
@@ -17,6 +17,7 @@ mod handler;
 mod heartbeat;
 mod message;
 mod metrics;
+mod outbox;
 mod packet;
 mod polling;
 mod polling_link;
@@ -30,4 +31,5 @@ pub use engine::Engine;
 pub use handler::{CloseReason, EngineHandler, Incoming, RequestInfo};
 pub use message::{Message, TextFrame};
 pub use metrics::{MetricsSnapshot, TransportMetrics};
+pub use outbox::Outbox;
 pub use socket::{EngineSocket, SendError};

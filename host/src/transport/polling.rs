@@ -22,7 +22,7 @@ use super::packet::{self, SEPARATOR};
 use super::polling_link::{Inbound, PollingLink};
 use super::polling_link::{UPGRADE_DONE, UPGRADE_NONE};
 use super::{
-    CloseReason, EngineHandler, EngineSocket, Message, RequestInfo, TransportKind, session,
+    CloseReason, EngineHandler, EngineSocket, Message, Outbox, RequestInfo, TransportKind, session,
 };
 
 /// How long a GET waits for an upgrade in progress to finish before it is answered with a noop
@@ -47,7 +47,7 @@ pub(crate) fn handshake<H: EngineHandler>(
     };
     let mut body = inner.open_packet(socket.id(), upgrades);
     let connection = inner.handler.on_open(socket.clone());
-    while let Ok(message) = rx.try_recv() {
+    while let Some(message) = rx.try_recv() {
         body.push(SEPARATOR);
         packet::encode_polling(&message, &mut body);
     }
@@ -129,10 +129,7 @@ async fn poll(socket: &EngineSocket, link: &PollingLink) -> Result<Response, Req
             }
             tokio::select! {
                 () = &mut notified => {}
-                message = rx.recv() => match message {
-                    Some(message) => break drain(link, rx, Some(message)).unwrap_or_default(),
-                    None => break "1".to_owned(),
-                },
+                message = rx.recv() => break drain(link, rx, Some(message)).unwrap_or_default(),
             }
         } else {
             let deadline = *noop_at.get_or_insert_with(|| Instant::now() + UPGRADE_NOOP_DELAY);
@@ -150,22 +147,18 @@ async fn poll(socket: &EngineSocket, link: &PollingLink) -> Result<Response, Req
 }
 
 /// Builds a body from the pending ping and every queued message; `None` when there is nothing to send.
-fn drain(
-    link: &PollingLink,
-    rx: &mut mpsc::Receiver<Message>,
-    first: Option<Message>,
-) -> Option<String> {
+fn drain(link: &PollingLink, rx: &mut Outbox, first: Option<Message>) -> Option<String> {
     let mut body = String::new();
     if link.ping_pending.swap(false, Ordering::AcqRel) {
         body.push('2');
     }
-    let mut next = first.or_else(|| rx.try_recv().ok());
+    let mut next = first.or_else(|| rx.try_recv());
     while let Some(message) = next {
         if !body.is_empty() {
             body.push(SEPARATOR);
         }
         packet::encode_polling(&message, &mut body);
-        next = rx.try_recv().ok();
+        next = rx.try_recv();
     }
     (!body.is_empty()).then_some(body)
 }

@@ -12,7 +12,7 @@ use axum::extract::ws::WebSocket;
 use tokio::sync::{Mutex, Notify, mpsc};
 use tokio::time::Instant;
 
-use super::Message;
+use super::Outbox;
 use super::packet::Packet;
 
 /// Upgrade progress, in [`PollingLink::upgrade`].
@@ -31,7 +31,7 @@ pub(crate) enum Inbound {
 /// The state polling requests share with the session task.
 pub(crate) struct PollingLink {
     /// The outgoing queue; locked by the one GET in flight, taken by the WebSocket after an upgrade.
-    pub(super) rx: Mutex<Option<mpsc::Receiver<Message>>>,
+    pub(super) rx: Mutex<Option<Outbox>>,
     pub(crate) inbound: mpsc::Sender<Inbound>,
     pub(super) post_in_flight: AtomicBool,
     /// Woken when a POST ends, for an upgrade that waits to hand over after it.
@@ -47,7 +47,7 @@ pub(crate) struct PollingLink {
 
 impl PollingLink {
     /// The link of a new session: `rx` is its outgoing queue, `inbound` feeds its session task.
-    pub(super) fn new(rx: mpsc::Receiver<Message>, inbound: mpsc::Sender<Inbound>) -> Self {
+    pub(super) fn new(rx: Outbox, inbound: mpsc::Sender<Inbound>) -> Self {
         Self {
             rx: Mutex::new(Some(rx)),
             inbound,
@@ -144,7 +144,7 @@ impl PollingLink {
     }
 
     /// Takes the outgoing queue for the WebSocket; waits for a GET in flight to finish.
-    pub(crate) async fn take_queue(&self) -> Option<mpsc::Receiver<Message>> {
+    pub(crate) async fn take_queue(&self) -> Option<Outbox> {
         self.rx.lock().await.take()
     }
 }

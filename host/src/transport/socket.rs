@@ -8,8 +8,9 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::Notify;
 
+use super::outbox::{OutQueue, Outbox, Refused};
 use super::{CloseReason, Message, RequestInfo, TransportMetrics};
 
 /// A handle on one Engine.IO connection; cheap to clone.
@@ -26,8 +27,9 @@ pub struct EngineSocket {
 struct SocketShared {
     id: Box<str>,
     request: RequestInfo,
-    queue: mpsc::Sender<Message>,
     close_reason: OnceLock<CloseReason>,
+    /// Next to the close reason, which every send reads first.
+    queue: OutQueue,
     /// Set when the transport task has finished with the connection (on_close was called).
     finished: AtomicBool,
     /// Woken on every state change a waiting transport must look at: close, ping due, upgrade progress.
@@ -38,11 +40,7 @@ struct SocketShared {
 impl EngineSocket {
     /// A socket not attached to any transport: what is sent to it arrives on the returned receiver.
     /// For tests of the layers above.
-    pub fn detached(
-        id: &str,
-        request: RequestInfo,
-        capacity: usize,
-    ) -> (Self, mpsc::Receiver<Message>) {
+    pub fn detached(id: &str, request: RequestInfo, capacity: usize) -> (Self, Outbox) {
         Self::new(id.into(), request, capacity, Arc::default())
     }
 
@@ -51,23 +49,21 @@ impl EngineSocket {
         request: RequestInfo,
         capacity: usize,
         metrics: Arc<TransportMetrics>,
-    ) -> (Self, mpsc::Receiver<Message>) {
-        let (queue, rx) = mpsc::channel(capacity.max(1));
+    ) -> (Self, Outbox) {
         let shared = SocketShared {
             id,
             request,
-            queue,
             close_reason: OnceLock::new(),
+            queue: OutQueue::new(capacity),
             finished: AtomicBool::new(false),
             wake: Notify::new(),
             metrics,
         };
-        (
-            Self {
-                shared: Arc::new(shared),
-            },
-            rx,
-        )
+        let socket = Self {
+            shared: Arc::new(shared),
+        };
+        let outbox = Outbox::new(socket.clone());
+        (socket, outbox)
     }
 
     /// The Engine.IO session id. Secret: never send it to other clients.
@@ -95,25 +91,18 @@ impl EngineSocket {
     /// # Errors
     /// As [`EngineSocket::send`].
     pub fn send_all(&self, messages: &[Message]) -> Result<(), SendError> {
-        // Only the reason is checked here: a closed queue is reported by the reservation below, and
-        // reading its state twice costs a contended cache line per recipient of a broadcast.
         if self.shared.close_reason.get().is_some() {
             return Err(SendError::Closed);
         }
-        match self.shared.queue.try_reserve_many(messages.len()) {
-            Ok(permits) => {
-                for (permit, message) in permits.zip(messages.iter().cloned()) {
-                    permit.send(message);
-                }
-                Ok(())
-            }
-            Err(mpsc::error::TrySendError::Full(())) => {
+        match self.shared.queue.push_all(messages) {
+            Ok(()) => Ok(()),
+            Err(Refused::Full) => {
                 if self.close_with(CloseReason::QueueFull) {
                     self.shared.metrics.record_queue_full_close();
                 }
                 Err(SendError::QueueFull)
             }
-            Err(mpsc::error::TrySendError::Closed(())) => Err(SendError::Closed),
+            Err(Refused::Closed) => Err(SendError::Closed),
         }
     }
 
@@ -123,17 +112,13 @@ impl EngineSocket {
         if self.is_closed() {
             return false;
         }
-        match self.shared.queue.try_reserve_many(messages.len()) {
-            Ok(permits) => {
-                for (permit, message) in permits.zip(messages.iter().cloned()) {
-                    permit.send(message);
-                }
-                true
-            }
-            Err(_) => {
+        match self.shared.queue.push_all(messages) {
+            Ok(()) => true,
+            Err(Refused::Full) => {
                 self.shared.metrics.record_volatile_drops(messages.len());
                 false
             }
+            Err(Refused::Closed) => false,
         }
     }
 
@@ -192,6 +177,11 @@ impl EngineSocket {
 
     pub(crate) fn metrics(&self) -> &TransportMetrics {
         &self.shared.metrics
+    }
+
+    /// The outgoing queue itself, for its receiving half.
+    pub(super) fn queue(&self) -> &OutQueue {
+        &self.shared.queue
     }
 }
 

@@ -13,7 +13,6 @@ use axum::extract::ws::{Message as Frame, Utf8Bytes, WebSocket, WebSocketUpgrade
 use axum::http::request::Parts;
 use axum::response::Response;
 use futures_util::SinkExt;
-use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::engine::{EngineInner, SessionEntry};
@@ -21,7 +20,7 @@ use super::error::RequestError;
 use super::heartbeat::Beat;
 use super::packet::{self, Packet};
 use super::session::Driver;
-use super::{CloseReason, EngineHandler, Incoming, Message, RequestInfo};
+use super::{CloseReason, EngineHandler, Incoming, Message, Outbox, RequestInfo};
 
 /// Read buffer per connection. Small because idle connections dominate and clients send little (pongs,
 /// short events); it grows for large frames. Every read also zero-fills its spare room, so a smaller
@@ -81,7 +80,7 @@ pub(crate) async fn handshake<H: EngineHandler>(
 pub(crate) async fn drive<H: EngineHandler>(
     driver: &mut Driver<H>,
     ws: &mut WebSocket,
-    rx: &mut mpsc::Receiver<Message>,
+    rx: &mut Outbox,
 ) -> CloseReason {
     let socket = driver.socket.clone();
     let write_timeout = driver.engine.config.ping_timeout();
@@ -104,7 +103,7 @@ pub(crate) async fn drive<H: EngineHandler>(
                     return reason;
                 }
             }
-            Some(message) = rx.recv() => {
+            message = rx.recv() => {
                 let written = tokio::time::timeout(write_timeout, write_batch(ws, message, rx)).await;
                 if !matches!(written, Ok(Ok(()))) {
                     return CloseReason::TransportError;
@@ -150,11 +149,11 @@ fn on_frame<H: EngineHandler>(
 async fn write_batch(
     ws: &mut WebSocket,
     first: Message,
-    rx: &mut mpsc::Receiver<Message>,
+    rx: &mut Outbox,
 ) -> Result<(), axum::Error> {
     ws.feed(into_frame(first)).await?;
     for _ in 1..WRITE_BATCH {
-        let Ok(message) = rx.try_recv() else { break };
+        let Some(message) = rx.try_recv() else { break };
         ws.feed(into_frame(message)).await?;
     }
     ws.flush().await

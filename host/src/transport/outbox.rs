@@ -1,0 +1,217 @@
+//! The bounded outgoing queue of one connection: many senders (broadcasts, acks, the connection's own
+//! replies), one receiver (the transport that writes to the network).
+//!
+//! A broadcast to a large room pushes onto thousands of these queues in a row, so a push touches as
+//! little memory as possible: one lock word, the queue and, only when the queue was empty, the
+//! receiver's waker. The receiver is woken once per burst, not once per message; it re-checks the queue
+//! after registering, so no wake-up is lost. The queue lives inside the connection's shared state
+//! (`socket.rs`) and knows nothing of close reasons or metrics.
+
+use std::collections::VecDeque;
+use std::future::poll_fn;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll};
+
+use futures_util::task::AtomicWaker;
+
+use super::{EngineSocket, Message};
+
+/// Why messages were not queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refused {
+    /// The queue cannot take them all.
+    Full,
+    /// The receiver is gone: the connection's transport has finished.
+    Closed,
+}
+
+/// The shared half: what senders push onto.
+#[derive(Debug)]
+pub(crate) struct OutQueue {
+    messages: Mutex<VecDeque<Message>>,
+    capacity: usize,
+    receiver_gone: AtomicBool,
+    waker: AtomicWaker,
+}
+
+impl OutQueue {
+    /// An empty queue that holds at most `capacity` messages (at least one).
+    pub(crate) fn new(capacity: usize) -> Self {
+        Self {
+            messages: Mutex::new(VecDeque::new()),
+            capacity: capacity.max(1),
+            receiver_gone: AtomicBool::new(false),
+            waker: AtomicWaker::new(),
+        }
+    }
+
+    /// Queues all of `messages` or none of them.
+    pub(crate) fn push_all(&self, messages: &[Message]) -> Result<(), Refused> {
+        let was_empty = {
+            let mut queue = self.lock();
+            // Read under the lock: the receiver sets it under the same lock, so nothing is queued after
+            // the receiver has emptied the queue for good.
+            if self.receiver_gone.load(Ordering::Relaxed) {
+                return Err(Refused::Closed);
+            }
+            if queue.len() + messages.len() > self.capacity {
+                return Err(Refused::Full);
+            }
+            let was_empty = queue.is_empty();
+            queue.extend(messages.iter().cloned());
+            was_empty
+        };
+        // A receiver only waits on an empty queue; a non-empty one was already signalled.
+        if was_empty {
+            self.waker.wake();
+        }
+        Ok(())
+    }
+
+    /// Whether the receiver is gone.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.receiver_gone.load(Ordering::Acquire)
+    }
+
+    fn pop(&self) -> Option<Message> {
+        self.lock().pop_front()
+    }
+
+    fn poll_pop(&self, cx: &mut Context<'_>) -> Poll<Message> {
+        if let Some(message) = self.pop() {
+            return Poll::Ready(message);
+        }
+        self.waker.register(cx.waker());
+        // A push between the first look and the registration found no waker to wake: look again.
+        match self.pop() {
+            Some(message) => Poll::Ready(message),
+            None => Poll::Pending,
+        }
+    }
+
+    fn close_receiver(&self) {
+        let dropped = {
+            let mut queue = self.lock();
+            self.receiver_gone.store(true, Ordering::Release);
+            std::mem::take(&mut *queue)
+        };
+        // Messages are dropped outside the lock.
+        drop(dropped);
+    }
+
+    fn lock(&self) -> MutexGuard<'_, VecDeque<Message>> {
+        // A queue operation cannot panic half-way (push, pop and take only), so a poisoned lock still
+        // holds a consistent queue.
+        self.messages.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The receiving half, owned by whichever transport currently writes the connection. Dropping it
+/// closes the queue: later sends fail with [`Refused::Closed`].
+#[derive(Debug)]
+pub struct Outbox {
+    socket: EngineSocket,
+}
+
+impl Outbox {
+    pub(crate) fn new(socket: EngineSocket) -> Self {
+        Self { socket }
+    }
+
+    /// The next message, waiting for one if the queue is empty.
+    pub async fn recv(&mut self) -> Message {
+        poll_fn(|cx| self.socket.queue().poll_pop(cx)).await
+    }
+
+    /// The next message if one is queued.
+    pub fn try_recv(&mut self) -> Option<Message> {
+        self.socket.queue().pop()
+    }
+}
+
+impl Drop for Outbox {
+    fn drop(&mut self) {
+        self.socket.queue().close_receiver();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::transport::RequestInfo;
+
+    fn socket(capacity: usize) -> (EngineSocket, Outbox) {
+        let request = RequestInfo {
+            headers: Default::default(),
+            query: String::new(),
+            remote_addr: None,
+        };
+        EngineSocket::detached("a", request, capacity)
+    }
+
+    #[test]
+    fn all_or_none_up_to_the_capacity() {
+        let queue = OutQueue::new(3);
+        let two = [Message::text("1"), Message::text("2")];
+        assert_eq!(queue.push_all(&two), Ok(()));
+        assert_eq!(queue.push_all(&two), Err(Refused::Full));
+        assert_eq!(queue.push_all(&two[..1]), Ok(()));
+        assert_eq!(queue.lock().len(), 3);
+        assert_eq!(OutQueue::new(1).push_all(&two), Err(Refused::Full));
+    }
+
+    #[tokio::test]
+    async fn a_waiting_receiver_is_woken_by_a_push_from_another_task() {
+        let (socket, mut outbox) = socket(8);
+        let sender = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            socket.send(Message::text("late")).unwrap();
+            socket
+        });
+        let received = tokio::time::timeout(Duration::from_secs(5), outbox.recv()).await;
+        assert_eq!(received.unwrap().as_text(), Some("late"));
+        drop(sender.await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn messages_come_out_in_order_across_bursts() {
+        // Roomy enough never to fill: a full queue would close the connection.
+        let (socket, mut outbox) = socket(1024);
+        let socket = Arc::new(socket);
+        let sender = {
+            let socket = socket.clone();
+            tokio::spawn(async move {
+                for n in 0..1000 {
+                    socket.send(Message::text(&n.to_string())).unwrap();
+                    if n % 7 == 0 {
+                        tokio::task::yield_now().await;
+                    }
+                }
+            })
+        };
+        for n in 0..1000 {
+            let message = tokio::time::timeout(Duration::from_secs(5), outbox.recv())
+                .await
+                .unwrap();
+            assert_eq!(message.as_text(), Some(n.to_string().as_str()));
+        }
+        sender.await.unwrap();
+        assert!(outbox.try_recv().is_none());
+    }
+
+    #[test]
+    fn dropping_the_receiver_closes_the_queue_and_frees_what_was_queued() {
+        let (socket, outbox) = socket(4);
+        let message = Message::text("kept?");
+        socket.send(message.clone()).unwrap();
+        drop(outbox);
+        assert!(socket.is_closed());
+        assert!(socket.send(message).is_err());
+        assert!(socket.queue().lock().is_empty());
+    }
+}
