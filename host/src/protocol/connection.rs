@@ -135,7 +135,7 @@ impl ConnectionShared {
             return self.connect(packet.namespace, packet.payload);
         }
         let socket = self.lock().sockets.get(&packet.namespace).cloned();
-        let Some(socket) = socket.filter(Socket::is_connected) else {
+        let Some(socket) = socket.filter(Socket::connect_reply_queued) else {
             return self.protocol_violation("packet for a namespace the client has not joined");
         };
         match packet.packet_type {

@@ -124,6 +124,15 @@ impl Socket {
         self.inner.connected.load(Ordering::Acquire)
     }
 
+    /// Whether the CONNECT reply has been queued and the socket has not left. Unlike
+    /// [`Socket::is_connected`] (a fast-path flag set just after the reply is queued), this is true as
+    /// soon as the client can have seen the reply: when the flag is not set yet, reading the phase
+    /// under its lock waits for a [`Socket::mark_connected`] in progress. Packets from the client
+    /// are judged by this, so one that answers the reply at once is never taken for a violation.
+    pub(crate) fn connect_reply_queued(&self) -> bool {
+        self.is_connected() || matches!(*lock(&self.inner.phase), Phase::Connected)
+    }
+
     /// Sends an event.
     ///
     /// # Errors
@@ -243,7 +252,7 @@ impl Socket {
         if let Some(connection) = self.inner.connection.upgrade() {
             connection.forget_socket(self);
         }
-        if self.is_connected() {
+        if self.connect_reply_queued() {
             // Best effort: a closed or full connection is going away anyway.
             let _ = self.inner.engine.send(emit::disconnect(self.namespace()));
         }
@@ -376,3 +385,7 @@ fn random_id() -> String {
         .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
         .collect()
 }
+
+#[cfg(test)]
+#[path = "socket_tests.rs"]
+mod tests;
