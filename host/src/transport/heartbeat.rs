@@ -91,14 +91,19 @@ impl Heartbeat {
 mod tests {
     use super::*;
 
-    #[tokio::test(start_paused = true)]
-    async fn first_ping_waits_one_interval_and_the_pong_deadline_starts_at_the_ping() {
-        let start = Instant::now();
-        let mut heartbeat = Heartbeat::start(
+    /// The conformance settings: ping every 300 ms, pong due within 200 ms.
+    fn ping_300_pong_200(start: Instant) -> Heartbeat {
+        Heartbeat::start(
             start,
             Duration::from_millis(300),
             Duration::from_millis(200),
-        );
+        )
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn first_ping_waits_one_interval_and_the_pong_deadline_starts_at_the_ping() {
+        let start = Instant::now();
+        let mut heartbeat = ping_300_pong_200(start);
         assert_eq!(heartbeat.deadline(), start + Duration::from_millis(300));
         tokio::time::advance(Duration::from_millis(300)).await;
         assert_eq!(heartbeat.on_deadline(), Beat::Ping);
@@ -119,11 +124,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn another_packet_while_a_pong_is_awaited_restarts_the_wait_once_per_ping() {
         let start = Instant::now();
-        let mut heartbeat = Heartbeat::start(
-            start,
-            Duration::from_millis(300),
-            Duration::from_millis(200),
-        );
+        let mut heartbeat = ping_300_pong_200(start);
         // Before any ping, packets change nothing.
         heartbeat.on_other_packet();
         assert_eq!(heartbeat.deadline(), start + Duration::from_millis(300));
@@ -145,11 +146,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn each_ping_allows_one_restart_of_its_own() {
         let start = Instant::now();
-        let mut heartbeat = Heartbeat::start(
-            start,
-            Duration::from_millis(300),
-            Duration::from_millis(200),
-        );
+        let mut heartbeat = ping_300_pong_200(start);
         tokio::time::advance(Duration::from_millis(300)).await;
         assert_eq!(heartbeat.on_deadline(), Beat::Ping);
         heartbeat.on_other_packet();
