@@ -91,10 +91,7 @@ impl EngineSocket {
     /// # Errors
     /// As [`EngineSocket::send`].
     pub fn send_all(&self, messages: &[Message]) -> Result<(), SendError> {
-        if self.shared.close_reason.get().is_some() {
-            return Err(SendError::Closed);
-        }
-        match self.shared.queue.push_all(messages) {
+        match self.push(messages) {
             Ok(()) => Ok(()),
             Err(Refused::Full) => {
                 if self.close_with(CloseReason::QueueFull) {
@@ -109,10 +106,7 @@ impl EngineSocket {
     /// Queues messages that may be dropped when the queue is full (all or none); returns whether they
     /// were queued. Drops are counted in [`TransportMetrics`].
     pub fn send_volatile(&self, messages: &[Message]) -> bool {
-        if self.is_closed() {
-            return false;
-        }
-        match self.shared.queue.push_all(messages) {
+        match self.push(messages) {
             Ok(()) => true,
             Err(Refused::Full) => {
                 self.shared.metrics.record_volatile_drops(messages.len());
@@ -120,6 +114,15 @@ impl EngineSocket {
             }
             Err(Refused::Closed) => false,
         }
+    }
+
+    /// Queues `messages` unless the connection is closing; the queue itself refuses them when full or
+    /// when its receiver is gone.
+    fn push(&self, messages: &[Message]) -> Result<(), Refused> {
+        if self.shared.close_reason.get().is_some() {
+            return Err(Refused::Closed);
+        }
+        self.shared.queue.push_all(messages)
     }
 
     /// Closes the connection; safe from any thread. The first reason given wins.
