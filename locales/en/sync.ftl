@@ -30,3 +30,5 @@ sync-payloadTooLarge = The request is too large: at most { $limitKb } KB is allo
 sync-unsupportedMediaType = The request body has a content type the server does not accept.
 sync-methodNotAllowed = This HTTP method is not allowed here.
 sync-invalidBody = The request body could not be read.
+
+sync-stateUnavailable = Shared state is unavailable right now. Try again shortly.

@@ -28,3 +28,5 @@ sync-payloadTooLarge = Het verzoek is te groot: hoogstens { $limitKb } kB is toe
 sync-unsupportedMediaType = De inhoud van het verzoek heeft een type dat de server niet accepteert.
 sync-methodNotAllowed = Deze HTTP-methode is hier niet toegestaan.
 sync-invalidBody = De inhoud van het verzoek kon niet worden gelezen.
+
+sync-stateUnavailable = Gedeelde gegevens zijn nu niet beschikbaar. Probeer het zo opnieuw.

@@ -6,6 +6,7 @@
 //! own sections here. The file is read once at start and again by the plugin runtime's watcher when it
 //! changes; a file that fails to parse never replaces the configuration in force.
 
+mod auth;
 mod plugin_limits;
 mod runtime;
 mod server;
@@ -15,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub use auth::{AuthConfigError, AuthSection};
 pub use plugin_limits::{
     Capabilities, Capability, InstancePolicy, LimitsPatch, PluginsSection, Stage, StageLimits,
 };
@@ -44,7 +46,7 @@ pub struct Config {
     /// Which language error messages default to, and where the message files are.
     pub i18n: I18nSection,
     /// How session tokens are verified and where they are looked for.
-    pub auth: crate::session::AuthSection,
+    pub auth: AuthSection,
 }
 
 /// Why a configuration could not be used.

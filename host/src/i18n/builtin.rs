@@ -87,6 +87,7 @@ pub const BUILTIN_CODES: &[&str] = &[
     "sync.unsupportedMediaType",
     "sync.methodNotAllowed",
     "sync.invalidBody",
+    "sync.stateUnavailable",
     "auth.required",
     "auth.forbidden",
     "auth.invalidCondition",

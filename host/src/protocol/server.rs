@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use super::connection::Connection;
 use super::handler::NamespaceHandler;
-use super::namespace::Namespace;
+use super::namespace::{Namespace, NamespaceRooms};
 use super::packet::DEFAULT_MAX_ATTACHMENTS;
 use crate::transport::{CloseReason, EngineHandler, EngineSocket, Incoming};
 
@@ -85,7 +85,7 @@ impl EngineHandler for SocketIo {
 #[must_use]
 pub struct SocketIoBuilder {
     config: Config,
-    namespaces: HashMap<String, Arc<dyn NamespaceHandler>>,
+    namespaces: HashMap<String, (NamespaceRooms, Arc<dyn NamespaceHandler>)>,
 }
 
 impl SocketIoBuilder {
@@ -102,8 +102,15 @@ impl SocketIoBuilder {
     }
 
     /// Declares a namespace (`/`, `/admin`, ...) and its handler; a later declaration replaces an earlier one.
-    pub fn namespace(mut self, name: impl Into<String>, handler: impl NamespaceHandler) -> Self {
-        self.namespaces.insert(name.into(), Arc::new(handler));
+    pub fn namespace(self, name: impl Into<String>, handler: impl NamespaceHandler) -> Self {
+        self.namespace_in(NamespaceRooms::new(name), handler)
+    }
+
+    /// Declares a namespace over rooms made beforehand ([`NamespaceRooms::new`]), so what its handler
+    /// is built on can already hold them.
+    pub fn namespace_in(mut self, rooms: NamespaceRooms, handler: impl NamespaceHandler) -> Self {
+        self.namespaces
+            .insert(rooms.name().to_owned(), (rooms, Arc::new(handler)));
         self
     }
 
@@ -112,7 +119,7 @@ impl SocketIoBuilder {
         let namespaces = self
             .namespaces
             .into_iter()
-            .map(|(name, handler)| (name.clone(), Namespace::new(name, handler)))
+            .map(|(name, (rooms, handler))| (name, Namespace::new(rooms, handler)))
             .collect();
         SocketIo {
             shared: Arc::new(ServerShared {

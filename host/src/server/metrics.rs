@@ -103,5 +103,11 @@ pub fn render(server: &Server) -> String {
         "Recipients that got an error frame from their client stage.",
         sync.recipient_errors,
     );
+    metric(
+        "synchost_cluster_bus_dropped_total",
+        "counter",
+        "Syncs that could not be handed to the other nodes (their members missed them).",
+        sync.bus_dropped,
+    );
     page
 }

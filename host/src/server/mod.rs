@@ -6,7 +6,6 @@
 //! This is the one place (with `lib.rs`) that knows every layer; it holds no logic of its own beyond
 //! construction.
 
-mod gateway;
 mod metrics;
 
 use std::path::PathBuf;
@@ -19,13 +18,12 @@ use crate::config::Config;
 use crate::http::{StaticFiles, engine_router};
 use crate::i18n::Messages;
 use crate::plugin::{PluginRuntime, RuntimeOptions};
-use crate::protocol::SocketIo;
+use crate::protocol::{NamespaceRooms, SocketIo};
 use crate::session::TokenVerifier;
-use crate::sync::{Envelopes, SyncGateway, SyncService};
+use crate::store::Store;
+use crate::sync::{Envelopes, LocalRooms, Parts, Seams, SyncGateway, SyncService};
 use crate::transport::Engine;
 use crate::typegen::TypesWatcher;
-
-pub use gateway::NamespaceRooms;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -81,14 +79,18 @@ pub async fn router(
         .as_deref()
         .map(StaticFiles::open)
         .transpose()?;
-    let rooms = Arc::new(NamespaceRooms::new());
+    // The namespace's rooms exist before anything built on them, so nothing is attached later.
+    let namespace = NamespaceRooms::new("/");
+    let store = Store::open(&config.store.path).map_err(crate::plugin::Error::Store)?;
+    let seams = Seams::local(&store);
     let root = config.server.plugins_root.clone();
     let engine_config = config.engine.clone();
     let connect_timeout = std::time::Duration::from_millis(config.server.connect_timeout_ms);
     let types = types_out.map(TypesWatcher::new);
     let options = RuntimeOptions {
         config_path,
-        rooms: rooms.clone(),
+        rooms: Arc::new(LocalRooms::new(namespace.clone())),
+        kv: Some(Arc::new(store.kv())),
         hot_reload: true,
         after_scan: Some(Arc::new({
             let messages = messages.clone();
@@ -109,19 +111,17 @@ pub async fn router(
     if let Some(types) = &types {
         types.attach(&runtime);
     }
-    let sync = Arc::new(SyncService::new(
-        runtime.clone(),
+    let sync = Arc::new(SyncService::new(Parts {
+        runtime: runtime.clone(),
         verifier,
-        Envelopes::new(messages),
-    ));
+        envelopes: Envelopes::new(messages),
+        namespace: namespace.clone(),
+        seams,
+    }));
     let io = SocketIo::builder()
         .connect_timeout(connect_timeout)
-        .namespace("/", SyncGateway::new(sync.clone()))
+        .namespace_in(namespace, SyncGateway::new(sync.clone()))
         .build();
-    if let Some(namespace) = io.of("/") {
-        rooms.attach(namespace.clone());
-        sync.attach(namespace);
-    }
     let engine = Engine::new(engine_config, io)?;
     let server = Arc::new(Server {
         runtime,

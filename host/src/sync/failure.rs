@@ -44,11 +44,13 @@ pub enum Code {
     RoomInvalidName,
     /// The session is already in as many rooms as allowed (param `max`).
     RoomLimitReached,
+    /// Shared state (remembered rooms, rate windows) could not be read or written.
+    StateUnavailable,
 }
 
 impl Code {
     /// Every code, for the test that checks each has a message in every shipped language.
-    pub const ALL: [Self; 17] = [
+    pub const ALL: [Self; 18] = [
         Self::InvalidRequest,
         Self::InvalidName,
         Self::MissingReceiver,
@@ -66,6 +68,7 @@ impl Code {
         Self::MethodNotAllowed,
         Self::RoomInvalidName,
         Self::RoomLimitReached,
+        Self::StateUnavailable,
     ];
 
     /// The wire code.
@@ -88,6 +91,7 @@ impl Code {
             Self::MethodNotAllowed => "sync.methodNotAllowed",
             Self::RoomInvalidName => "room.invalidName",
             Self::RoomLimitReached => "room.limitReached",
+            Self::StateUnavailable => "sync.stateUnavailable",
         }
     }
 
@@ -101,6 +105,7 @@ impl Code {
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
             Self::MethodNotAllowed => 405,
+            Self::StateUnavailable => 503,
             _ => 400,
         }
     }

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
+use super::bus::SharedSync;
 use super::convert::msgpack_to_json;
 use super::envelope::{Envelopes, FrameNames};
 use super::failure::{Code, Failure};
@@ -40,9 +41,7 @@ impl SyncService {
         request: &SyncRequest,
         prepared: Prepared,
     ) -> Delivered {
-        let Some(namespace) = self.namespace.get() else {
-            return Delivered::default();
-        };
+        let namespace = &self.namespace;
         let mut targets = if request.receiver == "all" {
             namespace.broadcast()
         } else {
@@ -61,6 +60,7 @@ impl SyncService {
             server_output,
             server_json,
         } = prepared;
+        self.publish_to_peers(caller, request, &call, &input, server_output.as_deref());
         let names = FrameNames::new(&request.name);
         let frames = Frames {
             namespace: namespace.name(),
@@ -103,6 +103,38 @@ impl SyncService {
         self.stats
             .record_fan_out(delivered.delivered, delivered.skipped, delivered.errors);
         delivered
+    }
+
+    /// Hands the prepared sync to the other nodes (nothing when this node is alone); a failure costs
+    /// only their members' deliveries and is counted.
+    fn publish_to_peers(
+        &self,
+        caller: &Caller,
+        request: &SyncRequest,
+        call: &SyncCall,
+        input: &[u8],
+        server_output: Option<&[u8]>,
+    ) {
+        if !self.seams.bus.has_peers() {
+            return;
+        }
+        let route = call.route();
+        let shared = SharedSync {
+            route: &request.name.key,
+            server_hash: route.server().map(|stage| stage.hash()),
+            client_hash: route.client().map(|stage| stage.hash()),
+            input,
+            server_output,
+            room: &request.receiver,
+            sender_socket: caller.socket.as_ref().map(Socket::id),
+            sender_user: caller.peer.user_id(),
+            ignore_self: request.ignore_self,
+            language: &caller.peer.language,
+        };
+        if let Err(error) = self.seams.bus.publish(&shared) {
+            tracing::warn!(route = %request.name.key, %error, "sync not handed to the other nodes");
+            self.stats.record_bus_dropped();
+        }
     }
 
     /// Runs the client stage for `sockets` (`batch` comes without recipients) and delivers.

@@ -17,7 +17,7 @@ use axum::routing::any;
 
 use super::envelope::Envelopes;
 use super::failure::{Code, Failure};
-use super::peer::{Caller, InFlight, Peer};
+use super::peer::{Caller, Peer};
 use super::request::from_http;
 use super::service::SyncService;
 use crate::session::token_from_headers;
@@ -44,7 +44,7 @@ async fn trigger(
         session: None,
         language: messages.negotiate(None, x_language, accept),
         address: peer_address.map(|ConnectInfo(address)| address.ip()),
-        in_flight: InFlight::default(),
+        lane: None,
     };
     let config = service.config();
     let refuse = |failure: Failure, peer: &Peer| {
