@@ -6,9 +6,11 @@
 // The `cluster/stamp` fixture stamps the node a stage ran on (operator config value `node`).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { io } from "socket.io-client";
-import { repo, startHost } from "./host.mjs";
+import { copyTree, repo, startHost } from "./host.mjs";
 import { startRedis } from "./redis.mjs";
 
 const SECRET = "cluster-test-secret";
@@ -16,11 +18,17 @@ const NODES = ["a", "b", "c"];
 let redis;
 const hosts = {};
 
+const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), "synchost-cluster-cache-"));
+// Only the `cluster/` page of the fixtures: the nodes have nothing else to compile.
+const handlers = fs.mkdtempSync(path.join(os.tmpdir(), "synchost-cluster-handlers-"));
+copyTree(path.join(repo, "build", "fixtures", "cluster"), path.join(handlers, "cluster"));
+
 before(async () => {
   redis = await startRedis();
   for (const node of NODES) {
     hosts[node] = await startHost({
-      plugins: [path.join(repo, "build", "plugins"), path.join(repo, "build", "fixtures")],
+      cacheDir,
+      plugins: [handlers],
       config: `
 [auth]
 secret = "${SECRET}"
@@ -39,6 +47,8 @@ config = { node = "${node}" }
 after(async () => {
   for (const host of Object.values(hosts)) host.stop();
   await redis?.stop();
+  fs.rmSync(cacheDir, { recursive: true, force: true });
+  fs.rmSync(handlers, { recursive: true, force: true });
 });
 
 const sockets = [];

@@ -25,9 +25,10 @@ export function copyTree(from, to) {
 /**
  * Starts the host on a free port. `plugins` lists folders whose trees are copied into the plugins
  * root; `config` is TOML appended after the generated [server], [runtime] and [store] sections;
- * `args` go to `synchost serve` after the config (e.g. `--static <dir>`).
+ * `args` go to `synchost serve` after the config (e.g. `--static <dir>`). Hosts given the same
+ * `cacheDir` share compiled handlers (its files are immutable, written under temporary names).
  */
-export async function startHost({ plugins, config = "", args = [] }) {
+export async function startHost({ plugins, config = "", args = [], cacheDir }) {
   for (const tree of plugins) {
     if (!fs.existsSync(tree)) throw new Error(`${tree} is missing: run scripts/build-plugins first`);
   }
@@ -43,7 +44,7 @@ export async function startHost({ plugins, config = "", args = [] }) {
       "port = 0",
       `plugins_root = ${JSON.stringify(root)}`,
       "[runtime]",
-      `cache_dir = ${JSON.stringify(path.join(dir, "cache"))}`,
+      `cache_dir = ${JSON.stringify(cacheDir ?? path.join(dir, "cache"))}`,
       "[store]",
       `path = ${JSON.stringify(path.join(dir, "kv.redb"))}`,
       config,
