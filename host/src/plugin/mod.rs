@@ -29,6 +29,7 @@ mod rooms;
 mod route;
 mod runtime;
 mod status;
+mod waits;
 mod worker;
 
 pub use crate::config::Stage;

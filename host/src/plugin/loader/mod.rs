@@ -22,6 +22,7 @@ use super::instance::{StagePre, WarmPool};
 use super::log::PluginLog;
 use super::names::PluginFileName;
 use super::route::LoadedStage;
+use super::waits;
 use crate::config::{Stage, StageLimits};
 use cache::CompileCache;
 
@@ -81,6 +82,8 @@ impl Loader {
         let mut linker = Linker::new(&engine);
         let link_error = |error: wasmtime::Error| Error::Engine(format!("{error:#}"));
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(link_error)?;
+        // Its waiting functions have no deadline: replace them by ones bounded by the call's budget.
+        waits::bound_waits(&mut linker).map_err(link_error)?;
         // Both worlds import the same interfaces; the client bindings reuse these modules via `with`.
         ServerStage::add_to_linker::<PluginState, HasSelf<PluginState>>(&mut linker, |state| state)
             .map_err(link_error)?;
