@@ -3,6 +3,7 @@
 
 mod examples;
 mod hostile;
+mod loading;
 mod reload;
 mod support;
 mod types;

@@ -15,6 +15,7 @@ pub mod bindings;
 mod call;
 mod engine;
 mod error;
+mod folder;
 mod host_impl;
 mod instance;
 mod limits;
