@@ -48,4 +48,4 @@ pub use registry::ScanHook;
 pub use rooms::{MemoryRooms, RoomDirectory};
 pub use route::{LoadedStage, Route};
 pub use runtime::{PluginRuntime, RuntimeOptions};
-pub use status::{FileError, RegistryStatus, RouteStatus, StageStatus};
+pub use status::{FileError, PoolStats, RegistryStatus, RouteStatus, StageStatus};

@@ -355,6 +355,8 @@ impl Registry {
             ignored: report.ignored.clone(),
             config_error: report.config_error.clone(),
             cache: self.loader.cache().stats(),
+            versions_alive: self.loader.versions_alive(),
+            pool: self.loader.pool_stats(),
         }
     }
 }

@@ -86,10 +86,7 @@ impl PluginRuntime {
         })?;
         let engine = engine::build(&config.runtime)?;
         let cache_dir = &config.runtime.cache_dir;
-        let cache = CompileCache::new(cache_dir, &engine).map_err(|source| Error::Io {
-            path: cache_dir.clone(),
-            source,
-        })?;
+        let cache = CompileCache::new(cache_dir, &engine)?;
         let kv = KvStore::open(&config.store.path).map_err(Error::Store)?;
         let services = Arc::new(HostServices {
             kv,

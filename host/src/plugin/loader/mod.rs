@@ -11,6 +11,7 @@ pub mod cache;
 
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use arc_swap::ArcSwap;
 use sha2::{Digest, Sha256};
@@ -25,7 +26,8 @@ use super::host_impl::{HostServices, PluginIdentity, PluginState};
 use super::instance::{Instance, StagePre, WarmPool};
 use super::log::PluginLog;
 use super::names::PluginFileName;
-use super::route::LoadedStage;
+use super::route::{AliveToken, LoadedStage};
+use super::status::PoolStats;
 use super::waits;
 use crate::config::{Stage, StageLimits};
 use cache::CompileCache;
@@ -74,6 +76,7 @@ pub struct Loader {
     services: Arc<HostServices>,
     warm_per_plugin: usize,
     budget: LoadBudget,
+    alive: Arc<AtomicUsize>,
 }
 
 /// What the plugin's load-time code may use: a wall-clock budget and a stack.
@@ -112,6 +115,7 @@ impl Loader {
             services,
             warm_per_plugin,
             budget,
+            alive: Arc::default(),
         })
     }
 
@@ -123,6 +127,25 @@ impl Loader {
     /// The compile cache.
     pub fn cache(&self) -> &CompileCache {
         &self.cache
+    }
+
+    /// Loaded stages that still exist: published ones plus old versions still pinned by a request.
+    pub fn versions_alive(&self) -> usize {
+        self.alive.load(Ordering::Relaxed)
+    }
+
+    /// The engine pool's memory slots.
+    pub fn pool_stats(&self) -> PoolStats {
+        self.engine
+            .pooling_allocator_metrics()
+            .map(|pool| PoolStats {
+                memories_in_use: pool.memories(),
+                memories_idle: pool.unused_warm_memories() as usize,
+                idle_resident_bytes: pool
+                    .unused_memory_bytes_resident()
+                    .saturating_add(pool.unused_table_bytes_resident()),
+            })
+            .unwrap_or_default()
     }
 
     /// Loads `bytes` (the content of `path`, hashed to `hash`) as the stage `name` promises.
@@ -188,6 +211,7 @@ impl Loader {
             identity,
             limits: ArcSwap::new(limits),
             pool,
+            _alive: AliveToken::take(&self.alive),
         })
     }
 }
