@@ -214,9 +214,7 @@ impl Loader {
             _alive: AliveToken::take(&self.alive),
         })
     }
-}
 
-impl Loader {
     /// Instantiates `pre` and reads its `metadata()` on a thread of its own, under the load budget.
     fn first_instance(
         &self,
