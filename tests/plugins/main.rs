@@ -2,7 +2,11 @@
 #![allow(clippy::unwrap_used)]
 
 mod examples;
+mod folder;
 mod hostile;
+mod loading;
 mod reload;
 mod support;
+mod swaps;
 mod types;
+mod waits;

@@ -29,6 +29,10 @@ pub struct RuntimeSection {
     pub rescan_interval_s: u64,
     /// Whether deleting a file unpublishes its stage (otherwise the last good version stays).
     pub unpublish_on_delete: bool,
+    /// Wall-clock budget of loading one file's instance and `metadata()`, in ms (never unlimited).
+    pub load_timeout_ms: u64,
+    /// Largest plugin file the scan reads, in KiB; bigger files are refused unread.
+    pub max_plugin_file_kb: u64,
 }
 
 impl Default for RuntimeSection {
@@ -42,6 +46,8 @@ impl Default for RuntimeSection {
             debounce_ms: 150,
             rescan_interval_s: 30,
             unpublish_on_delete: true,
+            load_timeout_ms: 5_000,
+            max_plugin_file_kb: 32 * 1024,
         }
     }
 }
@@ -72,6 +78,15 @@ impl RuntimeSection {
         }
         if self.workers > 256 {
             return Err(invalid("workers", "must be at most 256"));
+        }
+        if !(1..=600_000).contains(&self.load_timeout_ms) {
+            return Err(invalid("load_timeout_ms", "must be between 1 and 600000"));
+        }
+        if !(1..=1024 * 1024).contains(&self.max_plugin_file_kb) {
+            return Err(invalid(
+                "max_plugin_file_kb",
+                "must be between 1 and 1048576",
+            ));
         }
         Ok(())
     }

@@ -32,6 +32,10 @@ pub fn build(runtime: &RuntimeSection) -> Result<Engine, Error> {
         .total_tables(instances.saturating_mul(4))
         .total_stacks(instances)
         .max_memory_size(runtime.max_memory_mb as usize * 1024 * 1024)
+        // Reuse a freed slot before touching a never-used one, so the slots ever used stay the
+        // most ever in use at once: each hot swap brings a new module whose instances would
+        // otherwise take fresh slots (each keeping its resident pages) until 100 sat idle.
+        .max_unused_warm_slots(0)
         .linear_memory_keep_resident(2 * 1024 * 1024)
         .table_keep_resident(512 * 1024);
 

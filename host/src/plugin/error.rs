@@ -154,4 +154,7 @@ pub enum Error {
     /// The file watcher could not start.
     #[error("cannot watch the plugins folder: {0}")]
     Watch(String),
+    /// The compile cache folder is unusable or unsafe.
+    #[error(transparent)]
+    Cache(#[from] super::loader::cache::CacheError),
 }

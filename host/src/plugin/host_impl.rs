@@ -17,6 +17,7 @@ use super::bindings::{DeniedOrFailed, Level, Session};
 use super::limits::MemoryLimiter;
 use super::log::{GuestOutput, PluginLog};
 use super::rooms::RoomDirectory;
+use super::waits::WaitDeadline;
 use crate::config::{Capability, StageLimits};
 use crate::store::{Kv, KvError, KvQuota};
 
@@ -53,6 +54,8 @@ pub struct PluginState {
     pub identity: Arc<PluginIdentity>,
     /// The limits of the call in progress (capabilities, config values, quotas).
     pub limits: Arc<StageLimits>,
+    /// When the call in progress must stop waiting in host calls (see `waits`).
+    pub deadline: WaitDeadline,
 }
 
 impl PluginState {
@@ -72,7 +75,13 @@ impl PluginState {
             limiter,
             identity,
             limits,
+            deadline: WaitDeadline::default(),
         }
+    }
+
+    /// What a bounded WASI wait needs: the resource table and the call's deadline.
+    pub fn waits(&mut self) -> (&mut ResourceTable, WaitDeadline) {
+        (&mut self.table, self.deadline)
     }
 
     fn granted(&self, capability: Capability) -> Result<(), DeniedOrFailed> {

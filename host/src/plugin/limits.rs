@@ -9,7 +9,9 @@ use wasmtime::{ResourceLimiter, Store, Trap, WasmBacktrace};
 
 use super::engine::ticks_for;
 use super::error::{ErrorCode, PluginError};
+use super::host_impl::PluginState;
 use super::msgpack_check;
+use super::waits::WaitDeadline;
 use crate::config::StageLimits;
 
 /// Most table elements an instance may grow to.
@@ -71,8 +73,28 @@ impl ResourceLimiter for MemoryLimiter {
     }
 }
 
-/// Arms fuel and the wall-clock deadline for a call covering `units` recipients (1 for the server).
-pub fn arm<T>(store: &mut Store<T>, limits: &StageLimits, units: u64) -> Result<(), PluginError> {
+/// The error a WASI wait returns when it outlasts its call's wall-clock budget (see `waits`).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "a host wait (WASI poll, sleep or blocking stream) outlasted the call's {budget_ms} ms budget"
+)]
+pub struct WaitExpired {
+    /// The budget that ran out.
+    pub budget_ms: u64,
+}
+
+/// The wall-clock budget of a call covering `units` recipients, in ms; 0 is unlimited.
+pub fn budget_ms(limits: &StageLimits, units: u64) -> u64 {
+    limits.timeout_ms.saturating_mul(units)
+}
+
+/// Arms fuel and the wall-clock deadline for a call covering `units` recipients (1 for the server):
+/// the epoch deadline for wasm code and the [`WaitDeadline`] for host waits.
+pub fn arm(
+    store: &mut Store<PluginState>,
+    limits: &StageLimits,
+    units: u64,
+) -> Result<(), PluginError> {
     let fuel = match limits.fuel {
         0 => u64::MAX,
         fuel => fuel.saturating_mul(units),
@@ -80,11 +102,13 @@ pub fn arm<T>(store: &mut Store<T>, limits: &StageLimits, units: u64) -> Result<
     store
         .set_fuel(fuel)
         .map_err(|error| PluginError::new(ErrorCode::Unavailable, format!("{error:#}")))?;
-    let ticks = match limits.timeout_ms {
+    let budget = budget_ms(limits, units);
+    let ticks = match budget {
         0 => NO_DEADLINE_TICKS,
-        timeout_ms => ticks_for(timeout_ms.saturating_mul(units)).min(NO_DEADLINE_TICKS),
+        budget => ticks_for(budget).min(NO_DEADLINE_TICKS),
     };
     store.set_epoch_deadline(ticks);
+    store.data_mut().deadline = WaitDeadline::after_ms(budget);
     Ok(())
 }
 
@@ -108,6 +132,9 @@ pub fn classify(error: &wasmtime::Error) -> PluginError {
     let trap = error.downcast_ref::<Trap>().copied();
     if let Some(exceeded) = error.downcast_ref::<MemoryLimitExceeded>() {
         return PluginError::new(ErrorCode::MemoryLimit, exceeded.to_string());
+    }
+    if let Some(expired) = error.downcast_ref::<WaitExpired>() {
+        return PluginError::new(ErrorCode::Timeout, expired.to_string());
     }
     let code = match trap {
         Some(Trap::OutOfFuel) => ErrorCode::OutOfFuel,

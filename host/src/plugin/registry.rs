@@ -1,10 +1,12 @@
 //! The registry: which file serves which route, and the published route table.
 //!
-//! A scan walks the plugins root, hashes every plugin file, loads the new or changed ones, and then
-//! publishes a new table in one atomic swap (arc-swap). Readers never lock: a request loads the table
-//! once and pins one `Arc<Route>`. Scans and config changes are serialised by one mutex and run on the
-//! reload thread (or at start), never on a request. A file that fails to load keeps the previous good
-//! version published and shows up in [`RegistryStatus::errors`].
+//! A scan walks the plugins root (under the rules of `folder`), hashes every plugin file, loads the
+//! new or changed ones, and then publishes a new table in one atomic swap (arc-swap). Readers never
+//! lock: a request loads the table once and pins one `Arc<Route>`, and [`Registry::status`] reads the
+//! last published report, so `/metrics` and `synchost plugins` never wait for a scan that is
+//! compiling. Scans and config changes are serialised by one mutex and run on the reload thread (or
+//! at start), never on a request. A file that fails to load, or that the folder rules refuse, keeps
+//! the previous good version published and shows up in [`RegistryStatus::errors`].
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -13,14 +15,12 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use arc_swap::ArcSwap;
 
+use super::folder::{self, Refusal};
 use super::loader::{Loader, content_hash};
 use super::names::{FileKind, PluginFileName, RouteKey, classify};
 use super::route::{LoadedStage, Route};
 use super::status::{FileError, RegistryStatus, RouteStatus, StageStatus};
 use crate::config::{Config, Stage};
-
-/// Deepest folder nesting walked under the root (guards against symlink loops).
-const MAX_DEPTH: usize = 16;
 
 type RouteTable = HashMap<RouteKey, Arc<Route>>;
 /// A route's server and client stage while a table is being built.
@@ -37,10 +37,43 @@ struct FileEntry {
 struct ScanState {
     files: BTreeMap<PathBuf, FileEntry>,
     errors: BTreeMap<PathBuf, String>,
+    /// Entries the folder rules refused in the latest scan, with the reason.
+    refused: BTreeMap<PathBuf, String>,
     ignored: BTreeSet<PathBuf>,
     scans: u64,
     config_loads: u64,
     config_error: Option<String>,
+}
+
+/// What [`Registry::status`] reports besides the live table: copied from the scan state whenever it
+/// changes, so reading it never takes the scan lock.
+#[derive(Debug, Default)]
+struct Report {
+    scans: u64,
+    config_loads: u64,
+    errors: Vec<FileError>,
+    ignored: Vec<PathBuf>,
+    config_error: Option<String>,
+}
+
+impl Report {
+    fn of(state: &ScanState) -> Self {
+        Self {
+            scans: state.scans,
+            config_loads: state.config_loads,
+            errors: state
+                .errors
+                .iter()
+                .chain(state.refused.iter())
+                .map(|(path, message)| FileError {
+                    path: path.clone(),
+                    message: message.clone(),
+                })
+                .collect(),
+            ignored: state.ignored.iter().cloned().collect(),
+            config_error: state.config_error.clone(),
+        }
+    }
 }
 
 /// The route table and the files behind it.
@@ -50,6 +83,7 @@ pub struct Registry {
     config: ArcSwap<Config>,
     routes: ArcSwap<RouteTable>,
     state: Mutex<ScanState>,
+    report: ArcSwap<Report>,
     generation: AtomicU64,
     after_scan: Option<ScanHook>,
 }
@@ -75,6 +109,7 @@ impl Registry {
             loader,
             config: ArcSwap::new(config),
             routes: ArcSwap::default(),
+            report: ArcSwap::new(Arc::new(Report::of(&state))),
             state: Mutex::new(state),
             generation: AtomicU64::new(0),
             after_scan,
@@ -100,11 +135,17 @@ impl Registry {
     pub fn scan(&self) {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         let config = self.config.load_full();
-        let mut found = Vec::new();
-        walk(&self.root, Path::new(""), 0, &mut found);
+        let listing = folder::walk(&self.root);
         let mut seen = BTreeSet::new();
         let mut changed = false;
-        for relative in found {
+        state.refused.clear();
+        for (relative, refusal) in listing.refused {
+            tracing::warn!(file = %relative.display(), "{refusal}");
+            state.errors.remove(&relative);
+            state.refused.insert(relative.clone(), refusal.to_string());
+            seen.insert(relative);
+        }
+        for relative in listing.files {
             let name = match classify(&relative) {
                 FileKind::Plugin(name) => name,
                 FileKind::Skipped => continue,
@@ -118,6 +159,8 @@ impl Registry {
             seen.insert(relative.clone());
             changed |= self.refresh(&mut state, &config, relative, name);
         }
+        // Errors of entries that are gone, or that are now regular files without one, are over.
+        state.errors.retain(|path, _| seen.contains(path));
         let gone: Vec<PathBuf> = state
             .files
             .keys()
@@ -125,7 +168,6 @@ impl Registry {
             .cloned()
             .collect();
         for path in gone {
-            state.errors.remove(&path);
             if config.runtime.unpublish_on_delete {
                 tracing::info!(file = %path.display(), "plugin file deleted: stage unpublished");
                 state.files.remove(&path);
@@ -133,11 +175,14 @@ impl Registry {
             }
         }
         let root = &self.root;
-        state.ignored.retain(|path| root.join(path).exists());
+        state
+            .ignored
+            .retain(|path| std::fs::symlink_metadata(root.join(path)).is_ok());
         state.scans += 1;
         if changed {
             self.publish(&state);
         }
+        self.report.store(Arc::new(Report::of(&state)));
         drop(state);
         if let Some(hook) = &self.after_scan {
             hook(&self.root);
@@ -152,12 +197,19 @@ impl Registry {
         relative: PathBuf,
         name: PluginFileName,
     ) -> bool {
-        let bytes = match std::fs::read(self.root.join(&relative)) {
+        let cap_kb = config.runtime.max_plugin_file_kb;
+        let bytes = match folder::read_regular(&self.root.join(&relative), cap_kb) {
             Ok(bytes) => bytes,
-            Err(error) => {
+            Err(Refusal::Io(error)) => {
                 state
                     .errors
-                    .insert(relative, format!("cannot read the file: {error}"));
+                    .insert(relative, Refusal::Io(error).to_string());
+                return false;
+            }
+            Err(refusal) => {
+                tracing::warn!(file = %relative.display(), "{refusal}");
+                state.errors.remove(&relative);
+                state.refused.insert(relative, refusal.to_string());
                 return false;
             }
         };
@@ -263,6 +315,7 @@ impl Registry {
         self.config.store(Arc::new(applied));
         state.config_loads += 1;
         state.config_error = None;
+        self.report.store(Arc::new(Report::of(&state)));
         tracing::info!("config reloaded: plugin limits apply from the next call");
     }
 
@@ -271,11 +324,12 @@ impl Registry {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         tracing::error!("config change rejected, the previous config stays in force: {message}");
         state.config_error = Some(message);
+        self.report.store(Arc::new(Report::of(&state)));
     }
 
-    /// A snapshot for operators and tests.
+    /// A snapshot for operators and tests; never waits for a scan in progress.
     pub fn status(&self) -> RegistryStatus {
-        let state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let report = self.report.load_full();
         let stage_status = |stage: Option<&Arc<LoadedStage>>| {
             stage.map(|stage| StageStatus {
                 hash: stage.hash().to_owned(),
@@ -294,42 +348,15 @@ impl Registry {
         routes.sort_by(|a, b| a.key.cmp(&b.key));
         RegistryStatus {
             generation: self.generation.load(Ordering::Acquire),
-            scans: state.scans,
-            config_loads: state.config_loads,
+            scans: report.scans,
+            config_loads: report.config_loads,
             routes,
-            errors: state
-                .errors
-                .iter()
-                .map(|(path, message)| FileError {
-                    path: path.clone(),
-                    message: message.clone(),
-                })
-                .collect(),
-            ignored: state.ignored.iter().cloned().collect(),
-            config_error: state.config_error.clone(),
+            errors: report.errors.clone(),
+            ignored: report.ignored.clone(),
+            config_error: report.config_error.clone(),
             cache: self.loader.cache().stats(),
-        }
-    }
-}
-
-/// Collects every file under `dir` (relative paths), skipping dot-folders.
-fn walk(root: &Path, relative: &Path, depth: usize, found: &mut Vec<PathBuf>) {
-    if depth > MAX_DEPTH {
-        return;
-    }
-    let Ok(entries) = std::fs::read_dir(root.join(relative)) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        if name.to_string_lossy().starts_with('.') {
-            continue;
-        }
-        let path = relative.join(&name);
-        if entry.path().is_dir() {
-            walk(root, &path, depth + 1, found);
-        } else {
-            found.push(path);
+            versions_alive: self.loader.versions_alive(),
+            pool: self.loader.pool_stats(),
         }
     }
 }

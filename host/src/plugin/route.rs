@@ -7,6 +7,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use arc_swap::ArcSwap;
 use wasmtime::Engine;
@@ -30,6 +31,26 @@ pub struct LoadedStage {
     pub(super) identity: Arc<PluginIdentity>,
     pub(super) limits: ArcSwap<StageLimits>,
     pub(super) pool: WarmPool,
+    pub(super) _alive: AliveToken,
+}
+
+/// Counts loaded stages that still exist (published, or pinned by a request in flight): taken when
+/// a stage is loaded, given back when its last reference is dropped.
+#[derive(Debug)]
+pub(super) struct AliveToken(Arc<AtomicUsize>);
+
+impl AliveToken {
+    /// Counts one more stage alive on `counter`.
+    pub(super) fn take(counter: &Arc<AtomicUsize>) -> Self {
+        counter.fetch_add(1, Ordering::Relaxed);
+        Self(counter.clone())
+    }
+}
+
+impl Drop for AliveToken {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl std::fmt::Debug for LoadedStage {

@@ -14,8 +14,8 @@ use super::call::{ClientBatchCall, RecipientOutcome, ServerCall, SyncCall};
 use super::engine;
 use super::error::{Error, StageError};
 use super::host_impl::HostServices;
-use super::loader::Loader;
 use super::loader::cache::CompileCache;
+use super::loader::{LoadBudget, Loader};
 use super::names::RouteKey;
 use super::registry::{Registry, ScanHook};
 use super::reload::{self, ReloadHandle};
@@ -89,10 +89,7 @@ impl PluginRuntime {
         })?;
         let engine = engine::build(&config.runtime)?;
         let cache_dir = &config.runtime.cache_dir;
-        let cache = CompileCache::new(cache_dir, &engine).map_err(|source| Error::Io {
-            path: cache_dir.clone(),
-            source,
-        })?;
+        let cache = CompileCache::new(cache_dir, &engine)?;
         let kv = match options.kv {
             Some(kv) => kv,
             None => Arc::new(Store::open(&config.store.path).map_err(Error::Store)?.kv()),
@@ -102,8 +99,12 @@ impl PluginRuntime {
             rooms: options.rooms,
         });
         let worker_count = config.runtime.worker_count();
-        let loader = Loader::new(engine, cache, services, worker_count)?;
         let stack = config.runtime.max_wasm_stack_kb as usize * 1024 + HOST_STACK_MARGIN;
+        let budget = LoadBudget {
+            timeout_ms: config.runtime.load_timeout_ms,
+            stack_bytes: stack,
+        };
+        let loader = Loader::new(engine, cache, services, worker_count, budget)?;
         let workers = WorkerPool::start(worker_count, stack).map_err(|source| Error::Io {
             path: PathBuf::from("<worker threads>"),
             source,

@@ -56,4 +56,37 @@ pub struct RegistryStatus {
     pub config_error: Option<String>,
     /// Compile cache counters.
     pub cache: CacheStats,
+    /// Loaded stages in memory: the published ones plus old versions a request still pins. Equal to
+    /// [`RegistryStatus::published_stages`] once no request holds an old version.
+    pub versions_alive: usize,
+    /// The engine's instance pool.
+    pub pool: PoolStats,
+}
+
+/// The engine's instance pool: linear-memory slots in use and idle, and what idle slots keep.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Memory slots holding a live instance's memory.
+    pub memories_in_use: usize,
+    /// Memory slots used before and idle now (they may keep pages resident).
+    pub memories_idle: usize,
+    /// Bytes idle memory and table slots keep resident.
+    pub idle_resident_bytes: usize,
+}
+
+impl PoolStats {
+    /// Memory slots ever touched and not given back to the OS: in use plus idle.
+    pub fn memories_touched(&self) -> usize {
+        self.memories_in_use + self.memories_idle
+    }
+}
+
+impl RegistryStatus {
+    /// Stages in the published table.
+    pub fn published_stages(&self) -> usize {
+        self.routes
+            .iter()
+            .map(|route| usize::from(route.server.is_some()) + usize::from(route.client.is_some()))
+            .sum()
+    }
 }

@@ -1,6 +1,6 @@
 //! `/metrics` in the Prometheus text format: connection and queue counters from the transport, and
-//! the plugin registry's state. Rendering reads atomic counters and one registry snapshot; it never
-//! blocks a request.
+//! the plugin registry's state. Rendering reads atomic counters and the registry's published report
+//! (never its scan lock), so it answers while a scan compiles; it never blocks a request.
 
 use std::fmt::Write as _;
 
@@ -61,6 +61,36 @@ pub fn render(server: &Server) -> String {
         "gauge",
         "Handler files whose latest content failed to load.",
         registry.errors.len() as u64,
+    );
+    metric(
+        "synchost_plugin_versions_published",
+        "gauge",
+        "Handler stages in the published route table.",
+        registry.published_stages() as u64,
+    );
+    metric(
+        "synchost_plugin_versions_alive",
+        "gauge",
+        "Handler stages in memory: published ones plus old versions still pinned by a request.",
+        registry.versions_alive as u64,
+    );
+    metric(
+        "synchost_plugin_pool_memories_in_use",
+        "gauge",
+        "Instance-pool memory slots holding a live instance.",
+        registry.pool.memories_in_use as u64,
+    );
+    metric(
+        "synchost_plugin_pool_memories_idle",
+        "gauge",
+        "Instance-pool memory slots used before and idle now.",
+        registry.pool.memories_idle as u64,
+    );
+    metric(
+        "synchost_plugin_pool_idle_resident_bytes",
+        "gauge",
+        "Bytes that idle instance-pool slots keep resident.",
+        registry.pool.idle_resident_bytes as u64,
     );
     metric(
         "synchost_plugin_compiles_total",

@@ -5,9 +5,15 @@
 //! engine loads the cached code instead of recompiling. Loaded `.cwasm` files are memory-mapped, so this
 //! module must never rewrite one: it writes a temporary file and renames it into place, and a file
 //! that already exists is only ever read.
+//!
+//! A `.cwasm` is native code the host maps and runs, so whoever can write the cache folder can run
+//! code as the host. The folder must be writable by its owner only (it is refused at start when its
+//! group or others may write it), and a cached file that anyone but its owner may write, or that
+//! another user owns, is never loaded: it is compiled again and replaced by rename.
 
 use std::hash::{Hash, Hasher};
 use std::io::Write;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -36,9 +42,20 @@ impl CompileCache {
     /// A cache in `dir` (created when missing) for `engine`.
     ///
     /// # Errors
-    /// When the folder cannot be created.
-    pub fn new(dir: &Path, engine: &Engine) -> std::io::Result<Self> {
-        std::fs::create_dir_all(dir)?;
+    /// [`CacheError`] when the folder cannot be created, or others than its owner may write it.
+    pub fn new(dir: &Path, engine: &Engine) -> Result<Self, CacheError> {
+        let io = |source| CacheError::Io {
+            path: dir.to_owned(),
+            source,
+        };
+        std::fs::create_dir_all(dir).map_err(io)?;
+        let metadata = std::fs::metadata(dir).map_err(io)?;
+        if let Some(reason) = unsafe_owner_or_mode(&metadata) {
+            return Err(CacheError::Unsafe {
+                path: dir.to_owned(),
+                reason,
+            });
+        }
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         engine.precompile_compatibility_hash().hash(&mut hasher);
         let engine_tag = format!("{:016x}", hasher.finish());
@@ -69,7 +86,17 @@ impl CompileCache {
         bytes: &[u8],
     ) -> Result<Component, String> {
         let path = self.dir.join(format!("{hash}-{}.cwasm", self.engine_tag));
-        if path.is_file() {
+        let trusted = match std::fs::symlink_metadata(&path) {
+            Ok(metadata) if metadata.is_file() => match unsafe_owner_or_mode(&metadata) {
+                None => true,
+                Some(reason) => {
+                    tracing::warn!(path = %path.display(), "not loading a cached component: {reason}; compiling again");
+                    false
+                }
+            },
+            _ => false,
+        };
+        if trusted {
             match load(engine, &path) {
                 Ok(component) => {
                     self.hits.fetch_add(1, Ordering::Relaxed);
@@ -93,11 +120,61 @@ impl CompileCache {
     }
 }
 
+/// Why the cache folder cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum CacheError {
+    /// It cannot be created or read.
+    #[error("cannot use the cache folder {path}")]
+    Io {
+        /// The folder.
+        path: PathBuf,
+        /// The I/O failure.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Others than the host's user could write native code into it.
+    #[error(
+        "refusing the cache folder {path}: {reason} (its .cwasm files run as native code; `chmod go-w` it)"
+    )]
+    Unsafe {
+        /// The folder.
+        path: PathBuf,
+        /// Who else could write it.
+        reason: String,
+    },
+}
+
+/// Why a cache folder or file could be written by someone other than the user running the host.
+fn unsafe_owner_or_mode(metadata: &std::fs::Metadata) -> Option<String> {
+    let mode = metadata.permissions().mode();
+    if mode & 0o022 != 0 {
+        return Some(format!(
+            "it is writable by its group or others (mode {:o})",
+            mode & 0o7777
+        ));
+    }
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    #[allow(unsafe_code)]
+    let user = unsafe { libc::geteuid() };
+    let owner = metadata.uid();
+    if owner != user && owner != 0 {
+        return Some(format!(
+            "it is owned by user {owner}, not by the host's user {user} or root"
+        ));
+    }
+    None
+}
+
 fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let unique = COUNTER.fetch_add(1, Ordering::Relaxed);
     let temporary = path.with_extension(format!("{}.{unique}.tmp", std::process::id()));
-    let mut file = std::fs::File::create(&temporary)?;
+    // Never group- or world-writable, whatever the umask: `component` would not trust it.
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o644)
+        .open(&temporary)?;
     file.write_all(bytes)?;
     file.sync_all()?;
     drop(file);
@@ -118,4 +195,53 @@ fn load(engine: &Engine, path: &Path) -> wasmtime::Result<Component> {
 fn deserialize_bytes(engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Component> {
     // SAFETY: `bytes` were just produced by `precompile_component` on this very engine.
     unsafe { Component::deserialize(engine, bytes) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folder_with_mode(mode: u32) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap_or_else(|error| panic!("tempdir: {error}"));
+        let cache = dir.path().join("cache");
+        std::fs::create_dir(&cache).unwrap_or_default();
+        std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(mode)).unwrap_or_default();
+        (dir, cache)
+    }
+
+    #[test]
+    fn a_cache_folder_others_may_write_is_refused_at_start() {
+        let engine = Engine::default();
+        for mode in [0o777, 0o775, 0o1777] {
+            let (_dir, cache) = folder_with_mode(mode);
+            let result = CompileCache::new(&cache, &engine);
+            assert!(
+                matches!(result, Err(CacheError::Unsafe { .. })),
+                "mode {mode:o}: {result:?}"
+            );
+        }
+        let (_dir, cache) = folder_with_mode(0o755);
+        assert!(CompileCache::new(&cache, &engine).is_ok());
+    }
+
+    #[test]
+    fn a_group_writable_cached_file_is_compiled_again_not_loaded() {
+        let engine = Engine::default();
+        let (_dir, cache_dir) = folder_with_mode(0o700);
+        let cache =
+            CompileCache::new(&cache_dir, &engine).unwrap_or_else(|error| panic!("cache: {error}"));
+        // The smallest component: no imports, no exports.
+        let bytes = b"\0asm\x0d\0\x01\0";
+        let hash = "0".repeat(64);
+        assert!(cache.component(&engine, &hash, bytes).is_ok());
+        assert!(cache.component(&engine, &hash, bytes).is_ok());
+        assert_eq!((cache.stats().compiles, cache.stats().hits), (1, 1));
+        let cached = cache_dir.join(format!("{hash}-{}.cwasm", cache.engine_tag));
+        let mode = std::fs::metadata(&cached).map(|m| m.permissions().mode() & 0o777);
+        assert_eq!(mode.ok(), Some(0o644));
+        std::fs::set_permissions(&cached, std::fs::Permissions::from_mode(0o664))
+            .unwrap_or_default();
+        assert!(cache.component(&engine, &hash, bytes).is_ok());
+        assert_eq!((cache.stats().compiles, cache.stats().hits), (2, 1));
+    }
 }

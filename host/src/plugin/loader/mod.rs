@@ -2,26 +2,33 @@
 //! host imports, check the exports against the stage's world, and read `metadata()` once.
 //!
 //! Loading runs on the reload thread, never on a request. A file that fails any step yields a
-//! [`LoadError`] and publishes nothing, so a broken file can never replace a good version.
+//! [`LoadError`] and publishes nothing, so a broken file can never replace a good version. The
+//! plugin's own code (its start-up and `metadata()`) runs on a thread of its own with a stack sized
+//! like the workers', under the load budget (`load_timeout_ms`, wall clock, host waits included):
+//! a load that sleeps or recurses ends with an error instead of freezing or crashing the host.
 
 pub mod cache;
 
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use arc_swap::ArcSwap;
 use sha2::{Digest, Sha256};
 use wasmtime::Engine;
 use wasmtime::component::{HasSelf, Linker};
 
+use super::bindings::StageMetadata;
 use super::bindings::client::ClientStagePre;
 use super::bindings::server::{ServerStage, ServerStagePre};
 use super::error::{Error, PluginError};
 use super::host_impl::{HostServices, PluginIdentity, PluginState};
-use super::instance::{StagePre, WarmPool};
+use super::instance::{Instance, StagePre, WarmPool};
 use super::log::PluginLog;
 use super::names::PluginFileName;
-use super::route::LoadedStage;
+use super::route::{AliveToken, LoadedStage};
+use super::status::PoolStats;
+use super::waits;
 use crate::config::{Stage, StageLimits};
 use cache::CompileCache;
 
@@ -48,6 +55,9 @@ pub enum LoadError {
     /// `metadata()` failed.
     #[error("metadata() failed: {0}")]
     Metadata(PluginError),
+    /// The thread that runs the plugin's load-time code could not be started.
+    #[error("cannot start the load thread: {0}")]
+    Thread(String),
 }
 
 /// SHA-256 of `bytes`, hex.
@@ -65,6 +75,17 @@ pub struct Loader {
     cache: CompileCache,
     services: Arc<HostServices>,
     warm_per_plugin: usize,
+    budget: LoadBudget,
+    alive: Arc<AtomicUsize>,
+}
+
+/// What the plugin's load-time code may use: a wall-clock budget and a stack.
+#[derive(Debug, Clone, Copy)]
+pub struct LoadBudget {
+    /// Wall clock for instantiation plus `metadata()`, in ms (never 0).
+    pub timeout_ms: u64,
+    /// Stack of the thread that runs them (the workers' size).
+    pub stack_bytes: usize,
 }
 
 impl Loader {
@@ -77,10 +98,13 @@ impl Loader {
         cache: CompileCache,
         services: Arc<HostServices>,
         warm_per_plugin: usize,
+        budget: LoadBudget,
     ) -> Result<Self, Error> {
         let mut linker = Linker::new(&engine);
         let link_error = |error: wasmtime::Error| Error::Engine(format!("{error:#}"));
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(link_error)?;
+        // Its waiting functions have no deadline: replace them by ones bounded by the call's budget.
+        waits::bound_waits(&mut linker).map_err(link_error)?;
         // Both worlds import the same interfaces; the client bindings reuse these modules via `with`.
         ServerStage::add_to_linker::<PluginState, HasSelf<PluginState>>(&mut linker, |state| state)
             .map_err(link_error)?;
@@ -90,6 +114,8 @@ impl Loader {
             cache,
             services,
             warm_per_plugin,
+            budget,
+            alive: Arc::default(),
         })
     }
 
@@ -101,6 +127,25 @@ impl Loader {
     /// The compile cache.
     pub fn cache(&self) -> &CompileCache {
         &self.cache
+    }
+
+    /// Loaded stages that still exist: published ones plus old versions still pinned by a request.
+    pub fn versions_alive(&self) -> usize {
+        self.alive.load(Ordering::Relaxed)
+    }
+
+    /// The engine pool's memory slots.
+    pub fn pool_stats(&self) -> PoolStats {
+        self.engine
+            .pooling_allocator_metrics()
+            .map(|pool| PoolStats {
+                memories_in_use: pool.memories(),
+                memories_idle: pool.unused_warm_memories() as usize,
+                idle_resident_bytes: pool
+                    .unused_memory_bytes_resident()
+                    .saturating_add(pool.unused_table_bytes_resident()),
+            })
+            .unwrap_or_default()
     }
 
     /// Loads `bytes` (the content of `path`, hashed to `hash`) as the stage `name` promises.
@@ -152,10 +197,7 @@ impl Loader {
             services: self.services.clone(),
         });
         let limits = Arc::new(limits);
-        let mut scratch = pre
-            .instantiate(&self.engine, &identity, limits.clone())
-            .map_err(LoadError::Metadata)?;
-        let metadata = scratch.metadata(&limits).map_err(LoadError::Metadata)?;
+        let (scratch, metadata) = self.first_instance(&pre, &identity, &limits)?;
         let pool = WarmPool::new(self.warm_per_plugin);
         pool.give(scratch, limits.max_invocations);
         Ok(LoadedStage {
@@ -169,6 +211,42 @@ impl Loader {
             identity,
             limits: ArcSwap::new(limits),
             pool,
+            _alive: AliveToken::take(&self.alive),
+        })
+    }
+
+    /// Instantiates `pre` and reads its `metadata()` on a thread of its own, under the load budget.
+    fn first_instance(
+        &self,
+        pre: &StagePre,
+        identity: &Arc<PluginIdentity>,
+        limits: &Arc<StageLimits>,
+    ) -> Result<(Instance, StageMetadata), LoadError> {
+        // The stage's own fuel applies; the wall clock is the load budget, never unlimited.
+        let load_limits = Arc::new(StageLimits {
+            timeout_ms: self.budget.timeout_ms,
+            ..StageLimits::clone(limits)
+        });
+        let run = || {
+            let mut scratch = pre
+                .instantiate(&self.engine, identity, load_limits.clone())
+                .map_err(LoadError::Metadata)?;
+            let metadata = scratch
+                .metadata(&load_limits)
+                .map_err(LoadError::Metadata)?;
+            Ok((scratch, metadata))
+        };
+        std::thread::scope(|scope| {
+            let thread = std::thread::Builder::new()
+                .name("plugin-load".into())
+                .stack_size(self.budget.stack_bytes)
+                .spawn_scoped(scope, run)
+                .map_err(|error| LoadError::Thread(error.to_string()))?;
+            thread.join().unwrap_or_else(|_| {
+                Err(LoadError::Thread(
+                    "the load thread panicked in host code".into(),
+                ))
+            })
         })
     }
 }
