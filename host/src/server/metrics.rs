@@ -152,6 +152,16 @@ pub fn render(server: &Server) -> String {
             &bus.received,
         ),
         (
+            "synchost_cluster_syncs_other_version_total",
+            "Syncs from other nodes run with this node's current version: the pinned one is not here.",
+            &bus.other_version,
+        ),
+        (
+            "synchost_cluster_syncs_undeliverable_total",
+            "Syncs from other nodes not delivered here: route not published, or no client stage to filter.",
+            &bus.undeliverable,
+        ),
+        (
             "synchost_cluster_syncs_undecodable_total",
             "Bytes from the bus that were not a sync this node reads.",
             &bus.undecodable,
