@@ -215,3 +215,53 @@ test("Redis restarted mid-run: local delivery never stops, cross-node delivery r
   const seen = remote.frames.map((f) => f.serverOutput.seq);
   assert.equal(new Set(seen).size, seen.length, "nothing is delivered twice");
 });
+
+/** A counter from a node's /metrics. */
+async function metric(node, name) {
+  const page = await (await fetch(`${hosts[node].url}/metrics`)).text();
+  const line = page.split("\n").find((l) => l.startsWith(`${name} `));
+  return Number(line?.split(" ")[1] ?? NaN);
+}
+
+/** Sends stamps from `sender` until `check()` holds (each try waits a little), or fails after 30 s. */
+async function sendUntil(sender, room, firstSeq, check) {
+  const deadline = Date.now() + 30000;
+  let seq = firstSeq;
+  while (Date.now() < deadline) {
+    assert.equal((await stamp(sender, room, seq)).status, "success");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    if (await check()) return seq;
+    seq += 1;
+  }
+  assert.fail("condition never held");
+}
+
+test("rolling deploy: a node without the pinned client stage runs its own version and counts it; without any client stage it delivers nothing", async () => {
+  const room = freshRoom();
+  const sender = await client("a");
+  const onC = await client("c");
+  for (const socket of [sender, onC]) await join(socket, room);
+  const stage = path.join(hosts.c.root, "cluster", "_sync", "stamp_client_v1.wasm");
+
+  // Node c gets other content for the client stage (another valid client component).
+  const before = await metric("c", "synchost_cluster_syncs_other_version_total");
+  const other = path.join(repo, "build", "plugins", "examples", "_sync", "cursor_client_v1.wasm");
+  fs.copyFileSync(other, `${stage}.tmp`);
+  fs.renameSync(`${stage}.tmp`, stage);
+  await sendUntil(sender, room, 1000, async () => (await metric("c", "synchost_cluster_syncs_other_version_total")) > before);
+
+  // Node c loses its client stage: the sender's version filtered recipients, so c delivers nothing.
+  const undeliverable = await metric("c", "synchost_cluster_syncs_undeliverable_total");
+  fs.rmSync(stage);
+  const seq = await sendUntil(
+    sender,
+    room,
+    2000,
+    async () => (await metric("c", "synchost_cluster_syncs_undeliverable_total")) > undeliverable,
+  );
+  assert.equal(
+    onC.frames.filter((f) => f.serverOutput?.seq === seq).length,
+    0,
+    "a member on c got the server output unfiltered",
+  );
+});
