@@ -3,6 +3,7 @@
 
 mod examples;
 mod hostile;
+mod limits;
 mod reload;
 mod support;
 mod types;

@@ -16,7 +16,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 pub use plugin_limits::{
-    Capabilities, Capability, InstancePolicy, LimitsPatch, PluginsSection, Stage, StageLimits,
+    Capabilities, Capability, InstancePolicy, LimitsPatch, MAX_OUTPUT_DEPTH_CEILING,
+    PluginsSection, Stage, StageLimits,
 };
 pub use runtime::{RuntimeSection, StoreSection};
 pub use server::ServerSection;
