@@ -74,10 +74,7 @@ fn failure_detail(result: &Result<bytes::Bytes, StageError>) -> &str {
 
 #[tokio::test]
 async fn outputs_nested_past_max_output_depth_are_refused_with_their_own_code() {
-    let sandbox = sandbox(
-        "",
-        "[plugins.routes.\"hostile/limits/v1\".client]\nmax_output_depth = 8\n",
-    );
+    let sandbox = sandbox("", "");
     let runtime = sandbox.start().unwrap();
     let output = alongside(&runtime, attack(&runtime, "deepOutput", 32)).await;
     assert!(output.is_ok(), "{output:?}");
@@ -89,11 +86,11 @@ async fn outputs_nested_past_max_output_depth_are_refused_with_their_own_code() 
             "depth {depth}"
         );
     }
-    // The client stage's own bound applies to each recipient's output.
+    // The bound (default 32) applies to each recipient's client output too.
     let route = runtime
         .route(&RouteKey::new("hostile", "limits", 1))
         .unwrap();
-    for (deep, code) in [(8, None), (9, Some("plugin.outputTooDeep"))] {
+    for (deep, code) in [(32, None), (33, Some("plugin.outputTooDeep"))] {
         let call = ClientBatchCall {
             input: pack(&json!({ "deep": deep })),
             server_output: None,
@@ -238,11 +235,14 @@ async fn a_refusal_status_outside_400_to_599_never_reaches_http() {
 
 #[tokio::test]
 async fn one_sync_s_client_outputs_are_bounded_by_max_fan_out_mb() {
-    const OUTPUT: usize = 64 * 1024;
+    // 100 distinct outputs of 200 KiB: 20 MiB of outputs, 40 MiB with their frames, over the
+    // default max_fan_out_mb of 32.
+    const OUTPUT: usize = 200 * 1024;
     const RECIPIENTS: usize = 100;
+    const BUDGET: usize = 32 * 1024 * 1024;
     let sandbox = sandbox(
         "",
-        "[plugins.routes.\"hostile/limits\".client]\nmax_fan_out_mb = 1\nclient_batch_size = 4\nfuel = 1_000_000_000\ntimeout_ms = 60_000\n",
+        "[plugins.routes.\"hostile/limits\".client]\nclient_batch_size = 4\nfuel = 1_000_000_000\ntimeout_ms = 60_000\n",
     );
     let runtime = sandbox.start().unwrap();
     let route = runtime
@@ -266,8 +266,9 @@ async fn one_sync_s_client_outputs_are_bounded_by_max_fan_out_mb() {
         .take_while(|outcome| matches!(outcome, RecipientOutcome::Deliver(_)))
         .count();
     // Fail-closed: everyone past the budget is refused with the code, in order, none skipped.
+    // Each output counts twice: its buffer, and ahead for the frame to be built from it.
     assert!(
-        delivered > 0 && delivered * OUTPUT <= 1024 * 1024,
+        delivered > 0 && delivered * OUTPUT * 2 <= BUDGET,
         "{delivered}"
     );
     for outcome in &outcomes[delivered..RECIPIENTS] {
@@ -326,10 +327,11 @@ fn load_error_of(sandbox: &PluginSandbox, runtime: &PluginRuntime, component: &[
 
 #[tokio::test]
 async fn a_component_with_more_memories_than_allowed_is_refused_at_load() {
-    let sandbox = sandbox("max_memories_per_component = 2\n", "");
+    // The defaults: max_memories_per_component = 2, max_core_instances_per_component = 8.
+    let sandbox = sandbox("", "");
     let runtime = sandbox.start().unwrap();
     let built = std::fs::read(fixture_plugins().join(LIMITS_SERVER)).unwrap();
-    // Four more memories (and core instances), within max_core_instances_per_component = 8.
+    // Four more memories (and core instances: seven in all).
     let hostile = with_extra_memories(&built, 4, 1).unwrap();
     let message = load_error_of(&sandbox, &runtime, &hostile);
     assert!(message.contains("max_memories_per_component"), "{message}");
@@ -343,23 +345,19 @@ async fn a_component_with_more_memories_than_allowed_is_refused_at_load() {
     assert!(message.contains("maximum of 8"), "{message}");
     // A fresh instance of another plugin still finds pool slots.
     let per_request = "[plugins.routes.\"hostile/attack\"]\ninstance_policy = \"per-request\"\n";
-    sandbox
-        .write_config_with_runtime(
-            "max_instances = 64\nmax_memories_per_component = 2\n",
-            per_request,
-        )
-        .unwrap();
+    sandbox.write_config(per_request).unwrap();
     runtime.apply_config(sandbox.config().unwrap());
     bystander(&runtime).await;
 }
 
 #[tokio::test]
 async fn memory_is_capped_per_instance_over_all_its_memories() {
-    let sandbox = sandbox("max_memories_per_component = 4\n", "");
+    let sandbox = sandbox("", "");
     let runtime = sandbox.start().unwrap();
     let built = std::fs::read(fixture_plugins().join(LIMITS_SERVER)).unwrap();
-    // Two more memories of 20 MiB each: each fits memory_mb = 32, together they do not.
-    let hostile = with_extra_memories(&built, 2, 320).unwrap();
+    // One more memory of exactly memory_mb (32 MiB = 512 pages): each memory fits the cap, the
+    // two together do not.
+    let hostile = with_extra_memories(&built, 1, 512).unwrap();
     let message = load_error_of(&sandbox, &runtime, &hostile);
     assert!(message.contains("cannot instantiate"), "{message}");
     assert!(message.contains("plugin.memoryLimit"), "{message}");

@@ -82,11 +82,12 @@ impl SyncCall {
             .client
             .as_deref()
             .map_or(0, |stage| stage.limits().max_fan_out_bytes());
+        let budget = Arc::new(FanOutBudget::new(route.key().to_string(), limit));
         Self {
             route,
             slots: Arc::default(),
             workers,
-            budget: Arc::new(FanOutBudget::new(limit)),
+            budget,
         }
     }
 
@@ -220,7 +221,6 @@ fn clients_blocking(
     // One buffer is refilled for every chunk: the payloads are copied into it once per call, and
     // it is allocated once.
     let mut buffer = BatchBuffer::new(&call.input, call.server_output.as_deref(), &call.room);
-    let refused_before = budget.refused();
     for chunk in call.recipients.chunks(chunk_size) {
         let instance = acquire(stage, &limits, &mut slots.client)?;
         let mut run = Chunk {
@@ -232,16 +232,6 @@ fn clients_blocking(
             outcomes: &mut outcomes,
         };
         run.run(instance, chunk)?;
-    }
-    let refused = budget.refused() - refused_before;
-    if refused > 0 {
-        tracing::warn!(
-            plugin = %stage.key(),
-            refused,
-            recipients = call.recipients.len(),
-            max_fan_out_mb = limits.max_fan_out_mb,
-            "client outputs exceed the fan-out budget; recipients past it get plugin.fanOutTooLarge"
-        );
     }
     Ok(outcomes)
 }
@@ -326,14 +316,15 @@ impl Chunk<'_> {
     }
 
     /// Turns a chunk's result into outcomes; delivered outputs become slices of its one `data`
-    /// buffer (no copy per recipient). The buffer is kept only if it fits the fan-out budget;
-    /// otherwise it is dropped here and its delivered outcomes are refused.
+    /// buffer (no copy per recipient). The buffer is kept only if it fits the fan-out budget, twice
+    /// (itself and the frames to be encoded from it); otherwise it is dropped here and its
+    /// delivered outcomes are refused.
     fn convert_all(&mut self, result: ClientResult) {
         let delivers = result
             .outcomes
             .iter()
             .any(|outcome| matches!(outcome, WitOutcome::Deliver(_)));
-        let kept = !delivers || self.budget.take(result.data.len());
+        let kept = !delivers || self.budget.take(result.data.len().saturating_mul(2));
         let data = if kept {
             Bytes::from(result.data)
         } else {

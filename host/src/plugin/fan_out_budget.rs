@@ -2,15 +2,19 @@
 //! outputs to thousands of recipients makes the host hold gigabytes at once.
 //!
 //! A [`FanOutBudget`] belongs to one [`SyncCall`](super::SyncCall) and is sized from the client
-//! stage's `max_fan_out_mb`. Two places charge it: the runtime, for every result buffer of the
-//! client stage it keeps (delivered outputs are slices of those buffers, so the whole buffer
-//! counts), and the fan-out, for every distinct frame it encodes. Charges are never given back: the
-//! budget bounds what one sync produces, and so what it can hold at once.
+//! stage's `max_fan_out_mb`; it counts the result buffers of the client stage and the frames
+//! encoded from them, which are held at the same time. Two places charge it: the runtime, for
+//! every result buffer it keeps (delivered outputs are slices of it, so the whole buffer counts),
+//! twice: once for the buffer and once ahead for the frames that will be built from it, so it never
+//! admits a recipient whose frame has no room; and the fan-out, for what each distinct frame takes
+//! beyond its output (JSON writes binary data as numbers). Charges are never given back: the budget
+//! bounds what one sync produces, and so what it can hold at once.
 //!
 //! It fails closed and stays closed: once a charge does not fit, every later charge fails too, so
 //! every recipient past the budget is refused with [`ErrorCode::FanOutTooLarge`] (never a silent
-//! drop, never a later recipient served after an earlier one was refused). It never blocks; it is
-//! shared between a worker thread and the network task by reference counting.
+//! drop, never a later recipient served after an earlier one was refused), and the moment it
+//! closes is logged once, with the route. It never blocks; it is shared between a worker thread
+//! and the network task by reference counting.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
@@ -19,6 +23,8 @@ use super::error::{ErrorCode, PluginError};
 /// The byte budget of one fan-out.
 #[derive(Debug)]
 pub struct FanOutBudget {
+    /// The route, for the log line.
+    route: String,
     limit: usize,
     used: AtomicUsize,
     exhausted: AtomicBool,
@@ -26,9 +32,10 @@ pub struct FanOutBudget {
 }
 
 impl FanOutBudget {
-    /// A budget of `limit` bytes.
-    pub fn new(limit: usize) -> Self {
+    /// A budget of `limit` bytes for one sync of `route`.
+    pub fn new(route: String, limit: usize) -> Self {
         Self {
+            route,
             limit,
             used: AtomicUsize::new(0),
             exhausted: AtomicBool::new(false),
@@ -48,8 +55,14 @@ impl FanOutBudget {
                 used.checked_add(bytes).filter(|total| *total <= self.limit)
             })
             .is_ok();
-        if !taken {
-            self.exhausted.store(true, Ordering::Relaxed);
+        if !taken && !self.exhausted.swap(true, Ordering::Relaxed) {
+            tracing::warn!(
+                route = %self.route,
+                limit = self.limit,
+                used = self.used(),
+                refused = bytes,
+                "the client outputs of one sync exceed max_fan_out_mb; recipients from here on get plugin.fanOutTooLarge"
+            );
         }
         taken
     }
@@ -93,7 +106,7 @@ mod tests {
 
     #[test]
     fn charges_fit_until_one_does_not_then_every_later_one_fails() {
-        let budget = FanOutBudget::new(100);
+        let budget = FanOutBudget::new("a/b@v1".into(), 100);
         assert!(budget.take(60));
         assert!(budget.take(40));
         assert_eq!(budget.used(), 100);
@@ -108,7 +121,7 @@ mod tests {
 
     #[test]
     fn a_charge_larger_than_the_whole_budget_takes_nothing() {
-        let budget = FanOutBudget::new(10);
+        let budget = FanOutBudget::new("a/b@v1".into(), 10);
         assert!(!budget.take(usize::MAX));
         assert_eq!(budget.used(), 0);
     }

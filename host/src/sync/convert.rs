@@ -53,7 +53,9 @@ pub fn json_to_msgpack(json: &str, max_depth: usize) -> Result<Bytes, ConvertErr
 pub fn msgpack_to_json(bytes: &[u8]) -> Result<String, ConvertError> {
     let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 4 + 8);
     let mut reader = rmp_serde::Deserializer::from_read_ref(bytes);
-    reader.set_max_depth(MAX_OUTPUT_DEPTH_CEILING as usize);
+    // rmp-serde's counter refuses the container that brings it to zero: one more than the levels
+    // allowed.
+    reader.set_max_depth(MAX_OUTPUT_DEPTH_CEILING as usize + 1);
     let mut writer = serde_json::Serializer::new(&mut out);
     serde_transcode::transcode(&mut reader, &mut writer)
         .map_err(|error| ConvertError::Invalid(error.to_string()))?;

@@ -149,7 +149,11 @@ impl SyncService {
                 RecipientOutcome::Deliver(output) => match by_output.get(&output) {
                     Some(frame) => frame.clone(),
                     None => match msgpack_to_json(&output) {
-                        Ok(json) if !call.fan_out_budget().take(json.len()) => {
+                        Ok(json)
+                            if !call
+                                .fan_out_budget()
+                                .take(json.len().saturating_sub(output.len())) =>
+                        {
                             let failure = Failure::plugin(&call.fan_out_budget().refuse());
                             send_error(
                                 socket,
