@@ -108,18 +108,17 @@ impl PluginSandbox {
 
     /// As [`PluginSandbox::write_config`], with a chosen cache folder.
     pub fn write_config_with_cache(&self, extra: &str, cache: &Path) -> anyhow::Result<()> {
-        self.write_config_full("max_instances = 64\n", extra, cache)
+        self.write_config_full("", extra, cache)
     }
 
-    /// As [`PluginSandbox::write_config`], with `runtime` (lines of `[runtime]` keys, which must
-    /// include `max_instances`) added to the `[runtime]` table.
+    /// As [`PluginSandbox::write_config`], with more `[runtime]` keys (`runtime`, one per line).
     pub fn write_config_with_runtime(&self, runtime: &str, extra: &str) -> anyhow::Result<()> {
         self.write_config_full(runtime, extra, &shared_cache_dir())
     }
 
     fn write_config_full(&self, runtime: &str, extra: &str, cache: &Path) -> anyhow::Result<()> {
         let text = format!(
-            "[runtime]\ncache_dir = {cache:?}\ndebounce_ms = 50\n{runtime}\n[store]\npath = {kv:?}\n\n{extra}\n",
+            "[runtime]\ncache_dir = {cache:?}\ndebounce_ms = 50\nmax_instances = 64\n{runtime}\n\n[store]\npath = {kv:?}\n\n{extra}\n",
             kv = self.dir.path().join("kv.redb"),
         );
         write_atomically(&self.config_path, text.as_bytes())

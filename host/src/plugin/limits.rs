@@ -12,7 +12,7 @@ use wasmtime::{ResourceLimiter, Store, Trap, WasmBacktrace};
 
 use super::engine::ticks_for;
 use super::error::{ErrorCode, PluginError};
-use super::msgpack_check::{self, Shape};
+use super::msgpack_check;
 use crate::config::StageLimits;
 
 /// Most table elements an instance may hold, summed over all its tables.
@@ -190,12 +190,12 @@ pub fn check_output(output: &[u8], limits: &StageLimits) -> Result<(), PluginErr
         ));
     }
     match msgpack_check::check(output, limits.max_output_depth as usize) {
-        Shape::Valid => Ok(()),
-        Shape::Malformed => Err(PluginError::new(
+        msgpack_check::Shape::Valid => Ok(()),
+        msgpack_check::Shape::Malformed => Err(PluginError::new(
             ErrorCode::MalformedOutput,
             "output is not exactly one MessagePack value",
         )),
-        Shape::TooDeep => Err(PluginError::new(
+        msgpack_check::Shape::TooDeep => Err(PluginError::new(
             ErrorCode::OutputTooDeep,
             format!(
                 "output nests deeper than max_output_depth ({})",
@@ -207,6 +207,7 @@ pub fn check_output(output: &[u8], limits: &StageLimits) -> Result<(), PluginErr
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::config::Stage;
 

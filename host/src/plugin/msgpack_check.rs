@@ -32,8 +32,20 @@ pub fn check(bytes: &[u8], max_depth: usize) -> Shape {
     skip_one(bytes, max_depth.min(MAX_DEPTH))
 }
 
+/// Whether `bytes` hold exactly one well-formed value, with no depth bound of this module: the
+/// fast pass up to [`MAX_DEPTH`] levels, rmp-serde's own answer beyond (it refuses past about
+/// 1,000). Outputs are never checked this way (rmp-serde recurses); it is the reference that
+/// fuzzing compares the fast pass with.
+#[allow(dead_code)]
+pub fn is_single_value(bytes: &[u8]) -> bool {
+    match check(bytes, MAX_DEPTH) {
+        Shape::Valid => true,
+        Shape::Malformed => false,
+        Shape::TooDeep => is_single_value_slow(bytes),
+    }
+}
+
 /// rmp-serde's own answer (the reference the fast pass is tested against).
-#[cfg(test)]
 fn is_single_value_slow(mut bytes: &[u8]) -> bool {
     let mut decoder = rmp_serde::Deserializer::new(&mut bytes);
     let parsed = <serde::de::IgnoredAny as serde::Deserialize>::deserialize(&mut decoder).is_ok();
@@ -362,6 +374,31 @@ mod tests {
         assert_eq!(checked, (Shape::TooDeep, Shape::TooDeep));
         // Truncated before the bound is reached: malformed, whatever the depth asked for.
         assert_eq!(check(&nested(10, &[]), 32), Shape::Malformed);
+    }
+
+    #[test]
+    fn without_a_bound_deep_values_follow_rmp_serde() {
+        // rmp-serde recurses once per level; unoptimised frames need more than a test thread's
+        // default stack.
+        std::thread::Builder::new()
+            .stack_size(64 * 1024 * 1024)
+            .spawn(|| {
+                for depth in [MAX_DEPTH - 1, MAX_DEPTH, MAX_DEPTH + 1, 1023, 1024, 2000] {
+                    for leaf in [&[0x01][..], &[0xd4, 1, 2]] {
+                        let bytes = nested(depth, leaf);
+                        assert_eq!(
+                            is_single_value(&bytes),
+                            is_single_value_slow(&bytes),
+                            "{depth}"
+                        );
+                    }
+                }
+                assert!(is_single_value(&nested(1023, &[0xc0])));
+                assert!(!is_single_value(&nested(1024, &[0xc0])));
+            })
+            .unwrap()
+            .join()
+            .unwrap();
     }
 
     #[test]
