@@ -324,7 +324,7 @@ impl Chunk<'_> {
             .outcomes
             .iter()
             .any(|outcome| matches!(outcome, WitOutcome::Deliver(_)));
-        let kept = !delivers || self.budget.take(result.data.len().saturating_mul(2));
+        let kept = !delivers || self.budget.take_output(result.data.len().saturating_mul(2));
         let data = if kept {
             Bytes::from(result.data)
         } else {

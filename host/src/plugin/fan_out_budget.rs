@@ -10,11 +10,13 @@
 //! beyond its output (JSON writes binary data as numbers). Charges are never given back: the budget
 //! bounds what one sync produces, and so what it can hold at once.
 //!
-//! It fails closed and stays closed: once a charge does not fit, every later charge fails too, so
-//! every recipient past the budget is refused with [`ErrorCode::FanOutTooLarge`] (never a silent
-//! drop, never a later recipient served after an earlier one was refused), and the moment it
-//! closes is logged once, with the route. It never blocks; it is shared between a worker thread
-//! and the network task by reference counting.
+//! It fails closed and stays closed, once for each of the two phases: the runtime admits result
+//! buffers in recipient order until one does not fit, and refuses every later delivered outcome
+//! with [`ErrorCode::FanOutTooLarge`]; the fan-out then builds frames for the admitted outputs, in
+//! the same order, until one does not fit, and refuses every later one. So the recipients served
+//! are always a prefix of those the stage delivered to (never a silent drop, never a later
+//! recipient served after an earlier one was refused). The first closing is logged once, with the
+//! route. It never blocks; it is shared between a worker thread and the network task.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
@@ -27,7 +29,11 @@ pub struct FanOutBudget {
     route: String,
     limit: usize,
     used: AtomicUsize,
-    exhausted: AtomicBool,
+    /// The runtime phase refused a result buffer.
+    outputs_closed: AtomicBool,
+    /// The fan-out phase refused a frame.
+    frames_closed: AtomicBool,
+    logged: AtomicBool,
     refused: AtomicU64,
 }
 
@@ -38,15 +44,27 @@ impl FanOutBudget {
             route,
             limit,
             used: AtomicUsize::new(0),
-            exhausted: AtomicBool::new(false),
+            outputs_closed: AtomicBool::new(false),
+            frames_closed: AtomicBool::new(false),
+            logged: AtomicBool::new(false),
             refused: AtomicU64::new(0),
         }
     }
 
-    /// Takes `bytes` from the budget. `false`, taking nothing, when they do not fit or an earlier
-    /// charge did not; from then on the budget is exhausted.
-    pub fn take(&self, bytes: usize) -> bool {
-        if self.exhausted.load(Ordering::Relaxed) {
+    /// Takes `bytes` for a result buffer the runtime keeps. `false`, taking nothing, when they do
+    /// not fit or an earlier buffer did not.
+    pub fn take_output(&self, bytes: usize) -> bool {
+        self.take(bytes, &self.outputs_closed)
+    }
+
+    /// Takes `bytes` for a frame the fan-out builds beyond its output. `false`, taking nothing,
+    /// when they do not fit or an earlier frame did not.
+    pub fn take_frame(&self, bytes: usize) -> bool {
+        self.take(bytes, &self.frames_closed)
+    }
+
+    fn take(&self, bytes: usize, closed: &AtomicBool) -> bool {
+        if closed.load(Ordering::Relaxed) {
             return false;
         }
         let taken = self
@@ -55,21 +73,19 @@ impl FanOutBudget {
                 used.checked_add(bytes).filter(|total| *total <= self.limit)
             })
             .is_ok();
-        if !taken && !self.exhausted.swap(true, Ordering::Relaxed) {
-            tracing::warn!(
-                route = %self.route,
-                limit = self.limit,
-                used = self.used(),
-                refused = bytes,
-                "the client outputs of one sync exceed max_fan_out_mb; recipients from here on get plugin.fanOutTooLarge"
-            );
+        if !taken {
+            closed.store(true, Ordering::Relaxed);
+            if !self.logged.swap(true, Ordering::Relaxed) {
+                tracing::warn!(
+                    route = %self.route,
+                    limit = self.limit,
+                    used = self.used(),
+                    refused = bytes,
+                    "the client outputs of one sync exceed max_fan_out_mb; recipients from here on get plugin.fanOutTooLarge"
+                );
+            }
         }
         taken
-    }
-
-    /// Whether a charge has failed.
-    pub fn is_exhausted(&self) -> bool {
-        self.exhausted.load(Ordering::Relaxed)
     }
 
     /// The failure of one recipient refused for the budget; counts it.
@@ -105,15 +121,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn charges_fit_until_one_does_not_then_every_later_one_fails() {
+    fn each_phase_takes_until_one_charge_does_not_fit_then_refuses_the_rest() {
         let budget = FanOutBudget::new("a/b@v1".into(), 100);
-        assert!(budget.take(60));
-        assert!(budget.take(40));
-        assert_eq!(budget.used(), 100);
-        assert!(!budget.take(1));
-        assert!(budget.is_exhausted());
-        // Closed for good, even for a charge that would have fit before.
-        assert!(!budget.take(0));
+        assert!(budget.take_output(60));
+        assert!(budget.take_output(30));
+        assert!(!budget.take_output(20));
+        // Closed for good, even for a charge that would have fit.
+        assert!(!budget.take_output(1));
+        assert_eq!(budget.used(), 90);
+        // The frames of the admitted outputs still get what is left, in order, until one does not.
+        assert!(budget.take_frame(0));
+        assert!(budget.take_frame(10));
+        assert!(!budget.take_frame(1));
+        assert!(!budget.take_frame(0));
         assert_eq!(budget.used(), 100);
         assert_eq!(budget.refuse().code, ErrorCode::FanOutTooLarge);
         assert_eq!(budget.refused(), 1);
@@ -122,7 +142,7 @@ mod tests {
     #[test]
     fn a_charge_larger_than_the_whole_budget_takes_nothing() {
         let budget = FanOutBudget::new("a/b@v1".into(), 10);
-        assert!(!budget.take(usize::MAX));
+        assert!(!budget.take_output(usize::MAX));
         assert_eq!(budget.used(), 0);
     }
 }

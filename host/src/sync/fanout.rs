@@ -152,7 +152,7 @@ impl SyncService {
                         Ok(json)
                             if !call
                                 .fan_out_budget()
-                                .take(json.len().saturating_sub(output.len())) =>
+                                .take_frame(json.len().saturating_sub(output.len())) =>
                         {
                             let failure = Failure::plugin(&call.fan_out_budget().refuse());
                             send_error(
