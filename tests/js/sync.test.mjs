@@ -30,6 +30,11 @@ capabilities = ["config", "rooms"]
 [plugins.routes."hostile/attack".server]
 fuel = 0
 timeout_ms = 3000
+[plugins.routes."hostile/limits".client]
+max_fan_out_mb = 1
+client_batch_size = 1
+fuel = 1_000_000_000
+timeout_ms = 10_000
 `,
   });
 });
@@ -505,4 +510,58 @@ test("a handler replaced on disk while clients keep syncing: no failed request",
   await until((result) => result.version === 2);
   swap(original);
   await until((result) => result.version === undefined);
+});
+
+test("a handler's httpStatus outside 400-599 reaches the HTTP response as 500, with the handler's code", async () => {
+  const room = freshRoom();
+  const token = host.token("--sub", "status");
+  const member = await client({ token });
+  await join(member, room);
+  const post = (n) =>
+    fetch(`${host.url}/sync/hostile/limits/v1`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify({ data: { attack: "badStatus", n }, receiver: room }),
+    });
+  for (const [given, sent] of [[200, 500], [302, 500], [700, 500], [422, 422]]) {
+    const response = await post(given);
+    const body = await response.json();
+    assert.deepEqual([response.status, body.errorCode, body.httpStatus], [sent, "hostile.badStatus", sent], `httpStatus ${given}`);
+  }
+});
+
+test("an output nested 1,000 deep is refused with plugin.outputTooDeep and the connection keeps working", async () => {
+  const room = freshRoom();
+  const a = await client();
+  await join(a, room);
+  const deep = await sync(a, { name: "hostile/limits", version: "v1", data: { attack: "deepOutput", n: 1000 }, receiver: room });
+  assert.equal(deep.status, "error");
+  assert.equal(deep.errorCode, "plugin.outputTooDeep");
+  const fits = await sync(a, { name: "hostile/limits", version: "v1", data: { attack: "deepOutput", n: 32 }, receiver: room });
+  assert.equal(fits.status, "success", JSON.stringify(fits).slice(0, 200));
+  await marker(a, room);
+});
+
+test("past max_fan_out_mb the remaining recipients get plugin.fanOutTooLarge, the others their output", async () => {
+  const room = freshRoom();
+  const members = [];
+  for (let n = 0; n < 4; n++) {
+    const socket = await client({ token: host.token("--sub", `fan-${n}`) });
+    await join(socket, room);
+    members.push(socket);
+  }
+  // 200 KB each, counted twice (buffer and frame): two fit the route's 1 MiB, the other two do not.
+  const size = 200_000;
+  const reply = await sync(members[0], { name: "hostile/limits", version: "v1", data: { attack: "ok", size }, receiver: room });
+  assert.equal(reply.status, "success");
+  const frames = await Promise.all(
+    members.map((socket) => frame(socket, (f) => f.fullName === "sync/hostile/limits/v1", 20000)),
+  );
+  const served = frames.filter((f) => f.status === "success");
+  const refused = frames.filter((f) => f.status === "error");
+  assert.equal(served.length, 2, JSON.stringify(frames.map((f) => f.status)));
+  for (const f of served) assert.equal(f.clientOutput.length, size);
+  assert.equal(refused.length, 2);
+  for (const f of refused) assert.equal(f.errorCode, "plugin.fanOutTooLarge");
+  await marker(members[1], room);
 });

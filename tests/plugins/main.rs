@@ -4,6 +4,7 @@
 mod examples;
 mod folder;
 mod hostile;
+mod limits;
 mod loading;
 mod reload;
 mod support;

@@ -20,7 +20,8 @@ use serde::Deserialize;
 pub use auth::{AuthConfigError, AuthSection};
 pub use cluster::ClusterSection;
 pub use plugin_limits::{
-    Capabilities, Capability, InstancePolicy, LimitsPatch, PluginsSection, Stage, StageLimits,
+    Capabilities, Capability, InstancePolicy, LimitsPatch, MAX_OUTPUT_DEPTH_CEILING,
+    PluginsSection, Stage, StageLimits,
 };
 pub use runtime::{RuntimeSection, StoreSection};
 pub use server::ServerSection;

@@ -12,6 +12,10 @@ use serde::Deserialize;
 
 use super::Error;
 
+/// The largest `max_output_depth` an operator may set: the checker's fixed stack, and the bound
+/// the JSON conversion of an output never recurses past.
+pub const MAX_OUTPUT_DEPTH_CEILING: u32 = 128;
+
 /// Which stage of a sync a plugin file implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Stage {
@@ -95,6 +99,10 @@ pub struct LimitsPatch {
     pub max_input_kb: Option<u32>,
     /// Largest accepted output (server output, or each recipient's client output).
     pub max_output_kb: Option<u32>,
+    /// Deepest nesting of arrays and maps accepted in an output (1 to 128).
+    pub max_output_depth: Option<u32>,
+    /// Most bytes the client outputs of one sync may take, summed over its recipients.
+    pub max_fan_out_mb: Option<u32>,
     /// Warm reuse or one instance per sync.
     pub instance_policy: Option<InstancePolicy>,
     /// Calls after which a warm instance is replaced.
@@ -143,6 +151,12 @@ pub struct StageLimits {
     pub max_input_kb: u32,
     /// Largest accepted output, in KiB.
     pub max_output_kb: u32,
+    /// Deepest nesting of arrays and maps (as JSON) accepted in an output.
+    pub max_output_depth: u32,
+    /// Most bytes, in MiB, the client outputs of one sync may take: the result buffers the client
+    /// stage returns plus the frames encoded from them. Recipients past it get
+    /// `plugin.fanOutTooLarge`.
+    pub max_fan_out_mb: u32,
     /// Warm reuse or one instance per sync.
     pub instance_policy: InstancePolicy,
     /// Calls after which a warm instance is replaced.
@@ -176,6 +190,8 @@ impl StageLimits {
             memory_mb: 32,
             max_input_kb: 64,
             max_output_kb: 256,
+            max_output_depth: 32,
+            max_fan_out_mb: 32,
             instance_policy: InstancePolicy::Reuse,
             max_invocations: 10_000,
             client_batch_size: 128,
@@ -198,6 +214,11 @@ impl StageLimits {
         (self.max_output_kb as usize).saturating_mul(1024)
     }
 
+    /// Most bytes the client outputs of one sync may take.
+    pub fn max_fan_out_bytes(&self) -> usize {
+        (self.max_fan_out_mb as usize).saturating_mul(1024 * 1024)
+    }
+
     fn apply(&mut self, patch: &LimitsPatch) {
         macro_rules! take {
             ($($field:ident),*) => { $( if let Some(value) = patch.$field { self.$field = value; } )* };
@@ -208,6 +229,8 @@ impl StageLimits {
             memory_mb,
             max_input_kb,
             max_output_kb,
+            max_output_depth,
+            max_fan_out_mb,
             instance_policy,
             max_invocations
         );
@@ -320,9 +343,19 @@ fn check_patch(path: &str, patch: &LimitsPatch, max_memory_mb: u32) -> Result<()
     if patch.max_invocations == Some(0) {
         return Err(invalid("max_invocations", "must be at least 1".into()));
     }
+    if patch
+        .max_output_depth
+        .is_some_and(|depth| !(1..=MAX_OUTPUT_DEPTH_CEILING).contains(&depth))
+    {
+        return Err(invalid(
+            "max_output_depth",
+            format!("must be between 1 and {MAX_OUTPUT_DEPTH_CEILING}"),
+        ));
+    }
     for (key, value) in [
         ("max_input_kb", patch.max_input_kb),
         ("max_output_kb", patch.max_output_kb),
+        ("max_fan_out_mb", patch.max_fan_out_mb),
     ] {
         if value == Some(0) {
             return Err(invalid(key, "must be at least 1".into()));
@@ -375,6 +408,17 @@ mod tests {
     fn bad_route_key_and_nested_stage_are_rejected() {
         assert!(Config::from_toml("[plugins.routes.\"lonely\"]\nfuel = 1\n").is_err());
         assert!(Config::from_toml("[plugins.defaults.server.client]\nfuel = 1\n").is_err());
+        for bad in [
+            "max_output_depth = 0",
+            "max_output_depth = 129",
+            "max_fan_out_mb = 0",
+        ] {
+            assert!(
+                Config::from_toml(&format!("[plugins.defaults]\n{bad}\n")).is_err(),
+                "{bad}"
+            );
+        }
+        assert!(Config::from_toml("[plugins.defaults]\nmax_output_depth = 128\n").is_ok());
         assert!(
             Config::from_toml("[plugins.defaults]\ncapabilities = [\"net\"]\n")
                 .unwrap_err()

@@ -21,6 +21,14 @@ pub struct RuntimeSection {
     pub max_memory_mb: u32,
     /// Native stack that wasm frames may use, in KiB (deep recursion traps beyond it).
     pub max_wasm_stack_kb: u32,
+    /// Most linear memories one component may hold (each takes a pool slot); a file with more is
+    /// refused at load. The pool holds `max_instances` times this many memories.
+    pub max_memories_per_component: u32,
+    /// Most tables one component may hold; the pool holds `max_instances` times this many.
+    pub max_tables_per_component: u32,
+    /// Most core module instances one component may hold; the pool holds `max_instances` times
+    /// this many.
+    pub max_core_instances_per_component: u32,
     /// Where precompiled components are cached.
     pub cache_dir: PathBuf,
     /// Quiet period after a file event before the plugins folder is rescanned.
@@ -42,6 +50,9 @@ impl Default for RuntimeSection {
             max_instances: 1000,
             max_memory_mb: 256,
             max_wasm_stack_kb: 512,
+            max_memories_per_component: 2,
+            max_tables_per_component: 4,
+            max_core_instances_per_component: 8,
             cache_dir: PathBuf::from(".synchost/cache"),
             debounce_ms: 150,
             rescan_interval_s: 30,
@@ -75,6 +86,30 @@ impl RuntimeSection {
         }
         if !(64..=65_536).contains(&self.max_wasm_stack_kb) {
             return Err(invalid("max_wasm_stack_kb", "must be between 64 and 65536"));
+        }
+        for (key, value, most) in [
+            (
+                "max_memories_per_component",
+                self.max_memories_per_component,
+                16,
+            ),
+            (
+                "max_tables_per_component",
+                self.max_tables_per_component,
+                64,
+            ),
+            (
+                "max_core_instances_per_component",
+                self.max_core_instances_per_component,
+                64,
+            ),
+        ] {
+            if !(1..=most).contains(&value) {
+                return Err(Error::Invalid {
+                    key: format!("runtime.{key}"),
+                    reason: format!("must be between 1 and {most}"),
+                });
+            }
         }
         if self.workers > 256 {
             return Err(invalid("workers", "must be at most 256"));

@@ -67,6 +67,8 @@ pub const BUILTIN_CODES: &[&str] = &[
     "plugin.trap",
     "plugin.malformedOutput",
     "plugin.outputTooLarge",
+    "plugin.outputTooDeep",
+    "plugin.fanOutTooLarge",
     "plugin.inputTooLarge",
     "plugin.stageMissing",
     "plugin.unavailable",

@@ -3,7 +3,9 @@
 //! [`SyncCall`] holds the pinned `Arc<Route>` and, for plugins with `instance_policy = "per-request"`,
 //! the sync's own instances, so the server call and every client call share one fresh instance.
 //! Client recipients are sent in chunks of `client_batch_size`; when a chunk fails, its recipients
-//! are retried one at a time on fresh instances so a bad recipient fails only itself.
+//! are retried one at a time on fresh instances so a bad recipient fails only itself. Every result
+//! buffer kept is charged to the sync's [`FanOutBudget`]; once it is spent, delivered outcomes
+//! become [`ErrorCode::FanOutTooLarge`] (skips and refusals stay what the handler said).
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -11,6 +13,7 @@ use bytes::Bytes;
 
 use super::bindings::{ClientResult, HandlerError, Session, Span, WitOutcome, WitServerCall};
 use super::error::{ErrorCode, PluginError, StageError};
+use super::fan_out_budget::FanOutBudget;
 use super::instance::Instance;
 use super::limits::{check_input, check_output};
 use super::pack::BatchBuffer;
@@ -70,20 +73,33 @@ pub struct SyncCall {
     route: Arc<Route>,
     slots: Arc<Mutex<Slots>>,
     workers: WorkerPool,
+    budget: Arc<FanOutBudget>,
 }
 
 impl SyncCall {
     pub(super) fn new(route: Arc<Route>, workers: WorkerPool) -> Self {
+        let limit = route
+            .client
+            .as_deref()
+            .map_or(0, |stage| stage.limits().max_fan_out_bytes());
+        let budget = Arc::new(FanOutBudget::new(route.key().to_string(), limit));
         Self {
             route,
             slots: Arc::default(),
             workers,
+            budget,
         }
     }
 
     /// The pinned route.
     pub fn route(&self) -> &Arc<Route> {
         &self.route
+    }
+
+    /// The bytes this sync's fan-out may still take (`max_fan_out_mb` of the client stage); the
+    /// fan-out charges each distinct frame it encodes.
+    pub fn fan_out_budget(&self) -> &FanOutBudget {
+        &self.budget
     }
 
     /// Runs the server stage on a worker thread.
@@ -107,9 +123,9 @@ impl SyncCall {
         &self,
         call: ClientBatchCall,
     ) -> Result<Vec<RecipientOutcome>, StageError> {
-        let (route, slots) = (self.route.clone(), self.slots.clone());
+        let (route, slots, budget) = (self.route.clone(), self.slots.clone(), self.budget.clone());
         self.workers
-            .run(move || clients_blocking(&route, &slots, call))
+            .run(move || clients_blocking(&route, &slots, &budget, call))
             .await?
     }
 
@@ -129,7 +145,7 @@ impl SyncCall {
         &self,
         call: ClientBatchCall,
     ) -> Result<Vec<RecipientOutcome>, StageError> {
-        clients_blocking(&self.route, &self.slots, call)
+        clients_blocking(&self.route, &self.slots, &self.budget, call)
     }
 }
 
@@ -193,6 +209,7 @@ fn server_blocking(
 fn clients_blocking(
     route: &Route,
     slots: &Mutex<Slots>,
+    budget: &FanOutBudget,
     call: ClientBatchCall,
 ) -> Result<Vec<RecipientOutcome>, StageError> {
     let stage = route.client.as_deref().ok_or_else(|| missing("client"))?;
@@ -206,106 +223,121 @@ fn clients_blocking(
     let mut buffer = BatchBuffer::new(&call.input, call.server_output.as_deref(), &call.room);
     for chunk in call.recipients.chunks(chunk_size) {
         let instance = acquire(stage, &limits, &mut slots.client)?;
-        run_chunk(
+        let mut run = Chunk {
             stage,
-            &limits,
-            &mut slots.client,
-            instance,
-            &mut buffer,
-            chunk,
-            &mut outcomes,
-        )?;
+            limits: &limits,
+            slot: &mut slots.client,
+            buffer: &mut buffer,
+            budget,
+            outcomes: &mut outcomes,
+        };
+        run.run(instance, chunk)?;
     }
     Ok(outcomes)
 }
 
-/// Runs one chunk; on failure, retries its recipients one by one.
-fn run_chunk(
-    stage: &LoadedStage,
-    limits: &Arc<StageLimits>,
-    slot: &mut Option<Instance>,
-    mut instance: Instance,
-    buffer: &mut BatchBuffer,
-    chunk: &[Option<Arc<Session>>],
-    outcomes: &mut Vec<RecipientOutcome>,
-) -> Result<(), StageError> {
-    let count = chunk.len();
-    match instance.run_client(limits, buffer.fill(chunk)) {
-        Ok(result) if result.outcomes.len() == count => {
-            release(stage, limits, slot, instance);
-            convert_all(result, limits, outcomes);
-        }
-        Ok(result) => {
-            release(stage, limits, slot, instance);
-            let error = PluginError::new(
-                ErrorCode::MalformedOutput,
-                format!(
-                    "the client stage returned {} outcomes for {count} recipients",
-                    result.outcomes.len()
-                ),
-            );
-            outcomes.extend(std::iter::repeat_n(RecipientOutcome::Failed(error), count));
-        }
-        Err(error) if count == 1 => outcomes.push(RecipientOutcome::Failed(error)),
-        Err(error) => {
-            tracing::debug!(plugin = %stage.key(), "client batch of {count} failed ({error}); retrying one by one");
-            drop(instance);
-            retry_one_by_one(stage, limits, slot, buffer, chunk, outcomes)?;
-        }
-    }
-    Ok(())
+/// What running the chunks of one call shares.
+struct Chunk<'a> {
+    stage: &'a LoadedStage,
+    limits: &'a Arc<StageLimits>,
+    slot: &'a mut Option<Instance>,
+    buffer: &'a mut BatchBuffer,
+    budget: &'a FanOutBudget,
+    outcomes: &'a mut Vec<RecipientOutcome>,
 }
 
-/// Runs each recipient of `chunk` alone, on fresh instances.
-fn retry_one_by_one(
-    stage: &LoadedStage,
-    limits: &Arc<StageLimits>,
-    slot: &mut Option<Instance>,
-    buffer: &mut BatchBuffer,
-    chunk: &[Option<Arc<Session>>],
-    outcomes: &mut Vec<RecipientOutcome>,
-) -> Result<(), StageError> {
-    let mut spare: Option<Instance> = None;
-    for recipient in chunk.chunks(1) {
-        let mut instance = match spare.take() {
-            Some(instance) => instance,
-            None => stage.fresh()?,
-        };
-        match instance.run_client(limits, buffer.fill(recipient)) {
-            Ok(result) if result.outcomes.len() == 1 => {
-                spare = Some(instance);
-                convert_all(result, limits, outcomes);
+impl Chunk<'_> {
+    /// Runs one chunk; on failure, retries its recipients one by one.
+    fn run(
+        &mut self,
+        mut instance: Instance,
+        chunk: &[Option<Arc<Session>>],
+    ) -> Result<(), StageError> {
+        let count = chunk.len();
+        match instance.run_client(self.limits, self.buffer.fill(chunk)) {
+            Ok(result) if result.outcomes.len() == count => {
+                release(self.stage, self.limits, self.slot, instance);
+                self.convert_all(result);
             }
             Ok(result) => {
-                spare = Some(instance);
-                let detail = format!(
-                    "the client stage returned {} outcomes for 1 recipient",
-                    result.outcomes.len()
-                );
-                outcomes.push(RecipientOutcome::Failed(PluginError::new(
+                release(self.stage, self.limits, self.slot, instance);
+                let error = PluginError::new(
                     ErrorCode::MalformedOutput,
-                    detail,
-                )));
+                    format!(
+                        "the client stage returned {} outcomes for {count} recipients",
+                        result.outcomes.len()
+                    ),
+                );
+                self.outcomes
+                    .extend(std::iter::repeat_n(RecipientOutcome::Failed(error), count));
             }
-            Err(error) => outcomes.push(RecipientOutcome::Failed(error)),
+            Err(error) if count == 1 => self.outcomes.push(RecipientOutcome::Failed(error)),
+            Err(error) => {
+                tracing::debug!(plugin = %self.stage.key(), "client batch of {count} failed ({error}); retrying one by one");
+                drop(instance);
+                self.retry_one_by_one(chunk)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs each recipient of `chunk` alone, on fresh instances.
+    fn retry_one_by_one(&mut self, chunk: &[Option<Arc<Session>>]) -> Result<(), StageError> {
+        let mut spare: Option<Instance> = None;
+        for recipient in chunk.chunks(1) {
+            let mut instance = match spare.take() {
+                Some(instance) => instance,
+                None => self.stage.fresh()?,
+            };
+            match instance.run_client(self.limits, self.buffer.fill(recipient)) {
+                Ok(result) if result.outcomes.len() == 1 => {
+                    spare = Some(instance);
+                    self.convert_all(result);
+                }
+                Ok(result) => {
+                    spare = Some(instance);
+                    let detail = format!(
+                        "the client stage returned {} outcomes for 1 recipient",
+                        result.outcomes.len()
+                    );
+                    self.outcomes
+                        .push(RecipientOutcome::Failed(PluginError::new(
+                            ErrorCode::MalformedOutput,
+                            detail,
+                        )));
+                }
+                Err(error) => self.outcomes.push(RecipientOutcome::Failed(error)),
+            }
+        }
+        if let Some(instance) = spare {
+            release(self.stage, self.limits, self.slot, instance);
+        }
+        Ok(())
+    }
+
+    /// Turns a chunk's result into outcomes; delivered outputs become slices of its one `data`
+    /// buffer (no copy per recipient). The buffer is kept only if it fits the fan-out budget, twice
+    /// (itself and the frames to be encoded from it); otherwise it is dropped here and its
+    /// delivered outcomes are refused.
+    fn convert_all(&mut self, result: ClientResult) {
+        let delivers = result
+            .outcomes
+            .iter()
+            .any(|outcome| matches!(outcome, WitOutcome::Deliver(_)));
+        let kept = !delivers || self.budget.take_output(result.data.len().saturating_mul(2));
+        let data = if kept {
+            Bytes::from(result.data)
+        } else {
+            Bytes::new()
+        };
+        for outcome in result.outcomes {
+            let outcome = match outcome {
+                WitOutcome::Deliver(_) if !kept => RecipientOutcome::Failed(self.budget.refuse()),
+                outcome => convert(outcome, &data, self.limits),
+            };
+            self.outcomes.push(outcome);
         }
     }
-    if let Some(instance) = spare {
-        release(stage, limits, slot, instance);
-    }
-    Ok(())
-}
-
-/// Turns a chunk's result into outcomes; delivered outputs become slices of its one `data` buffer
-/// (no copy per recipient).
-fn convert_all(result: ClientResult, limits: &StageLimits, outcomes: &mut Vec<RecipientOutcome>) {
-    let data = Bytes::from(result.data);
-    outcomes.extend(
-        result
-            .outcomes
-            .into_iter()
-            .map(|outcome| convert(outcome, &data, limits)),
-    );
 }
 
 fn convert(outcome: WitOutcome, data: &Bytes, limits: &StageLimits) -> RecipientOutcome {

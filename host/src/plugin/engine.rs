@@ -24,12 +24,21 @@ pub const EPOCH_TICK_MS: u64 = 10;
 pub fn build(runtime: &RuntimeSection) -> Result<Engine, Error> {
     let instances = runtime.max_instances;
     let mut pool = PoolingAllocationConfig::new();
-    // A Rust wasip2 component holds several core instances (the program plus adapter shims) and two
-    // memories, so the totals scale with the number of component instances.
+    // Each component may hold a bounded number of memories, tables and core instances (a Rust
+    // wasip2 component: the program plus adapter shims); wasmtime refuses a component past them
+    // when it is compiled or loaded from the cache, so it never reaches the pool. The totals are
+    // the per-component bounds times the component instances, so no component can take the slots
+    // that other plugins' instances need: only component instance slots run out.
+    let memories = runtime.max_memories_per_component;
+    let tables = runtime.max_tables_per_component;
+    let core_instances = runtime.max_core_instances_per_component;
     pool.total_component_instances(instances)
-        .total_core_instances(instances.saturating_mul(8))
-        .total_memories(instances.saturating_mul(2))
-        .total_tables(instances.saturating_mul(4))
+        .max_memories_per_component(memories)
+        .max_tables_per_component(tables)
+        .max_core_instances_per_component(core_instances)
+        .total_core_instances(instances.saturating_mul(core_instances))
+        .total_memories(instances.saturating_mul(memories))
+        .total_tables(instances.saturating_mul(tables))
         .total_stacks(instances)
         .max_memory_size(runtime.max_memory_mb as usize * 1024 * 1024)
         // Reuse a freed slot before touching a never-used one, so the slots ever used stay the

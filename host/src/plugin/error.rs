@@ -27,6 +27,10 @@ pub enum ErrorCode {
     MalformedOutput,
     /// The output exceeds `max_output_kb`.
     OutputTooLarge,
+    /// The output nests arrays and maps deeper than `max_output_depth`.
+    OutputTooDeep,
+    /// The client outputs of one sync exceed `max_fan_out_mb`; this recipient was not served.
+    FanOutTooLarge,
     /// The input exceeds `max_input_kb`.
     InputTooLarge,
     /// The route has no file for the requested stage.
@@ -37,7 +41,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for the test that checks each has a message in every shipped language.
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 12] = [
         Self::OutOfFuel,
         Self::Timeout,
         Self::MemoryLimit,
@@ -45,6 +49,8 @@ impl ErrorCode {
         Self::Trap,
         Self::MalformedOutput,
         Self::OutputTooLarge,
+        Self::OutputTooDeep,
+        Self::FanOutTooLarge,
         Self::InputTooLarge,
         Self::StageMissing,
         Self::Unavailable,
@@ -60,6 +66,8 @@ impl ErrorCode {
             Self::Trap => "plugin.trap",
             Self::MalformedOutput => "plugin.malformedOutput",
             Self::OutputTooLarge => "plugin.outputTooLarge",
+            Self::OutputTooDeep => "plugin.outputTooDeep",
+            Self::FanOutTooLarge => "plugin.fanOutTooLarge",
             Self::InputTooLarge => "plugin.inputTooLarge",
             Self::StageMissing => "plugin.stageMissing",
             Self::Unavailable => "plugin.unavailable",

@@ -21,7 +21,9 @@ use super::waits::WaitDeadline;
 use crate::config::{Capability, StageLimits};
 use crate::store::{Kv, KvError, KvQuota};
 
-/// Most random bytes per `random-bytes` call.
+/// Most random bytes per call: `random-bytes` returns at most this many; WASI's
+/// `get-random-bytes` and `get-insecure-random-bytes`, which promise exactly what was asked, trap
+/// past it.
 pub const MAX_RANDOM_BYTES: u32 = 4096;
 /// Most members per `rooms.members` page.
 pub const MAX_MEMBERS_PAGE: u32 = 1000;
@@ -67,6 +69,7 @@ impl PluginState {
             .allow_tcp(false)
             .allow_udp(false)
             .allow_ip_name_lookup(false)
+            .max_random_size(u64::from(MAX_RANDOM_BYTES))
             .build();
         let limiter = MemoryLimiter::new(limits.memory_mb);
         Self {

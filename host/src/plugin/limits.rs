@@ -1,9 +1,12 @@
 //! Per-call limits and the one place where a failed call is classified into an [`ErrorCode`].
 //!
 //! Before each call the budget is armed on the store: fuel (instructions) and an epoch deadline (wall
-//! clock), both scaled by the number of recipients for a client batch. Memory is capped by
-//! [`MemoryLimiter`], which traps at the cap with a typed error so the classification is exact.
-//! Outputs are checked here too: size first, then "exactly one MessagePack value".
+//! clock), both scaled by the number of recipients for a client batch. Memory is capped per
+//! instance by [`MemoryLimiter`]: the sum of all the linear memories of the instance's store (a
+//! component may hold many), so `memory_mb` is what one instance can take however it is built; it
+//! traps at the cap with a typed error so the classification is exact.
+//! Outputs are checked here too, on the worker: size first, then "exactly one MessagePack value,
+//! nested at most `max_output_depth` deep".
 
 use wasmtime::{ResourceLimiter, Store, Trap, WasmBacktrace};
 
@@ -14,22 +17,28 @@ use super::msgpack_check;
 use super::waits::WaitDeadline;
 use crate::config::StageLimits;
 
-/// Most table elements an instance may grow to.
+/// Most table elements an instance may hold, summed over all its tables.
 const MAX_TABLE_ELEMENTS: usize = 100_000;
 /// The deadline used when `timeout_ms = 0` (unlimited): far away but safe to add to the epoch.
 const NO_DEADLINE_TICKS: u64 = u64::MAX / 4;
 
-/// Caps linear memory growth of one instance; the cap can change between calls.
+/// Caps what one instance's store holds: the bytes of all its linear memories together, and the
+/// elements of all its tables together. Wasmtime asks before creating each memory and table
+/// (`current` 0) and before each growth, and nothing in a store ever shrinks, so the running sums
+/// are exact. A growth that fails after being allowed still counts, which only errs on the safe
+/// side. The memory cap can change between calls.
 #[derive(Debug)]
 pub struct MemoryLimiter {
     cap_bytes: usize,
+    memory_bytes: usize,
+    table_elements: usize,
 }
 
-/// The trap raised when a plugin grows past its memory cap.
+/// The trap raised when a plugin's memories would grow past its memory cap.
 #[derive(Debug, thiserror::Error)]
-#[error("memory growth to {desired} bytes exceeds the cap of {cap} bytes")]
+#[error("the instance's memories would take {total} bytes, over the cap of {cap} bytes")]
 pub struct MemoryLimitExceeded {
-    desired: usize,
+    total: usize,
     cap: usize,
 }
 
@@ -38,6 +47,8 @@ impl MemoryLimiter {
     pub fn new(memory_mb: u32) -> Self {
         Self {
             cap_bytes: memory_mb as usize * 1024 * 1024,
+            memory_bytes: 0,
+            table_elements: 0,
         }
     }
 
@@ -45,31 +56,48 @@ impl MemoryLimiter {
     pub fn set_cap(&mut self, memory_mb: u32) {
         self.cap_bytes = memory_mb as usize * 1024 * 1024;
     }
+
+    /// Bytes held by all the instance's memories.
+    #[cfg(test)]
+    fn memory_bytes(&self) -> usize {
+        self.memory_bytes
+    }
 }
 
 impl ResourceLimiter for MemoryLimiter {
     fn memory_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        if desired > self.cap_bytes {
+        let total = self
+            .memory_bytes
+            .saturating_add(desired.saturating_sub(current));
+        if total > self.cap_bytes {
             return Err(wasmtime::Error::new(MemoryLimitExceeded {
-                desired,
+                total,
                 cap: self.cap_bytes,
             }));
         }
+        self.memory_bytes = total;
         Ok(true)
     }
 
     fn table_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        Ok(desired <= MAX_TABLE_ELEMENTS)
+        let total = self
+            .table_elements
+            .saturating_add(desired.saturating_sub(current));
+        if total > MAX_TABLE_ELEMENTS {
+            return Ok(false);
+        }
+        self.table_elements = total;
+        Ok(true)
     }
 }
 
@@ -175,7 +203,8 @@ pub fn check_input(input: &[u8], limits: &StageLimits) -> Result<(), PluginError
     Ok(())
 }
 
-/// Accepts an output only if it fits `max_output_kb` and is exactly one MessagePack value.
+/// Accepts an output only if it fits `max_output_kb` and is exactly one MessagePack value nested at
+/// most `max_output_depth` deep.
 pub fn check_output(output: &[u8], limits: &StageLimits) -> Result<(), PluginError> {
     if output.len() > limits.max_output_bytes() {
         return Err(PluginError::new(
@@ -187,17 +216,25 @@ pub fn check_output(output: &[u8], limits: &StageLimits) -> Result<(), PluginErr
             ),
         ));
     }
-    if !msgpack_check::is_single_value(output) {
-        return Err(PluginError::new(
+    match msgpack_check::check(output, limits.max_output_depth as usize) {
+        msgpack_check::Shape::Valid => Ok(()),
+        msgpack_check::Shape::Malformed => Err(PluginError::new(
             ErrorCode::MalformedOutput,
             "output is not exactly one MessagePack value",
-        ));
+        )),
+        msgpack_check::Shape::TooDeep => Err(PluginError::new(
+            ErrorCode::OutputTooDeep,
+            format!(
+                "output nests deeper than max_output_depth ({})",
+                limits.max_output_depth
+            ),
+        )),
     }
-    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::config::Stage;
 
@@ -216,6 +253,42 @@ mod tests {
         assert_eq!(malformed(&[0xc1]), Err(ErrorCode::MalformedOutput));
         let big = rmp_serde::to_vec(&vec![0u8; 2000]).unwrap_or_default();
         assert_eq!(malformed(&big), Err(ErrorCode::OutputTooLarge));
+        let mut deep = vec![0x91; limits.max_output_depth as usize];
+        deep.push(0xc0);
+        assert!(check_output(&deep, &limits).is_ok());
+        deep.insert(0, 0x91);
+        assert_eq!(malformed(&deep), Err(ErrorCode::OutputTooDeep));
+    }
+
+    #[test]
+    fn the_memory_cap_is_the_sum_over_all_memories_of_an_instance() {
+        const MIB: usize = 1024 * 1024;
+        let mut limiter = MemoryLimiter::new(32);
+        // Three memories created at 10 MiB each, then one grows: the fourth MiB over 32 fails.
+        for _ in 0..3 {
+            assert!(limiter.memory_growing(0, 10 * MIB, None).unwrap());
+        }
+        assert!(limiter.memory_growing(10 * MIB, 12 * MIB, None).unwrap());
+        assert_eq!(limiter.memory_bytes(), 32 * MIB);
+        let error = limiter.memory_growing(0, MIB, None).unwrap_err();
+        assert!(error.downcast_ref::<MemoryLimitExceeded>().is_some());
+        assert_eq!(classify(&error).code, ErrorCode::MemoryLimit);
+        assert_eq!(
+            limiter.memory_bytes(),
+            32 * MIB,
+            "a refused growth takes nothing"
+        );
+        // Tables are summed the same way.
+        assert!(
+            limiter
+                .table_growing(0, MAX_TABLE_ELEMENTS / 2, None)
+                .unwrap()
+        );
+        assert!(
+            !limiter
+                .table_growing(0, MAX_TABLE_ELEMENTS / 2 + 1, None)
+                .unwrap()
+        );
     }
 
     #[test]

@@ -2,9 +2,15 @@
 //! the plugin and rate-limited per plugin.
 //!
 //! A plugin can write as fast as it can loop, so every line goes through [`LogLimiter`] (a one-second
-//! window of `log_lines_per_s` lines); dropped lines are counted and reported once per window. Lines
-//! are cut at [`MAX_LINE_BYTES`]. Nothing here ever blocks or fails the guest.
+//! window of `log_lines_per_s` lines); dropped lines are counted and reported once per window.
+//!
+//! A plugin's text must never pass for the host's own: every line is escaped before it reaches the
+//! log ([`escape`]: line breaks, terminal escapes, other control characters and Unicode direction
+//! overrides become visible `\n`, `\u{1b}`, ... sequences), so one call is one line, and the
+//! escaped line is cut at [`MAX_LINE_BYTES`]. Nothing here ever blocks or fails the guest.
 
+use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -15,7 +21,7 @@ use wasmtime_wasi::p2::{OutputStream, Pollable, StreamResult};
 
 use super::bindings::Level;
 
-/// Longest line kept; the rest is cut.
+/// Longest line kept, after escaping; the rest is cut.
 pub const MAX_LINE_BYTES: usize = 4096;
 
 /// A per-plugin line budget over one-second windows.
@@ -85,7 +91,7 @@ impl PluginLog {
         {
             return;
         }
-        let text = cut(text);
+        let text = escape(text);
         let plugin = self.label.as_str();
         match level {
             Level::Trace => tracing::trace!(plugin, source, "{text}"),
@@ -97,15 +103,39 @@ impl PluginLog {
     }
 }
 
-fn cut(text: &str) -> &str {
-    if text.len() <= MAX_LINE_BYTES {
-        return text;
+/// Whether `c` could change how a log line reads: C0 and C1 controls (line breaks, ESC, BEL, DEL,
+/// ...), the Unicode line and paragraph separators, and the bidirectional overrides and isolates.
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` as one inert log line of at most [`MAX_LINE_BYTES`]: every character that
+/// [`needs_escape`] is written as `\n`, `\r`, `\t` or `\u{..}`, and the line is cut on a
+/// character (never inside an escape) once it is full. Borrowed when nothing needs changing.
+pub fn escape(text: &str) -> Cow<'_, str> {
+    if text.len() <= MAX_LINE_BYTES && !text.chars().any(needs_escape) {
+        return Cow::Borrowed(text);
     }
-    let mut end = MAX_LINE_BYTES;
-    while !text.is_char_boundary(end) {
-        end -= 1;
+    let mut line = String::with_capacity(text.len().min(MAX_LINE_BYTES));
+    let mut escaped = String::new();
+    for c in text.chars() {
+        escaped.clear();
+        match c {
+            '\n' => escaped.push_str("\\n"),
+            '\r' => escaped.push_str("\\r"),
+            '\t' => escaped.push_str("\\t"),
+            c if needs_escape(c) => {
+                let _ = write!(escaped, "\\u{{{:x}}}", u32::from(c));
+            }
+            c => escaped.push(c),
+        }
+        if line.len() + escaped.len() > MAX_LINE_BYTES {
+            break;
+        }
+        line.push_str(&escaped);
     }
-    &text[..end]
+    Cow::Owned(line)
 }
 
 /// The guest's stdout or stderr: each write becomes log lines.
@@ -191,7 +221,26 @@ mod tests {
     #[test]
     fn long_lines_are_cut_on_a_char_boundary() {
         let text = "é".repeat(MAX_LINE_BYTES);
-        assert!(cut(&text).len() <= MAX_LINE_BYTES);
-        assert!(cut(&text).is_char_boundary(cut(&text).len()));
+        let line = escape(&text);
+        assert!(line.len() <= MAX_LINE_BYTES);
+        assert!(line.chars().all(|c| c == 'é'));
+        let controls = "\u{1b}".repeat(MAX_LINE_BYTES);
+        let line = escape(&controls);
+        assert!(line.len() <= MAX_LINE_BYTES, "{}", line.len());
+        assert!(line.ends_with("\\u{1b}"), "an escape is never cut in half");
+    }
+
+    #[test]
+    fn breaks_and_control_characters_are_made_visible() {
+        assert!(matches!(escape("plain text, é ✓"), Cow::Borrowed(_)));
+        assert_eq!(
+            escape("a\nb\r\tc\u{1b}[2J\u{7}\u{7f}\u{85}"),
+            "a\\nb\\r\\tc\\u{1b}[2J\\u{7}\\u{7f}\\u{85}"
+        );
+        assert_eq!(
+            escape("x\u{2028}y\u{202e}z\u{2066}"),
+            "x\\u{2028}y\\u{202e}z\\u{2066}"
+        );
+        assert!(!escape("\u{0}\u{1f}\u{9b}").chars().any(needs_escape));
     }
 }

@@ -5,7 +5,8 @@
 //! - `registry` scans the root, `loader` (+ `loader::cache`) compiles and links each file, and the
 //!   route table is published atomically; `reload` watches files and the config;
 //! - `runtime` is the public entry; `call` runs one sync's stages on `worker` threads;
-//! - `instance` keeps warm instances, `limits` arms budgets and classifies failures, `host_impl`
+//! - `instance` keeps warm instances, `limits` arms budgets and classifies failures,
+//!   `msgpack_check` checks outputs, `fan_out_budget` bounds one sync's client outputs, `host_impl`
 //!   answers the imports; `engine` owns the one wasmtime `Config`, `bindings` the one WIT binding.
 //!
 //! Nothing here panics on plugin behaviour: every failure becomes a [`PluginError`] with an
@@ -15,6 +16,7 @@ pub mod bindings;
 mod call;
 mod engine;
 mod error;
+mod fan_out_budget;
 mod folder;
 mod host_impl;
 mod instance;
@@ -40,6 +42,7 @@ pub use bindings::{
 pub use call::{ClientBatchCall, RecipientOutcome, ServerCall, SyncCall};
 pub use engine::EPOCH_TICK_MS;
 pub use error::{Error, ErrorCode, PluginError, StageError};
+pub use fan_out_budget::FanOutBudget;
 pub use host_impl::{MAX_MEMBERS_PAGE, MAX_RANDOM_BYTES};
 pub use loader::LoadError;
 pub use loader::cache::CacheStats;

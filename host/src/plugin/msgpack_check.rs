@@ -1,36 +1,51 @@
-//! "Is this exactly one MessagePack value?" without decoding it: a single forward pass over the
-//! bytes that skips each value by its header, with no allocation.
+//! "Is this exactly one MessagePack value, nested no deeper than allowed?" without decoding it: a
+//! single forward pass over the bytes that skips each value by its header, with no allocation.
 //!
-//! Every output of every recipient goes through this check, so it must stay cheap; it must also
-//! accept exactly what rmp-serde accepts when it skips a value (`serde::de::IgnoredAny`), because
-//! that is the guarantee downstream decoders rely on. It never recurses: open containers are
-//! counted on a small fixed stack, and a value nested deeper than that stack is handed to
-//! rmp-serde itself, so the answer for deep values is rmp-serde's by construction.
+//! Every output of every recipient goes through this check on a plugin worker, so it must stay
+//! cheap; it must also accept exactly what rmp-serde accepts when it skips a value
+//! (`serde::de::IgnoredAny`), because that is the guarantee downstream decoders rely on. It never
+//! recurses: open containers are counted on a fixed stack of [`MAX_DEPTH`] entries, and a value
+//! nested deeper than the caller's bound is refused as [`Shape::TooDeep`] before anything
+//! downstream (the JSON conversion on a network thread) recurses into it.
+//!
+//! Depth is the nesting of the JSON the value becomes (see `sync::convert`): an array or a map is
+//! one level, binary data one (it becomes an array of numbers), an extension value two (it becomes
+//! `[type, [bytes..]]`); a scalar at the top is depth 0.
 
-/// Open containers tracked in the fast pass; deeper values fall back to rmp-serde.
-const FAST_DEPTH: usize = 32;
+/// The deepest bound a caller may ask for: the largest `max_output_depth` an operator may set.
+pub const MAX_DEPTH: usize = crate::config::MAX_OUTPUT_DEPTH_CEILING as usize;
 
-/// rmp-serde's default nesting limit: a value may hold at most this many nested containers
-/// (arrays, maps and extension values each count one).
-#[cfg(test)]
-const RMP_MAX_NESTED: usize = 1023;
-
-/// Whether `bytes` holds exactly one well-formed MessagePack value and nothing after it.
-pub fn is_single_value(bytes: &[u8]) -> bool {
-    match skip_one(bytes) {
-        Fast::Valid => true,
-        Fast::Invalid => false,
-        Fast::TooDeep => is_single_value_slow(bytes),
-    }
-}
-
-enum Fast {
+/// What [`check`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// Exactly one well-formed value within the depth bound, and nothing after it.
     Valid,
-    Invalid,
+    /// Not one well-formed value (empty, truncated, trailing bytes, a reserved byte).
+    Malformed,
+    /// Well-formed as far as read, but nested deeper than the bound.
     TooDeep,
 }
 
-/// rmp-serde's own answer (also the reference the fast pass is tested against).
+/// Checks that `bytes` hold exactly one well-formed MessagePack value nested at most `max_depth`
+/// levels deep (`max_depth` is capped at [`MAX_DEPTH`]).
+pub fn check(bytes: &[u8], max_depth: usize) -> Shape {
+    skip_one(bytes, max_depth.min(MAX_DEPTH))
+}
+
+/// Whether `bytes` hold exactly one well-formed value, with no depth bound of this module: the
+/// fast pass up to [`MAX_DEPTH`] levels, rmp-serde's own answer beyond (it refuses past about
+/// 1,000). Outputs are never checked this way (rmp-serde recurses); it is the reference that
+/// fuzzing compares the fast pass with.
+#[allow(dead_code)]
+pub fn is_single_value(bytes: &[u8]) -> bool {
+    match check(bytes, MAX_DEPTH) {
+        Shape::Valid => true,
+        Shape::Malformed => false,
+        Shape::TooDeep => is_single_value_slow(bytes),
+    }
+}
+
+/// rmp-serde's own answer (the reference the fast pass is tested against).
 fn is_single_value_slow(mut bytes: &[u8]) -> bool {
     let mut decoder = rmp_serde::Deserializer::new(&mut bytes);
     let parsed = <serde::de::IgnoredAny as serde::Deserialize>::deserialize(&mut decoder).is_ok();
@@ -111,14 +126,19 @@ fn header(bytes: &[u8], at: usize) -> Option<Header> {
     }
 }
 
-/// Whether `tag` starts an extension value, which rmp-serde counts as one level of nesting.
-fn is_extension(tag: u8) -> bool {
-    matches!(tag, 0xc7..=0xc9 | 0xd4..=0xd8)
+/// JSON levels a scalar with tag `tag` adds below where it sits: binary data becomes an array,
+/// an extension value an array holding an array.
+fn scalar_levels(tag: u8) -> usize {
+    match tag {
+        0xc4..=0xc6 => 1,
+        0xc7..=0xc9 | 0xd4..=0xd8 => 2,
+        _ => 0,
+    }
 }
 
-fn skip_one(bytes: &[u8]) -> Fast {
+fn skip_one(bytes: &[u8], max_depth: usize) -> Shape {
     // Values still to read in each open container; the outermost "container" is the one value.
-    let mut open = [0u64; FAST_DEPTH + 1];
+    let mut open = [0u64; MAX_DEPTH + 1];
     let mut depth = 0usize;
     open[0] = 1;
     let mut at = 0usize;
@@ -126,40 +146,39 @@ fn skip_one(bytes: &[u8]) -> Fast {
         while open[depth] == 0 {
             if depth == 0 {
                 return if at == bytes.len() {
-                    Fast::Valid
+                    Shape::Valid
                 } else {
-                    Fast::Invalid
+                    Shape::Malformed
                 };
             }
             depth -= 1;
         }
         open[depth] -= 1;
         let Some(tag) = bytes.get(at).copied() else {
-            return Fast::Invalid;
+            return Shape::Malformed;
         };
         match header(bytes, at) {
-            None => return Fast::Invalid,
+            None => return Shape::Malformed,
             Some(Header::Scalar { header, payload }) => {
-                // An extension is a container to rmp-serde's depth count, with no children.
-                if is_extension(tag) && depth >= FAST_DEPTH {
-                    return Fast::TooDeep;
+                if depth + scalar_levels(tag) > max_depth {
+                    return Shape::TooDeep;
                 }
                 let end = u64::try_from(at + header)
                     .ok()
                     .and_then(|start| start.checked_add(payload));
                 match end {
                     Some(end) if end <= bytes.len() as u64 => at = end as usize,
-                    _ => return Fast::Invalid,
+                    _ => return Shape::Malformed,
                 }
             }
             Some(Header::Container { header, values }) => {
                 at += header;
                 if at > bytes.len() || values > (bytes.len() - at) as u64 {
                     // Every value takes at least one byte.
-                    return Fast::Invalid;
+                    return Shape::Malformed;
                 }
-                if depth >= FAST_DEPTH {
-                    return Fast::TooDeep;
+                if depth >= max_depth {
+                    return Shape::TooDeep;
                 }
                 depth += 1;
                 open[depth] = values;
@@ -266,9 +285,15 @@ mod tests {
         }
     }
 
+    /// Within the depth bound the fast pass and rmp-serde give the same answer.
     fn agrees(bytes: &[u8]) {
+        let fast = match check(bytes, MAX_DEPTH) {
+            Shape::Valid => true,
+            Shape::Malformed => false,
+            Shape::TooDeep => panic!("test values stay shallow: {bytes:02x?}"),
+        };
         assert_eq!(
-            is_single_value(bytes),
+            fast,
             is_single_value_slow(bytes),
             "disagreement on {bytes:02x?}"
         );
@@ -291,7 +316,7 @@ mod tests {
         for _ in 0..20_000 {
             let mut bytes = Vec::new();
             value(&mut rng, 0, &mut bytes);
-            assert!(is_single_value(&bytes), "rejected {bytes:02x?}");
+            assert_eq!(check(&bytes, MAX_DEPTH), Shape::Valid, "{bytes:02x?}");
             agrees(&bytes);
             // Truncated, extended, and with one byte flipped.
             agrees(&bytes[..rng.below(bytes.len() as u64) as usize]);
@@ -304,47 +329,87 @@ mod tests {
         }
     }
 
+    fn nested(depth: usize, leaf: &[u8]) -> Vec<u8> {
+        let mut bytes = vec![0x91; depth];
+        bytes.extend_from_slice(leaf);
+        bytes
+    }
+
     #[test]
-    fn deep_nesting_follows_rmp_serde_limit() {
+    fn depth_is_counted_as_the_json_it_becomes() {
+        for max in [0, 1, 2, 31, 32, MAX_DEPTH] {
+            assert_eq!(check(&nested(max, &[0xc0]), max), Shape::Valid, "{max}");
+            if max > 0 {
+                // A map level counts like an array level.
+                let mut map = nested(max - 1, &[0x81, 0xa1, b'k', 0xc0]);
+                assert_eq!(check(&map, max), Shape::Valid);
+                map.insert(0, 0x91);
+                assert_eq!(check(&map, max), Shape::TooDeep);
+            }
+            assert_eq!(check(&nested(max + 1, &[0xc0]), max), Shape::TooDeep);
+        }
+        // Binary data is one level (an array of numbers), an extension two ([type, [bytes]]).
+        let bin = [0xc4, 0x01, 0x07];
+        assert_eq!(check(&nested(3, &bin), 4), Shape::Valid);
+        assert_eq!(check(&nested(4, &bin), 4), Shape::TooDeep);
+        let ext = [0xd4, 0x01, 0x07];
+        assert_eq!(check(&nested(2, &ext), 4), Shape::Valid);
+        assert_eq!(check(&nested(3, &ext), 4), Shape::TooDeep);
+        // Strings and numbers add nothing; an empty array is still a level.
+        assert_eq!(check(&nested(4, &[0xa1, b'x']), 4), Shape::Valid);
+        assert_eq!(check(&nested(4, &[0x90]), 4), Shape::TooDeep);
+    }
+
+    #[test]
+    fn far_deeper_values_are_refused_without_recursion_on_a_small_stack() {
+        let checked = std::thread::Builder::new()
+            .stack_size(64 * 1024)
+            .spawn(|| {
+                let deep = nested(100_000, &[0xc0]);
+                (check(&deep, 32), check(&deep, usize::MAX))
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        assert_eq!(checked, (Shape::TooDeep, Shape::TooDeep));
+        // Truncated before the bound is reached: malformed, whatever the depth asked for.
+        assert_eq!(check(&nested(10, &[]), 32), Shape::Malformed);
+    }
+
+    #[test]
+    fn without_a_bound_deep_values_follow_rmp_serde() {
         // rmp-serde recurses once per level; unoptimised frames need more than a test thread's
-        // default stack (plugin workers have several MiB).
+        // default stack.
         std::thread::Builder::new()
             .stack_size(64 * 1024 * 1024)
-            .spawn(deep_nesting)
+            .spawn(|| {
+                for depth in [MAX_DEPTH - 1, MAX_DEPTH, MAX_DEPTH + 1, 1023, 1024, 2000] {
+                    for leaf in [&[0x01][..], &[0xd4, 1, 2]] {
+                        let bytes = nested(depth, leaf);
+                        assert_eq!(
+                            is_single_value(&bytes),
+                            is_single_value_slow(&bytes),
+                            "{depth}"
+                        );
+                    }
+                }
+                assert!(is_single_value(&nested(1023, &[0xc0])));
+                assert!(!is_single_value(&nested(1024, &[0xc0])));
+            })
             .unwrap()
             .join()
             .unwrap();
     }
 
-    fn deep_nesting() {
-        for depth in [
-            FAST_DEPTH - 1,
-            FAST_DEPTH,
-            FAST_DEPTH + 1,
-            RMP_MAX_NESTED,
-            1024,
-            2000,
-        ] {
-            let mut arrays = vec![0x91; depth];
-            arrays.push(0x01);
-            agrees(&arrays);
-            let mut with_ext = vec![0x91; depth];
-            with_ext.extend_from_slice(&[0xd4, 1, 2]);
-            agrees(&with_ext);
-        }
-        let mut limit = vec![0x91; RMP_MAX_NESTED];
-        limit.push(0xc0);
-        assert!(is_single_value(&limit));
-        let mut over = vec![0x91; RMP_MAX_NESTED + 1];
-        over.push(0xc0);
-        assert!(!is_single_value(&over));
-    }
-
     #[test]
     fn huge_declared_lengths_are_rejected_without_reading_past_the_end() {
-        assert!(!is_single_value(&[0xdd, 0xff, 0xff, 0xff, 0xff]));
-        assert!(!is_single_value(&[0xdf, 0xff, 0xff, 0xff, 0xff, 0x01]));
-        assert!(!is_single_value(&[0xc6, 0xff, 0xff, 0xff, 0xff]));
-        assert!(!is_single_value(&[0xc9, 0xff, 0xff, 0xff, 0xff, 0x01]));
+        for bytes in [
+            &[0xdd, 0xff, 0xff, 0xff, 0xff][..],
+            &[0xdf, 0xff, 0xff, 0xff, 0xff, 0x01],
+            &[0xc6, 0xff, 0xff, 0xff, 0xff],
+            &[0xc9, 0xff, 0xff, 0xff, 0xff, 0x01],
+        ] {
+            assert_eq!(check(bytes, MAX_DEPTH), Shape::Malformed, "{bytes:02x?}");
+        }
     }
 }

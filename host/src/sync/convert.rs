@@ -1,10 +1,15 @@
 //! JSON on the wire, MessagePack across the plugin boundary: the two conversions and nothing else.
 //!
-//! Both stream from one format's parser into the other's writer (no intermediate tree). The input's
-//! nesting depth is checked on the raw text first, so a deeply nested frame is refused before any
-//! parser recurses into it.
+//! Both stream from one format's parser into the other's writer (no intermediate tree), and both
+//! recurse once per level of nesting, on network threads, so neither runs without a depth bound.
+//! The input's nesting depth is checked on the raw text first, so a deeply nested frame is refused
+//! before any parser recurses into it. Outputs were checked on the plugin worker against the
+//! stage's `max_output_depth`; the conversion still refuses anything nested past the ceiling of
+//! that setting.
 
 use bytes::Bytes;
+
+use crate::config::MAX_OUTPUT_DEPTH_CEILING;
 
 /// Why a conversion failed.
 #[derive(Debug, thiserror::Error)]
@@ -43,10 +48,14 @@ pub fn json_to_msgpack(json: &str, max_depth: usize) -> Result<Bytes, ConvertErr
 /// become strings.
 ///
 /// # Errors
-/// [`ConvertError::Invalid`] for other map keys (arrays, maps) or truncated input.
+/// [`ConvertError::Invalid`] for other map keys (arrays, maps), truncated input, or nesting past
+/// [`MAX_OUTPUT_DEPTH_CEILING`] (arrays, maps and extension values each count one level).
 pub fn msgpack_to_json(bytes: &[u8]) -> Result<String, ConvertError> {
     let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 4 + 8);
     let mut reader = rmp_serde::Deserializer::from_read_ref(bytes);
+    // rmp-serde's counter refuses the container that brings it to zero: one more than the levels
+    // allowed.
+    reader.set_max_depth(MAX_OUTPUT_DEPTH_CEILING as usize + 1);
     let mut writer = serde_json::Serializer::new(&mut out);
     serde_transcode::transcode(&mut reader, &mut writer)
         .map_err(|error| ConvertError::Invalid(error.to_string()))?;
@@ -131,5 +140,22 @@ mod tests {
         rmp::encode::write_ext_meta(&mut ext, 1, 5).unwrap();
         ext.push(0);
         assert_eq!(msgpack_to_json(&ext).unwrap(), "[5,[0]]");
+    }
+
+    #[test]
+    fn outputs_nested_past_the_ceiling_are_refused_not_recursed_into() {
+        let nested = |depth: usize| {
+            let mut bytes = vec![0x91; depth];
+            bytes.push(0xc0);
+            bytes
+        };
+        let ceiling = MAX_OUTPUT_DEPTH_CEILING as usize;
+        let json = msgpack_to_json(&nested(ceiling)).unwrap();
+        assert_eq!(json.len(), 2 * ceiling + 4);
+        assert!(matches!(
+            msgpack_to_json(&nested(ceiling + 1)),
+            Err(ConvertError::Invalid(_))
+        ));
+        assert!(msgpack_to_json(&nested(100_000)).is_err());
     }
 }

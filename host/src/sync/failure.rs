@@ -150,10 +150,16 @@ impl Failure {
         self
     }
 
-    /// A handler's own refusal; its status wins, 400 when it gave none.
+    /// A handler's own refusal; its status wins when it is an error status (400–599), 400 when it
+    /// gave none. Any other status (a success, a redirect, nonsense) becomes 500, keeping the
+    /// handler's code: a refusal must never reach the HTTP response as something else.
     pub fn refused(error: HandlerError) -> Self {
         Self {
-            status: error.http_status.unwrap_or(400),
+            status: match error.http_status {
+                None => 400,
+                Some(status @ 400..=599) => status,
+                Some(_) => 500,
+            },
             code: error.code,
             params: error.params,
         }
@@ -271,5 +277,24 @@ mod tests {
             http_status: Some(422),
         });
         assert_eq!(refused.status, 422);
+        for (given, sent) in [
+            (200, 500),
+            (302, 500),
+            (399, 500),
+            (400, 400),
+            (599, 599),
+            (600, 500),
+        ] {
+            let failure = Failure::refused(crate::plugin::HandlerError {
+                code: "x.y".into(),
+                params: Vec::new(),
+                http_status: Some(given),
+            });
+            assert_eq!(
+                (failure.status, failure.code.as_str()),
+                (sent, "x.y"),
+                "{given}"
+            );
+        }
     }
 }

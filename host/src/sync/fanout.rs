@@ -262,6 +262,19 @@ impl SyncService {
                 RecipientOutcome::Deliver(output) => match by_output.get(&output) {
                     Some(frame) => frame.clone(),
                     None => match msgpack_to_json(&output) {
+                        Ok(json)
+                            if !call
+                                .fan_out_budget()
+                                .take_frame(json.len().saturating_sub(output.len())) =>
+                        {
+                            let failure = Failure::plugin(&call.fan_out_budget().refuse());
+                            send_error(
+                                socket,
+                                &frames.error(&failure, language(*peer)),
+                                &mut delivered,
+                            );
+                            continue;
+                        }
                         Ok(json) => {
                             let frame = Arc::new(frames.success(Some(&json)));
                             by_output.insert(output, frame.clone());

@@ -5,7 +5,11 @@
 //! [`LoadError`] and publishes nothing, so a broken file can never replace a good version. The
 //! plugin's own code (its start-up and `metadata()`) runs on a thread of its own with a stack sized
 //! like the workers', under the load budget (`load_timeout_ms`, wall clock, host waits included):
-//! a load that sleeps or recurses ends with an error instead of freezing or crashing the host.
+//! a load that sleeps or recurses ends with an error instead of freezing or crashing the host. A
+//! component too big for the engine's pool (more memories, tables or core instances than the
+//! `[runtime]` per-component limits) is refused here, when it is compiled, as is one whose
+//! memories together exceed `memory_mb` when the first instance is created: both are load errors
+//! in the registry status, never a failure at the first sync.
 
 pub mod cache;
 
@@ -41,6 +45,13 @@ pub enum LoadError {
     /// The bytes are not a valid component.
     #[error("does not compile: {0}")]
     Compile(String),
+    /// The component holds more memories, tables or core instances than the engine allows per
+    /// component, or a memory larger than `runtime.max_memory_mb`.
+    #[error(
+        "exceeds the per-component limits of [runtime] (max_memories_per_component, \
+         max_tables_per_component, max_core_instances_per_component, max_memory_mb): {0}"
+    )]
+    ExceedsLimits(String),
     /// The component imports something the host does not provide.
     #[error("imports something the host does not provide: {0}")]
     Imports(String),
@@ -52,6 +63,10 @@ pub enum LoadError {
         /// What the component is instead.
         detail: String,
     },
+    /// The first instance could not be created (its memories exceed `memory_mb`, its start-up code
+    /// trapped, the pool is full).
+    #[error("cannot instantiate: {0}")]
+    Instantiate(PluginError),
     /// `metadata()` failed.
     #[error("metadata() failed: {0}")]
     Metadata(PluginError),
@@ -163,7 +178,7 @@ impl Loader {
         let component = self
             .cache
             .component(&self.engine, &hash, bytes)
-            .map_err(LoadError::Compile)?;
+            .map_err(compile_error)?;
         let pre = self
             .linker
             .instantiate_pre(&component)
@@ -230,7 +245,7 @@ impl Loader {
         let run = || {
             let mut scratch = pre
                 .instantiate(&self.engine, identity, load_limits.clone())
-                .map_err(LoadError::Metadata)?;
+                .map_err(LoadError::Instantiate)?;
             let metadata = scratch
                 .metadata(&load_limits)
                 .map_err(LoadError::Metadata)?;
@@ -248,6 +263,16 @@ impl Loader {
                 ))
             })
         })
+    }
+}
+
+/// Tells a component the pool cannot hold from one that does not compile. Wasmtime reports both as
+/// errors of the same type; its pool checks say which limit of the pooling allocator was hit.
+fn compile_error(detail: String) -> LoadError {
+    if detail.contains("pooling allocator") {
+        LoadError::ExceedsLimits(detail)
+    } else {
+        LoadError::Compile(detail)
     }
 }
 
