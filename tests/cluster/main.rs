@@ -1,0 +1,6 @@
+//! The Redis implementations of the cluster seam against a real `redis-server` started by the
+//! harness: the shared kv store, remembered rooms and rate windows, seen from two "nodes" (two
+//! instances on one Redis), and their behaviour while Redis is down and after it is back.
+#![allow(clippy::unwrap_used)]
+
+mod harness;
