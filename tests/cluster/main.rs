@@ -4,3 +4,5 @@
 #![allow(clippy::unwrap_used)]
 
 mod harness;
+mod kv;
+mod node;

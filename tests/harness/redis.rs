@@ -90,7 +90,8 @@ impl RedisServer {
         }
     }
 
-    /// Sends one inline command and returns the reply's first line (`+PONG`, `:3`, ...).
+    /// Sends one inline command and returns its reply: `+PONG`, `:3`, `-ERR ...`, a bulk string's
+    /// text, or `(nil)`.
     pub fn command(&self, line: &str) -> String {
         one_command(self.address(), line).unwrap_or_else(|error| panic!("redis {line}: {error}"))
     }
@@ -175,17 +176,22 @@ fn free_port() -> u16 {
 }
 
 fn one_command(address: SocketAddr, line: &str) -> std::io::Result<String> {
-    let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(2))?;
+    let stream = TcpStream::connect_timeout(&address, Duration::from_secs(2))?;
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
-    stream.write_all(format!("{line}\r\n").as_bytes())?;
-    let mut reply = Vec::new();
-    let mut byte = [0u8; 1];
-    while !reply.ends_with(b"\r\n") {
-        if stream.read(&mut byte)? == 0 {
-            return Err(std::io::ErrorKind::UnexpectedEof.into());
-        }
-        reply.push(byte[0]);
+    (&stream).write_all(format!("{line}\r\n").as_bytes())?;
+    let mut reader = std::io::BufReader::new(&stream);
+    let first = read_line(&mut reader)?;
+    match first.strip_prefix('$').map(str::parse::<i64>) {
+        Some(Ok(len)) if len >= 0 => read_line(&mut reader),
+        Some(Ok(_)) => Ok("(nil)".to_owned()),
+        _ => Ok(first),
     }
-    reply.truncate(reply.len() - 2);
-    Ok(String::from_utf8_lossy(&reply).into_owned())
+}
+
+fn read_line(reader: &mut impl std::io::BufRead) -> std::io::Result<String> {
+    let mut line = String::new();
+    if reader.read_line(&mut line)? == 0 {
+        return Err(std::io::ErrorKind::UnexpectedEof.into());
+    }
+    Ok(line.trim_end_matches("\r\n").to_owned())
 }
