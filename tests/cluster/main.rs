@@ -6,3 +6,6 @@
 mod harness;
 mod kv;
 mod node;
+mod rates;
+mod restart;
+mod rooms;
