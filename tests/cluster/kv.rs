@@ -24,7 +24,10 @@ fn two_nodes_see_each_others_values_and_namespaces_stay_apart() {
     let redis = RedisServer::start();
     let (a, b) = (Node::on(&redis), Node::on(&redis));
     a.state.kv.set("page", "k", b"one", ROOMY).unwrap();
-    assert_eq!(b.state.kv.get("page", "k").unwrap().as_deref(), Some(&b"one"[..]));
+    assert_eq!(
+        b.state.kv.get("page", "k").unwrap().as_deref(),
+        Some(&b"one"[..])
+    );
     assert_eq!(b.state.kv.get("other", "k").unwrap(), None);
     assert_eq!(b.state.kv.incr("page", "n", 5, ROOMY).unwrap(), 5);
     assert_eq!(a.state.kv.incr("page", "n", -2, ROOMY).unwrap(), 3);
@@ -78,8 +81,18 @@ fn answers_and_stored_bytes_match_the_embedded_store() {
     let shared = script(&*node.state.kv);
     assert_eq!(shared, script(&local));
     // The sequence exercises every answer, so a match means something.
-    for expected in ["Err(QuotaExceeded)", "Err(TooLarge)", "Err(WrongType)", "Ok(true)", "Ok(false)", "Ok(70207)"] {
-        assert!(shared.iter().any(|answer| answer == expected), "{expected} in {shared:?}");
+    for expected in [
+        "Err(QuotaExceeded)",
+        "Err(TooLarge)",
+        "Err(WrongType)",
+        "Ok(true)",
+        "Ok(false)",
+        "Ok(70207)",
+    ] {
+        assert!(
+            shared.iter().any(|answer| answer == expected),
+            "{expected} in {shared:?}"
+        );
     }
 }
 
@@ -90,17 +103,47 @@ fn counters_cross_every_encoding_boundary_like_the_embedded_store() {
     let redis = RedisServer::start();
     let node = Node::on(&redis);
     let (_dir, local) = embedded();
-    let edges: Vec<i64> = [0, 127, 128, 255, 256, 65_535, 65_536, 4_294_967_295, 4_294_967_296]
-        .into_iter()
-        .flat_map(|edge: i64| [edge, -edge])
-        .chain([-32, -33, -128, -129, -32_768, -32_769, -2_147_483_648, -2_147_483_649])
-        .chain([i64::MAX, i64::MIN, i64::MAX - 1, i64::MIN + 1, 1 << 53, (1 << 53) + 1])
-        .collect();
+    let edges: Vec<i64> = [
+        0,
+        127,
+        128,
+        255,
+        256,
+        65_535,
+        65_536,
+        4_294_967_295,
+        4_294_967_296,
+    ]
+    .into_iter()
+    .flat_map(|edge: i64| [edge, -edge])
+    .chain([
+        -32,
+        -33,
+        -128,
+        -129,
+        -32_768,
+        -32_769,
+        -2_147_483_648,
+        -2_147_483_649,
+    ])
+    .chain([
+        i64::MAX,
+        i64::MIN,
+        i64::MAX - 1,
+        i64::MIN + 1,
+        1 << 53,
+        (1 << 53) + 1,
+    ])
+    .collect();
     for (n, edge) in edges.iter().enumerate() {
         let key = format!("k{n}");
         for delta in [*edge, 1, -1, -1, 1] {
             let shared = node.state.kv.incr("c", &key, delta, ROOMY);
-            assert_eq!(shared, local.incr("c", &key, delta, ROOMY), "{edge} + {delta}");
+            assert_eq!(
+                shared,
+                local.incr("c", &key, delta, ROOMY),
+                "{edge} + {delta}"
+            );
             assert_eq!(
                 node.state.kv.get("c", &key).unwrap(),
                 local.get("c", &key).unwrap(),
@@ -108,12 +151,18 @@ fn counters_cross_every_encoding_boundary_like_the_embedded_store() {
             );
         }
     }
-    node.state.kv.set("c", "max", &rmp_serde::to_vec(&i64::MAX).unwrap(), ROOMY).unwrap();
+    node.state
+        .kv
+        .set("c", "max", &rmp_serde::to_vec(&i64::MAX).unwrap(), ROOMY)
+        .unwrap();
     assert_eq!(
         node.state.kv.incr("c", "max", 1, ROOMY),
         Err(KvError::Storage("counter overflow".into()))
     );
-    node.state.kv.set("c", "min", &rmp_serde::to_vec(&i64::MIN).unwrap(), ROOMY).unwrap();
+    node.state
+        .kv
+        .set("c", "min", &rmp_serde::to_vec(&i64::MIN).unwrap(), ROOMY)
+        .unwrap();
     assert_eq!(
         node.state.kv.incr("c", "min", -1, ROOMY),
         Err(KvError::Storage("counter overflow".into()))
@@ -135,10 +184,16 @@ fn counters_cross_every_encoding_boundary_like_the_embedded_store() {
         local.set("c", &key, value, ROOMY).unwrap();
         let shared = node.state.kv.incr("c", &key, 1, ROOMY);
         assert_eq!(shared, local.incr("c", &key, 1, ROOMY), "{value:02x?}");
-        assert_eq!(node.state.kv.get("c", &key).unwrap(), local.get("c", &key).unwrap());
+        assert_eq!(
+            node.state.kv.get("c", &key).unwrap(),
+            local.get("c", &key).unwrap()
+        );
     }
     assert_eq!(node.state.kv.incr("c", "odd0", 0, ROOMY), Ok(6));
-    assert_eq!(node.state.kv.incr("c", "odd2", 1, ROOMY), Err(KvError::WrongType));
+    assert_eq!(
+        node.state.kv.incr("c", "odd2", 1, ROOMY),
+        Err(KvError::WrongType)
+    );
 }
 
 #[test]
@@ -198,7 +253,11 @@ fn a_quota_is_exact_when_two_nodes_fill_it_at_once() {
     for n in 0..2 {
         for t in 0..4 {
             for i in 0..20 {
-                nodes[0].state.kv.delete("page", &format!("{n}-{t}-{i:02}")).unwrap();
+                nodes[0]
+                    .state
+                    .kv
+                    .delete("page", &format!("{n}-{t}-{i:02}"))
+                    .unwrap();
             }
         }
     }

@@ -9,3 +9,4 @@ mod node;
 mod rates;
 mod restart;
 mod rooms;
+mod seams;

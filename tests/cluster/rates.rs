@@ -29,11 +29,15 @@ fn two_nodes_share_one_window() {
     assert_eq!(a.state.rates.check("a/b/v2", user("u"), 3), Ok(()));
     assert_eq!(a.state.rates.check("a/b/v1", user("v"), 3), Ok(()));
     assert_eq!(
-        a.state.rates.check("a/b/v1", Identity::Address("u".into()), 3),
+        a.state
+            .rates
+            .check("a/b/v1", Identity::Address("u".into()), 3),
         Ok(())
     );
     // The window ends with the key's TTL.
-    let ttl: i64 = redis.command("PTTL synchost:rate:a/b/v1:u:u")[1..].parse().unwrap();
+    let ttl: i64 = redis.command("PTTL synchost:rate:a/b/v1:u:u")[1..]
+        .parse()
+        .unwrap();
     assert!((1..=60_000).contains(&ttl), "{ttl}");
     for _ in 0..10 {
         assert_eq!(a.state.rates.check("unlimited", user("u"), 0), Ok(()));
@@ -100,6 +104,9 @@ fn checks_from_tokio_workers_are_answered() {
         .build()
         .unwrap();
     let rates = Arc::clone(&node.state.rates);
-    assert_eq!(single.block_on(async move { rates.check("w", user("z"), 1) }), Ok(()));
+    assert_eq!(
+        single.block_on(async move { rates.check("w", user("z"), 1) }),
+        Ok(())
+    );
     assert_eq!(node.state.rates.fallbacks(), 1);
 }

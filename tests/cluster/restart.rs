@@ -42,15 +42,28 @@ fn calls_fail_with_storage_while_redis_is_down_and_work_again_after_it_is_back()
     redis.stop();
     let started = Instant::now();
     assert!(matches!(kv.get("page", "n"), Err(KvError::Storage(_))));
-    assert!(matches!(kv.incr("page", "n", 1, ROOMY), Err(KvError::Storage(_))));
-    assert!(matches!(kv.set("page", "k", b"v", ROOMY), Err(KvError::Storage(_))));
+    assert!(matches!(
+        kv.incr("page", "n", 1, ROOMY),
+        Err(KvError::Storage(_))
+    ));
+    assert!(matches!(
+        kv.set("page", "k", b"v", ROOMY),
+        Err(KvError::Storage(_))
+    ));
     assert!(matches!(kv.delete("page", "k"), Err(KvError::Storage(_))));
     assert!(matches!(memory.rooms("u"), Err(KvError::Storage(_))));
-    assert!(matches!(memory.contains("u", "a"), Err(KvError::Storage(_))));
+    assert!(matches!(
+        memory.contains("u", "a"),
+        Err(KvError::Storage(_))
+    ));
     assert!(matches!(memory.join("u", "b", 4), Err(KvError::Storage(_))));
     assert!(matches!(memory.leave("u", "a"), Err(KvError::Storage(_))));
     // Each call gives up within its budget (1 s by default): eight calls, generously bounded.
-    assert!(started.elapsed() < Duration::from_secs(8 * 5), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(8 * 5),
+        "{:?}",
+        started.elapsed()
+    );
 
     // The restarted Redis kept nothing (no persistence) and has no scripts loaded: the scripts are
     // sent again by themselves.

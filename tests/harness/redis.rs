@@ -129,9 +129,9 @@ impl RedisServer {
             .spawn()
         {
             Ok(child) => child,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => panic!(
-                "redis-server is not installed (or not on the PATH): run scripts/redis-deps"
-            ),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                panic!("redis-server is not installed (or not on the PATH): run scripts/redis-deps")
+            }
             Err(error) => panic!("redis-server could not be started: {error}"),
         };
         let deadline = Instant::now() + READY_WITHIN;

@@ -95,7 +95,9 @@ impl RedisConn {
             Ok(current) if current.runtime_flavor() == RuntimeFlavor::MultiThread => {
                 tokio::task::block_in_place(|| self.runtime.block_on(task))
             }
-            Ok(_) => Err("redis: shared state cannot be waited for on a single-threaded runtime".into()),
+            Ok(_) => {
+                Err("redis: shared state cannot be waited for on a single-threaded runtime".into())
+            }
         }
     }
 
@@ -117,7 +119,9 @@ impl RedisConn {
 /// The URL without its password, for error messages and logs.
 fn redacted(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => format!("{}://***@{}", &url[..scheme], &url[at + 1..]),
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}://***@{}", &url[..scheme], &url[at + 1..])
+        }
         _ => url.to_owned(),
     }
 }
@@ -128,7 +132,10 @@ mod tests {
 
     #[test]
     fn passwords_are_not_repeated() {
-        assert_eq!(redacted("redis://:secret@host:6379/0"), "redis://***@host:6379/0");
+        assert_eq!(
+            redacted("redis://:secret@host:6379/0"),
+            "redis://***@host:6379/0"
+        );
         assert_eq!(redacted("redis://host:6379/"), "redis://host:6379/");
     }
 }
