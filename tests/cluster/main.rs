@@ -3,6 +3,7 @@
 //! instances on one Redis), and their behaviour while Redis is down and after it is back.
 #![allow(clippy::unwrap_used)]
 
+mod connect;
 mod harness;
 mod kv;
 mod node;
