@@ -101,3 +101,21 @@ fn rate_checks_use_the_node_s_own_windows_while_redis_is_down() {
         }
     });
 }
+
+/// Longer than the connection's reconnection attempts last (about four seconds): the next call after
+/// they gave up starts new ones by itself.
+#[test]
+fn a_long_outage_ends_without_rebuilding_anything() {
+    let mut redis = RedisServer::start();
+    let node = Node::on(&redis);
+    let kv = &*node.state.kv;
+    assert_eq!(kv.incr("page", "n", 1, ROOMY), Ok(1));
+    redis.stop();
+    let down = Instant::now();
+    while down.elapsed() < Duration::from_secs(6) {
+        assert!(matches!(kv.get("page", "n"), Err(KvError::Storage(_))));
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    redis.restart();
+    assert_eq!(eventually(|| kv.incr("page", "n", 1, ROOMY)), 1);
+}
