@@ -16,7 +16,7 @@ fn seams_built_on_the_shared_state_see_the_other_node() {
     let seams = Seams::redis(
         a.state.memory.clone(),
         a.state.rates.clone(),
-        Arc::new(SoloBus),
+        Arc::new(SoloBus::default()),
     );
     assert!(b.state.memory.join("u", "lobby", 4).unwrap());
     assert_eq!(seams.memory.rooms("u").unwrap(), ["lobby"]);

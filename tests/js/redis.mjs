@@ -1,7 +1,7 @@
-// Starts a real `redis-server` for end-to-end tests: a free loopback port, a private temp folder, no
-// persistence unless asked for, killed by stop(). restart() brings it back on the same port, so a
-// test can take Redis away mid-run. When redis-server is missing the test fails naming
-// scripts/redis-deps; it never skips.
+// Starts a real Debian `redis-server` for end-to-end tests: a free loopback port, a private temp
+// folder, no persistence unless asked for. kill() takes it away mid-run and restart() brings it back
+// on the same port; stop() kills it and removes its folder. When redis-server is missing the test
+// fails naming scripts/redis-deps; it never skips.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
@@ -106,14 +106,14 @@ export async function startRedis({ persistent = false } = {}) {
   }
   return {
     port,
-    url: `redis://127.0.0.1:${port}/`,
+    url: `redis://127.0.0.1:${port}`,
     command: (line) => redisCommand(port, line),
-    /** Kills the server; its port stays reserved for restart(). */
-    async stop() {
+    /** Kills the server (SIGKILL); restart() starts it again on the same port. */
+    async kill() {
       await kill(child);
       child = null;
     },
-    /** Starts it again on the same port and folder. */
+    /** Kills the server if it runs, and starts it again on the same port and folder. */
     async restart() {
       await kill(child);
       const started = await spawnRedis(port, dir, persistent);
@@ -121,7 +121,7 @@ export async function startRedis({ persistent = false } = {}) {
       child = started.child;
     },
     /** Kills the server and removes its folder. */
-    async close() {
+    async stop() {
       await kill(child);
       child = null;
       fs.rmSync(dir, { recursive: true, force: true });

@@ -9,13 +9,13 @@ test("an in-memory redis answers and forgets its keys when restarted on the same
   try {
     assert.equal(await redis.command("SET k 1"), "+OK");
     assert.equal(await redis.command("GET k"), "$1");
-    await redis.stop();
+    await redis.kill();
     await assert.rejects(redisCommand(redis.port, "PING"));
     await redis.restart();
     assert.equal(await redis.command("PING"), "+PONG");
     assert.equal(await redis.command("GET k"), "$-1");
   } finally {
-    await redis.close();
+    await redis.stop();
   }
 });
 
@@ -26,6 +26,6 @@ test("a persistent redis keeps its keys across a kill and restart", async () => 
     await redis.restart();
     assert.equal(await redis.command("INCRBY n 1"), ":6");
   } finally {
-    await redis.close();
+    await redis.stop();
   }
 });

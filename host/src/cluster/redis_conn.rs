@@ -40,20 +40,22 @@ impl RedisConn {
     /// tokio runtime that will drive the connection.
     ///
     /// # Errors
-    /// [`ClusterError::Url`] for a URL the client does not accept, [`ClusterError::Unreachable`]
-    /// when Redis does not answer PING within `budget`.
+    /// [`ClusterError::Redis`] for a URL the client does not accept, or when Redis does not answer
+    /// PING within `budget` (the message names the URL without its password).
     pub async fn open(url: &str, budget: Duration) -> Result<Self, ClusterError> {
-        let client = redis::Client::open(url).map_err(ClusterError::Url)?;
+        let client = redis::Client::open(url)?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(budget))
             .set_response_timeout(Some(budget))
             .set_max_delay(MAX_RECONNECT_DELAY);
-        let unreachable = |reason: String| ClusterError::Unreachable {
-            url: redacted(url),
-            reason,
+        let unreachable = |reason: String| {
+            ClusterError::Redis(redis::RedisError::from((
+                redis::ErrorKind::Io,
+                "Redis did not answer",
+                format!("{}: {reason}", redacted(url)),
+            )))
         };
-        let manager = ConnectionManager::new_lazy_with_config(client, config)
-            .map_err(|error| unreachable(error.to_string()))?;
+        let manager = ConnectionManager::new_lazy_with_config(client, config)?;
         let conn = Self {
             manager,
             runtime: Handle::current(),

@@ -6,6 +6,7 @@
 //! This is the one place (with `lib.rs`) that knows every layer; it holds no logic of its own beyond
 //! construction.
 
+mod cluster;
 mod metrics;
 
 use std::path::PathBuf;
@@ -21,7 +22,7 @@ use crate::plugin::{PluginRuntime, RuntimeOptions};
 use crate::protocol::{NamespaceRooms, SocketIo};
 use crate::session::TokenVerifier;
 use crate::store::Store;
-use crate::sync::{Envelopes, LocalRooms, Parts, Seams, SyncGateway, SyncService};
+use crate::sync::{Envelopes, LocalRooms, Parts, SyncGateway, SyncService};
 use crate::transport::Engine;
 use crate::typegen::TypesWatcher;
 
@@ -43,6 +44,9 @@ pub enum Error {
     /// The static files folder (`server.static_dir`) cannot be served.
     #[error("static files cannot be served")]
     Static(#[from] crate::http::StaticDirError),
+    /// `[cluster]` is set and the cluster cannot be joined.
+    #[error("cannot join the cluster")]
+    Cluster(#[from] crate::cluster::ClusterError),
     /// The runtime's start-up task died.
     #[error("plugin runtime start-up was interrupted")]
     Interrupted,
@@ -82,7 +86,7 @@ pub async fn router(
     // The namespace's rooms exist before anything built on them, so nothing is attached later.
     let namespace = NamespaceRooms::new("/");
     let store = Store::open(&config.store.path).map_err(crate::plugin::Error::Store)?;
-    let seams = Seams::local(&store);
+    let (seams, from_other_nodes) = cluster::seams(&config, &store).await?;
     let root = config.server.plugins_root.clone();
     let engine_config = config.engine.clone();
     let connect_timeout = std::time::Duration::from_millis(config.server.connect_timeout_ms);
@@ -118,6 +122,9 @@ pub async fn router(
         namespace: namespace.clone(),
         seams,
     }));
+    if let Some(incoming) = from_other_nodes {
+        tokio::spawn(sync.clone().serve_remote(incoming));
+    }
     let io = SocketIo::builder()
         .connect_timeout(connect_timeout)
         .namespace_in(namespace, SyncGateway::new(sync.clone()))

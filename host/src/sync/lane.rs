@@ -59,6 +59,19 @@ impl Lane {
                 mpsc::error::TrySendError::Closed(()) => LaneError::Closed,
             })
     }
+
+    /// A place in the lane, waiting for one to free up when it is full (for callers that must not
+    /// drop work, such as syncs arriving from other nodes).
+    ///
+    /// # Errors
+    /// [`LaneError::Closed`] after the task ended.
+    pub async fn reserve_waiting(&self) -> Result<LaneSlot<'_>, LaneError> {
+        self.jobs
+            .reserve()
+            .await
+            .map(LaneSlot)
+            .map_err(|_| LaneError::Closed)
+    }
 }
 
 /// A reserved place in a lane.

@@ -25,6 +25,7 @@ mod lane;
 mod limiter;
 mod name;
 mod peer;
+mod remote;
 mod reply;
 mod request;
 mod room_queries;
@@ -34,7 +35,7 @@ mod service;
 mod socket;
 mod stats;
 
-pub use bus::{BusError, SharedSync, SoloBus, SyncBus};
+pub use bus::{BusError, BusStats, SoloBus, SyncBus, WIRE_VERSION, WireError, WireSync};
 pub use envelope::Envelopes;
 pub use failure::{Code, Failure};
 pub use fanout::Delivered;

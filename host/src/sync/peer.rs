@@ -62,24 +62,3 @@ pub struct Caller {
     /// The sending socket; `None` for the HTTP trigger.
     pub socket: Option<Socket>,
 }
-
-impl Caller {
-    /// Whether `socket` belongs to the sender: the sending socket itself, or any socket of the same
-    /// signed-in user (all of their tabs).
-    pub fn owns(&self, socket: &Socket) -> bool {
-        if self
-            .socket
-            .as_ref()
-            .is_some_and(|own| own.id() == socket.id())
-        {
-            return true;
-        }
-        match self.peer.user_id() {
-            Some(id) => socket
-                .data::<Peer>()
-                .and_then(Peer::user_id)
-                .is_some_and(|other| other == id),
-            None => false,
-        }
-    }
-}

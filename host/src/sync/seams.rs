@@ -29,7 +29,7 @@ impl Seams {
         Self {
             memory: Arc::new(store.rooms()),
             rates: Arc::new(RateLimiter::default()),
-            bus: Arc::new(SoloBus),
+            bus: Arc::new(SoloBus::default()),
         }
     }
 

@@ -93,6 +93,11 @@ impl SyncService {
         &self.verifier
     }
 
+    /// The cluster bus's totals, for `/metrics`.
+    pub fn bus_stats(&self) -> &crate::sync::BusStats {
+        self.seams.bus.stats()
+    }
+
     /// Counters for `/metrics`.
     pub fn stats(&self) -> &SyncStats {
         &self.stats

@@ -10,7 +10,6 @@ pub struct SyncStats {
     delivered: AtomicU64,
     skipped: AtomicU64,
     recipient_errors: AtomicU64,
-    bus_dropped: AtomicU64,
 }
 
 /// A copy of the totals.
@@ -26,8 +25,6 @@ pub struct SyncTotals {
     pub skipped: u64,
     /// Recipients that got an error frame from their client stage.
     pub recipient_errors: u64,
-    /// Syncs that could not be handed to the other nodes of a cluster.
-    pub bus_dropped: u64,
 }
 
 impl SyncStats {
@@ -53,11 +50,6 @@ impl SyncStats {
         self.recipient_errors.fetch_add(errors, Ordering::Relaxed);
     }
 
-    /// Counts one sync the other nodes did not get.
-    pub fn record_bus_dropped(&self) {
-        self.bus_dropped.fetch_add(1, Ordering::Relaxed);
-    }
-
     /// The totals so far.
     pub fn totals(&self) -> SyncTotals {
         SyncTotals {
@@ -66,7 +58,6 @@ impl SyncStats {
             delivered: self.delivered.load(Ordering::Relaxed),
             skipped: self.skipped.load(Ordering::Relaxed),
             recipient_errors: self.recipient_errors.load(Ordering::Relaxed),
-            bus_dropped: self.bus_dropped.load(Ordering::Relaxed),
         }
     }
 }
