@@ -6,6 +6,7 @@
 //! - [`ws_client`]: a WebSocket client whose frames are read by a background task into a queue.
 //! - [`plugins`]: built plugin fixtures and private plugin roots; [`compose`]: components with
 //!   extra memories, which no toolchain emits.
+//! - [`redis`]: a real `redis-server` on a free loopback port that can be stopped and restarted.
 #![allow(clippy::unwrap_used)]
 
 pub mod compose;
@@ -14,3 +15,4 @@ pub mod http_client;
 pub mod ws_client;
 
 pub mod plugins;
+pub mod redis;

@@ -5,10 +5,23 @@
 //! touches this module.
 //!
 //! - `bus`: prepared syncs over Redis pub/sub, once per sync, in order per publisher.
+//! - `shared` ([`connect`]): the state nodes share (kv, remembered rooms, rate windows) on one
+//!   self-reconnecting connection (`redis_conn`), under the key names of `keys`.
 
 mod bus;
+mod keys;
+mod redis_conn;
+mod redis_kv;
+mod redis_rates;
+mod redis_rooms;
+mod shared;
 
 pub use bus::{ClusterError, RedisBus};
+pub use redis_conn::RedisConn;
+pub use redis_kv::RedisKv;
+pub use redis_rates::{RETRY_AFTER, RedisRates};
+pub use redis_rooms::RedisRooms;
+pub use shared::{SharedState, connect};
 
 /// This node's id: the configured one, or a random one for the life of the process.
 pub fn node_id(section: &crate::config::ClusterSection) -> String {

@@ -86,7 +86,7 @@ pub async fn router(
     // The namespace's rooms exist before anything built on them, so nothing is attached later.
     let namespace = NamespaceRooms::new("/");
     let store = Store::open(&config.store.path).map_err(crate::plugin::Error::Store)?;
-    let (seams, from_other_nodes) = cluster::seams(&config, &store).await?;
+    let chosen = cluster::choose(&config, &store).await?;
     let root = config.server.plugins_root.clone();
     let engine_config = config.engine.clone();
     let connect_timeout = std::time::Duration::from_millis(config.server.connect_timeout_ms);
@@ -94,7 +94,7 @@ pub async fn router(
     let options = RuntimeOptions {
         config_path,
         rooms: Arc::new(LocalRooms::new(namespace.clone())),
-        kv: Some(Arc::new(store.kv())),
+        kv: Some(chosen.kv),
         hot_reload: true,
         after_scan: Some(Arc::new({
             let messages = messages.clone();
@@ -120,9 +120,9 @@ pub async fn router(
         verifier,
         envelopes: Envelopes::new(messages),
         namespace: namespace.clone(),
-        seams,
+        seams: chosen.seams,
     }));
-    if let Some(incoming) = from_other_nodes {
+    if let Some(incoming) = chosen.incoming {
         tokio::spawn(sync.clone().serve_remote(incoming));
     }
     let io = SocketIo::builder()

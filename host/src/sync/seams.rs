@@ -3,7 +3,7 @@
 //!
 //! [`Seams::local`] is one node: remembered rooms in the embedded store (they survive a restart),
 //! rate windows in memory, and a bus with no other node on it, so a single node pays nothing for the
-//! seam. A cluster backend provides the same traits over a shared store. Nothing here may hold a
+//! seam. [`Seams::redis`] is a node of a cluster: the same traits over Redis. Nothing here may hold a
 //! socket: what crosses nodes is data about a sync, never a connection.
 
 use std::sync::Arc;
@@ -31,6 +31,16 @@ impl Seams {
             rates: Arc::new(RateLimiter::default()),
             bus: Arc::new(SoloBus::default()),
         }
+    }
+
+    /// A node of a cluster: remembered rooms and rate windows shared through Redis (see
+    /// [`crate::cluster::connect`]), and the bus to the other nodes.
+    pub fn redis(
+        memory: Arc<dyn RoomMemory>,
+        rates: Arc<dyn RateWindows>,
+        bus: Arc<dyn SyncBus>,
+    ) -> Self {
+        Self { memory, rates, bus }
     }
 }
 
