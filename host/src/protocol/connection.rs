@@ -202,6 +202,8 @@ impl ConnectionShared {
         let task = async move {
             match hook.await {
                 Ok(()) => {
+                    // The transport stops counting the connection as pending once it joined a namespace.
+                    connection.engine.mark_accepted();
                     if socket.mark_connected()
                         && let Some(timer) = connection.lock().connect_timer.take()
                     {

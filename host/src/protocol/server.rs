@@ -9,6 +9,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::http::HeaderName;
+
 use super::connection::Connection;
 use super::handler::NamespaceHandler;
 use super::namespace::Namespace;
@@ -37,6 +39,8 @@ impl Default for Config {
 pub(crate) struct ServerShared {
     pub(crate) config: Config,
     pub(crate) namespaces: HashMap<String, Namespace>,
+    /// Every header some namespace handler reads, once each.
+    request_headers: Vec<HeaderName>,
 }
 
 /// A Socket.IO server; cheap to clone. Give it to the transport as its [`EngineHandler`].
@@ -67,6 +71,10 @@ impl SocketIo {
 
 impl EngineHandler for SocketIo {
     type Connection = Connection;
+
+    fn request_headers(&self) -> &[HeaderName] {
+        &self.shared.request_headers
+    }
 
     fn on_open(&self, socket: EngineSocket) -> Connection {
         Connection::open(self.shared.clone(), socket)
@@ -109,6 +117,14 @@ impl SocketIoBuilder {
 
     /// Builds the server.
     pub fn build(self) -> SocketIo {
+        let mut request_headers: Vec<HeaderName> = Vec::new();
+        for handler in self.namespaces.values() {
+            for name in handler.request_headers() {
+                if !request_headers.contains(name) {
+                    request_headers.push(name.clone());
+                }
+            }
+        }
         let namespaces = self
             .namespaces
             .into_iter()
@@ -118,6 +134,7 @@ impl SocketIoBuilder {
             shared: Arc::new(ServerShared {
                 config: self.config,
                 namespaces,
+                request_headers,
             }),
         }
     }

@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use super::admission::PendingSlot;
 use super::engine::{EngineInner, SessionEntry};
 use super::error::RequestError;
 use super::packet::{self, SEPARATOR};
@@ -37,9 +38,10 @@ const INBOUND_CAPACITY: usize = 4;
 pub(crate) fn handshake<H: EngineHandler>(
     inner: &Arc<EngineInner<H>>,
     info: RequestInfo,
+    slot: PendingSlot,
 ) -> Response {
     let opened = Instant::now();
-    let (socket, mut rx) = inner.new_socket(info);
+    let (socket, mut rx) = inner.new_socket(info, slot);
     let upgrades: &[TransportKind] = if inner.config.allows(TransportKind::Websocket) {
         &[TransportKind::Websocket]
     } else {
