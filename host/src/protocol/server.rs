@@ -24,6 +24,12 @@ pub struct Config {
     pub connect_timeout: Duration,
     /// The most binary attachments one packet may announce (Node: 10).
     pub max_attachments: usize,
+    /// A binary packet whose attachments have not all arrived within this time closes its
+    /// connection (Node: no limit). Default 30 s.
+    pub binary_timeout: Duration,
+    /// The most bytes (header and attachments) one binary packet may hold; past it the connection
+    /// closes (Node: no limit beyond `maxHttpBufferSize` per message). Default 1,000,000.
+    pub max_binary_bytes: usize,
 }
 
 impl Default for Config {
@@ -31,6 +37,8 @@ impl Default for Config {
         Self {
             connect_timeout: Duration::from_secs(45),
             max_attachments: DEFAULT_MAX_ATTACHMENTS,
+            binary_timeout: Duration::from_secs(30),
+            max_binary_bytes: 1_000_000,
         }
     }
 }
@@ -106,6 +114,13 @@ impl SocketIoBuilder {
     /// Sets the attachment limit per packet.
     pub fn max_attachments(mut self, max: usize) -> Self {
         self.config.max_attachments = max;
+        self
+    }
+
+    /// Sets the time and byte budget of one binary packet's reassembly.
+    pub fn binary_budget(mut self, timeout: Duration, max_bytes: usize) -> Self {
+        self.config.binary_timeout = timeout;
+        self.config.max_binary_bytes = max_bytes;
         self
     }
 

@@ -1,0 +1,103 @@
+//! What a hostile peer cannot make the Socket.IO layer hold: a binary packet whose attachments never
+//! come (time budget), or whose attachments exceed the byte budget; and a session stays pending only
+//! until it joins a namespace.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use synchost::protocol::{ConformanceEcho, SocketIo};
+use synchost::transport::{Engine, EngineConfig};
+
+use crate::client::{Frame, WsClient, polling_handshake};
+
+/// Generous: only reached when the server fails to act.
+const WITHIN: Duration = Duration::from_secs(5);
+
+const BUDGET_BYTES: usize = 1000;
+
+/// The echo namespace on `/` with a 200 ms, 1000-byte binary budget and a heartbeat too slow to
+/// close anything while a test runs (so only the budget can close a connection).
+async fn server(max_pending_sessions: usize) -> SocketAddr {
+    let io = SocketIo::builder()
+        .binary_budget(Duration::from_millis(200), BUDGET_BYTES)
+        .namespace("/", ConformanceEcho::main())
+        .build();
+    let config = EngineConfig {
+        ping_interval_ms: 60_000,
+        ping_timeout_ms: 60_000,
+        max_pending_sessions,
+        ..synchost::conformance::socketio_config()
+    };
+    let engine = Engine::new(config, io).unwrap();
+    let listeners = synchost::http::bind("127.0.0.1", 0).await.unwrap();
+    let addr = listeners[0].local_addr().unwrap();
+    tokio::spawn(synchost::http::serve(
+        listeners,
+        synchost::http::engine_router(engine),
+        std::future::pending::<()>(),
+    ));
+    addr
+}
+
+async fn joined(addr: SocketAddr) -> WsClient {
+    let mut ws = WsClient::open(addr, "").await.unwrap();
+    ws.handshake().await.unwrap();
+    ws.send("40").await.unwrap();
+    assert!(ws.next_text().await.unwrap().starts_with("40{"));
+    assert_eq!(ws.next_text().await.unwrap(), r#"42["auth",{}]"#);
+    ws
+}
+
+const TWO_PLACEHOLDERS: &str =
+    r#"452-["message",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]"#;
+
+#[tokio::test]
+async fn a_binary_packet_whose_attachments_never_come_closes_its_connection() {
+    let addr = server(100).await;
+    let mut ws = joined(addr).await;
+    ws.send(TWO_PLACEHOLDERS).await.unwrap();
+    ws.send_binary(&[1, 2, 3]).await.unwrap();
+    // The second attachment never comes.
+    ws.expect_closed(WITHIN).await.unwrap();
+
+    // A packet that completes in time is echoed, and the budget does not fire afterwards.
+    let mut ws = joined(addr).await;
+    ws.send(TWO_PLACEHOLDERS).await.unwrap();
+    ws.send_binary(&[1, 2, 3]).await.unwrap();
+    ws.send_binary(&[4]).await.unwrap();
+    let echo = ws.next_text().await.unwrap();
+    assert!(echo.starts_with(r#"452-["message-back""#), "{echo}");
+    assert_eq!(ws.next_frame(WITHIN).await.unwrap(), Frame::Binary(vec![1, 2, 3]));
+    assert_eq!(ws.next_frame(WITHIN).await.unwrap(), Frame::Binary(vec![4]));
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    ws.send(r#"42["message","still here"]"#).await.unwrap();
+    assert_eq!(
+        ws.next_text().await.unwrap(),
+        r#"42["message-back","still here"]"#
+    );
+}
+
+#[tokio::test]
+async fn a_binary_packet_past_the_byte_budget_closes_its_connection() {
+    let addr = server(100).await;
+    let mut ws = joined(addr).await;
+    ws.send(TWO_PLACEHOLDERS).await.unwrap();
+    ws.send_binary(&[0; BUDGET_BYTES / 2]).await.unwrap();
+    ws.send_binary(&[0; BUDGET_BYTES / 2]).await.unwrap();
+    ws.expect_closed(WITHIN).await.unwrap();
+}
+
+#[tokio::test]
+async fn joining_a_namespace_frees_the_pending_slot() {
+    let addr = server(1).await;
+    let mut first = WsClient::open(addr, "").await.unwrap();
+    first.handshake().await.unwrap();
+    assert!(
+        polling_handshake(addr).await.is_err(),
+        "the one pending slot is taken"
+    );
+    first.send("40").await.unwrap();
+    assert!(first.next_text().await.unwrap().starts_with("40{"));
+    // The slot is given back when the CONNECT is accepted, which the reply follows.
+    polling_handshake(addr).await.unwrap();
+}
