@@ -141,3 +141,16 @@ async fn serve_connection(stream: TcpStream, peer: SocketAddr, router: Router) {
         tracing::debug!(%peer, %error, "connection ended with an error");
     }
 }
+
+/// Whether a body read failed because the body was longer than the limit given to
+/// `axum::body::to_bytes` (as opposed to the client aborting or sending bad chunking).
+pub fn is_length_limit(error: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = source {
+        if current.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = current.source();
+    }
+    false
+}

@@ -44,11 +44,15 @@ pub enum Code {
     RoomInvalidName,
     /// The session is already in as many rooms as allowed (param `max`).
     RoomLimitReached,
+    /// HTTP: as many trigger requests as allowed are in progress on this host (param `max`).
+    ServerBusy,
+    /// HTTP: the body did not arrive within the allowed time (param `seconds`).
+    BodyTimeout,
 }
 
 impl Code {
     /// Every code, for the test that checks each has a message in every shipped language.
-    pub const ALL: [Self; 17] = [
+    pub const ALL: [Self; 19] = [
         Self::InvalidRequest,
         Self::InvalidName,
         Self::MissingReceiver,
@@ -66,6 +70,8 @@ impl Code {
         Self::MethodNotAllowed,
         Self::RoomInvalidName,
         Self::RoomLimitReached,
+        Self::ServerBusy,
+        Self::BodyTimeout,
     ];
 
     /// The wire code.
@@ -88,6 +94,8 @@ impl Code {
             Self::MethodNotAllowed => "sync.methodNotAllowed",
             Self::RoomInvalidName => "room.invalidName",
             Self::RoomLimitReached => "room.limitReached",
+            Self::ServerBusy => "sync.serverBusy",
+            Self::BodyTimeout => "sync.bodyTimeout",
         }
     }
 
@@ -101,6 +109,8 @@ impl Code {
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
             Self::MethodNotAllowed => 405,
+            Self::ServerBusy => 503,
+            Self::BodyTimeout => 408,
             _ => 400,
         }
     }

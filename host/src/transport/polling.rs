@@ -194,7 +194,7 @@ async fn push(
     }
     let bytes = match axum::body::to_bytes(body, max_payload).await {
         Ok(bytes) => bytes,
-        Err(error) if is_length_limit(&error) => return Err(RequestError::PayloadTooLarge),
+        Err(error) if crate::http::is_length_limit(&error) => return Err(RequestError::PayloadTooLarge),
         Err(_) => {
             socket.close(CloseReason::TransportError);
             return Err(RequestError::BadRequest);
@@ -210,17 +210,6 @@ async fn push(
         .map_err(|_| RequestError::UnknownSession)?;
     let content_type = [(header::CONTENT_TYPE, HeaderValue::from_static("text/html"))];
     Ok((StatusCode::OK, content_type, "ok").into_response())
-}
-
-fn is_length_limit(error: &axum::Error) -> bool {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(current) = source {
-        if current.is::<http_body_util::LengthLimitError>() {
-            return true;
-        }
-        source = current.source();
-    }
-    false
 }
 
 fn text_response(body: String) -> Response {
