@@ -87,6 +87,8 @@ pub const BUILTIN_CODES: &[&str] = &[
     "sync.unsupportedMediaType",
     "sync.methodNotAllowed",
     "sync.invalidBody",
+    "sync.serverBusy",
+    "sync.bodyTimeout",
     "auth.required",
     "auth.forbidden",
     "auth.invalidCondition",
