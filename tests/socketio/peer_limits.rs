@@ -1,6 +1,6 @@
 //! What a hostile peer cannot make the Socket.IO layer hold: a binary packet whose attachments never
-//! come (time budget), or whose attachments exceed the byte budget; and a session stays pending only
-//! until it joins a namespace.
+//! come (time budget), or whose attachments exceed the byte budget; replies it never reads past the
+//! queue's byte bound; and a session stays pending only until it joins a namespace.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -8,7 +8,7 @@ use std::time::Duration;
 use synchost::protocol::{ConformanceEcho, SocketIo};
 use synchost::transport::{Engine, EngineConfig};
 
-use crate::client::{Frame, WsClient, polling_handshake};
+use crate::client::{Frame, WsClient, get, polling_handshake, post};
 
 /// Generous: only reached when the server fails to act.
 const WITHIN: Duration = Duration::from_secs(5);
@@ -18,16 +18,26 @@ const BUDGET_BYTES: usize = 1000;
 /// The echo namespace on `/` with a 200 ms, 1000-byte binary budget and a heartbeat too slow to
 /// close anything while a test runs (so only the budget can close a connection).
 async fn server(max_pending_sessions: usize) -> SocketAddr {
+    server_with(EngineConfig {
+        max_pending_sessions,
+        ..config()
+    })
+    .await
+}
+
+fn config() -> EngineConfig {
+    EngineConfig {
+        ping_interval_ms: 60_000,
+        ping_timeout_ms: 60_000,
+        ..synchost::conformance::socketio_config()
+    }
+}
+
+async fn server_with(config: EngineConfig) -> SocketAddr {
     let io = SocketIo::builder()
         .binary_budget(Duration::from_millis(200), BUDGET_BYTES)
         .namespace("/", ConformanceEcho::main())
         .build();
-    let config = EngineConfig {
-        ping_interval_ms: 60_000,
-        ping_timeout_ms: 60_000,
-        max_pending_sessions,
-        ..synchost::conformance::socketio_config()
-    };
     let engine = Engine::new(config, io).unwrap();
     let listeners = synchost::http::bind("127.0.0.1", 0).await.unwrap();
     let addr = listeners[0].local_addr().unwrap();
@@ -100,4 +110,32 @@ async fn joining_a_namespace_frees_the_pending_slot() {
     assert!(first.next_text().await.unwrap().starts_with("40{"));
     // The slot is given back when the CONNECT is accepted, which the reply follows.
     polling_handshake(addr).await.unwrap();
+}
+
+#[tokio::test]
+async fn replies_a_peer_never_reads_are_bounded_in_bytes_not_only_in_count() {
+    // Each CONNECT to an unknown namespace is answered with an error that repeats the name, so a
+    // peer that never polls could pin 1024 replies as large as its requests.
+    let addr = server_with(EngineConfig {
+        queue_max_bytes: 64 * 1024,
+        ..config()
+    })
+    .await;
+    let (sid, _) = polling_handshake(addr).await.unwrap();
+    let query = format!("EIO=4&transport=polling&sid={sid}");
+    let connect = format!("40/{},", "n".repeat(40 * 1024));
+    let mut refused = false;
+    for _ in 0..4 {
+        let response = post(addr, &query, &connect).await.unwrap();
+        if response.status != 200 {
+            refused = true;
+            break;
+        }
+    }
+    let answer = get(addr, &query).await.unwrap();
+    assert!(
+        refused || answer.status != 200 || answer.text() == "1",
+        "the session kept {} bytes of replies",
+        answer.body.len()
+    );
 }

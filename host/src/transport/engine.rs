@@ -233,7 +233,7 @@ impl<H: EngineHandler> EngineInner<H> {
         EngineSocket::new(
             id.into(),
             request,
-            self.config.queue_capacity,
+            (self.config.queue_capacity, self.config.queue_max_bytes),
             self.metrics.clone(),
             Some(slot),
         )
