@@ -160,3 +160,19 @@ async fn handshakes_past_max_pending_sessions_get_503_until_a_slot_frees() {
     }
     server.open_polling(&http).await.unwrap();
 }
+
+#[tokio::test]
+async fn a_post_body_sent_slowly_ends_when_its_session_times_out() {
+    // The suite's heartbeat (300 + 200 ms): the stuck POST keeps the pong from arriving.
+    let server = EngineServer::start().await.unwrap();
+    let sid = server.open_polling(&HttpClient::new()).await.unwrap();
+    let head = format!(
+        "POST {}?EIO=4&transport=polling&sid={sid} HTTP/1.1\r\nhost: {}\r\n\
+         content-type: text/plain\r\ncontent-length: 100\r\n\r\n4hello",
+        server.engine.config().path,
+        server.addr
+    );
+    // Six of the hundred announced bytes, then nothing: the answer comes once the session is gone.
+    let status = status_line(&server, &head).await;
+    assert!(status.starts_with("HTTP/1.1 400"), "{status}");
+}

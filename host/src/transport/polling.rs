@@ -165,7 +165,8 @@ fn drain(link: &PollingLink, rx: &mut Outbox, first: Option<Message>) -> Option<
     (!body.is_empty()).then_some(body)
 }
 
-/// A POST: reads at most `max_payload` bytes, parses the whole body, hands the packets on in order.
+/// A POST: reads at most `max_payload` bytes (giving up when the session closes), parses the whole
+/// body, hands the packets on in order.
 async fn push(
     max_payload: usize,
     socket: &EngineSocket,
@@ -192,7 +193,13 @@ async fn push(
     if declared.is_some_and(|length| length > max_payload as u64) {
         return Err(RequestError::PayloadTooLarge);
     }
-    let bytes = match axum::body::to_bytes(body, max_payload).await {
+    // A body sent slowly must not outlive its session: the heartbeat closes a session whose only
+    // POST never completes (the pong cannot arrive), and the read ends with it.
+    let read = tokio::select! {
+        read = axum::body::to_bytes(body, max_payload) => read,
+        _ = socket.closed() => return Err(RequestError::UnknownSession),
+    };
+    let bytes = match read {
         Ok(bytes) => bytes,
         Err(error) if crate::http::is_length_limit(&error) => return Err(RequestError::PayloadTooLarge),
         Err(_) => {
