@@ -1,7 +1,8 @@
-//! What one pending session costs: the whole `synchost serve` stack (transport, Socket.IO, the sync
-//! gateway) in this process, behind a global allocator that counts live heap bytes, and N polling
-//! handshakes over one keep-alive connection. Its own test binary, so no other test allocates
-//! meanwhile; it runs one test.
+//! What a peer can make the host hold, in heap bytes: the whole `synchost serve` stack (transport,
+//! Socket.IO, the sync gateway) in this process, behind a global allocator that counts live and peak
+//! heap bytes. One pending session (N polling handshakes over one keep-alive connection), and one
+//! POST body of tiny packets. Its own test binary, and its tests take turns, so nothing else
+//! allocates while one measures.
 //!
 //! The figures are printed (`cargo test -p synchost-tests --test memory -- --nocapture`) and the
 //! README quotes them; the assertions are the bounds the README states.
@@ -17,11 +18,20 @@ use synchost_tests::plugins::PluginSandbox;
 struct Counting;
 
 static LIVE: AtomicIsize = AtomicIsize::new(0);
+static PEAK: AtomicIsize = AtomicIsize::new(0);
+
+/// The tests of this binary run one at a time.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn count(delta: isize) {
+    let live = LIVE.fetch_add(delta, Ordering::Relaxed) + delta;
+    PEAK.fetch_max(live, Ordering::Relaxed);
+}
 
 // SAFETY: every call is forwarded unchanged to the system allocator; only a counter is added.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
+        count(layout.size() as isize);
         // SAFETY: same contract as the caller's.
         unsafe { System.alloc(layout) }
     }
@@ -33,7 +43,7 @@ unsafe impl GlobalAlloc for Counting {
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        LIVE.fetch_add(new_size as isize - layout.size() as isize, Ordering::Relaxed);
+        count(new_size as isize - layout.size() as isize);
         // SAFETY: same contract as the caller's.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -73,12 +83,9 @@ async fn per_session(http: &HttpClient, url: &str, headers: &[(&str, &str)]) -> 
     usize::try_from(after - before).unwrap_or(0) / SESSIONS
 }
 
-#[tokio::test]
-async fn a_pending_session_costs_a_bounded_number_of_bytes() {
-    let sandbox = PluginSandbox::new().unwrap();
-    let mut config = sandbox
-        .config()
-        .unwrap();
+/// The whole server with no handlers, on 127.0.0.1:0; returns its polling handshake URL.
+async fn start_host(sandbox: &PluginSandbox) -> String {
+    let mut config = sandbox.config().unwrap();
     config.server.plugins_root = sandbox.root.clone();
     let router = synchost::server::router(config, None, None).await.unwrap();
     let listeners = synchost::http::bind("127.0.0.1", 0).await.unwrap();
@@ -88,7 +95,14 @@ async fn a_pending_session_costs_a_bounded_number_of_bytes() {
         router,
         std::future::pending::<()>(),
     ));
-    let url = format!("http://{addr}/socket.io/?EIO=4&transport=polling");
+    format!("http://{addr}/socket.io/?EIO=4&transport=polling")
+}
+
+#[tokio::test]
+async fn a_pending_session_costs_a_bounded_number_of_bytes() {
+    let _turn = SERIAL.lock().await;
+    let sandbox = PluginSandbox::new().unwrap();
+    let url = start_host(&sandbox).await;
     // One client: its one pooled keep-alive connection carries every handshake.
     let http = HttpClient::new();
 
@@ -117,4 +131,29 @@ async fn a_pending_session_costs_a_bounded_number_of_bytes() {
     assert!(plain <= FIXED_BOUND, "plain handshake: {plain} B per session");
     assert!(padded <= FIXED_BOUND, "unread headers were kept: {padded} B per session");
     assert!(kept <= FIXED_BOUND + HEAD, "kept headers: {kept} B per session");
+}
+
+/// The largest polling body (`engine.max_payload_bytes`' default).
+const MAX_PAYLOAD: usize = 1_000_000;
+
+#[tokio::test]
+async fn a_body_of_tiny_packets_costs_about_its_own_size() {
+    let _turn = SERIAL.lock().await;
+    let sandbox = PluginSandbox::new().unwrap();
+    let url = start_host(&sandbox).await;
+    let http = HttpClient::new();
+    let open = http.get(&url).await.unwrap();
+    let sid = synchost_tests::engineio::open_packet_sid(&open.text()).unwrap();
+    // Half a million noops: the most packets one body can carry.
+    let mut body = "6\x1e".repeat(MAX_PAYLOAD / 2 - 1);
+    body.push('6');
+    let session = format!("{url}&sid={sid}");
+    let before = LIVE.load(Ordering::Relaxed);
+    PEAK.store(before, Ordering::Relaxed);
+    let response = http.post(&session, &body).await.unwrap();
+    assert_eq!(response.status, 200, "{}", response.text());
+    let peak = usize::try_from(PEAK.load(Ordering::Relaxed) - before).unwrap_or(0);
+    println!("peak heap bytes while a {} B body of noops is handled: {peak}", body.len());
+    // The body itself (read into one buffer, growing by doubling) and the connection's buffers.
+    assert!(peak <= 4 * MAX_PAYLOAD, "a {} B body took {peak} B", body.len());
 }

@@ -207,12 +207,12 @@ async fn push(
             return Err(RequestError::BadRequest);
         }
     };
-    let packets = packet::parse_payload(&bytes).map_err(|_| {
+    let payload = packet::Payload::parse(bytes).map_err(|_| {
         socket.close(CloseReason::ParseError);
         RequestError::BadRequest
     })?;
     link.inbound
-        .send(Inbound::Packets(packets))
+        .send(Inbound::Packets(payload))
         .await
         .map_err(|_| RequestError::UnknownSession)?;
     let content_type = [(header::CONTENT_TYPE, HeaderValue::from_static("text/html"))];
