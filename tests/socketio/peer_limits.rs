@@ -1,6 +1,7 @@
 //! What a hostile peer cannot make the Socket.IO layer hold: a binary packet whose attachments never
 //! come (time budget), or whose attachments exceed the byte budget; replies it never reads past the
-//! queue's byte bound; and a session stays pending only until it joins a namespace.
+//! queue's byte bound; and a session stays pending only until it joins a namespace. Plus checks
+//! that found no defect and keep it so: deep nesting, oversized ack ids, a flood of namespaces.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -138,4 +139,40 @@ async fn replies_a_peer_never_reads_are_bounded_in_bytes_not_only_in_count() {
         "the session kept {} bytes of replies",
         answer.body.len()
     );
+}
+
+#[tokio::test]
+async fn deep_nesting_passes_as_text_and_an_oversized_ack_id_or_a_namespace_flood_stays_contained() {
+    let addr = server(100).await;
+    // 100,000 nested arrays in an event's arguments: arguments stay raw text, which is checked
+    // without recursion, so the echo comes back whole and the connection goes on.
+    let mut ws = joined(addr).await;
+    let nested = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    ws.send(&format!(r#"42["message",{nested}]"#)).await.unwrap();
+    assert_eq!(
+        ws.next_text().await.unwrap(),
+        format!(r#"42["message-back",{nested}]"#)
+    );
+    ws.send(r#"42["message","after"]"#).await.unwrap();
+    assert_eq!(ws.next_text().await.unwrap(), r#"42["message-back","after"]"#);
+    // An ack id past 64 bits.
+    let mut ws = joined(addr).await;
+    ws.send(r#"4299999999999999999999999["message"]"#).await.unwrap();
+    ws.expect_closed(WITHIN).await.unwrap();
+    // Many unknown namespaces: one refusal each, then a known one still works on the same connection.
+    let mut ws = WsClient::open(addr, "").await.unwrap();
+    ws.handshake().await.unwrap();
+    for i in 0..200 {
+        ws.send(&format!("40/nope{i},")).await.unwrap();
+        assert_eq!(
+            ws.next_text().await.unwrap(),
+            format!(r#"44/nope{i},{{"message":"Invalid namespace"}}"#)
+        );
+    }
+    ws.send("40").await.unwrap();
+    assert!(ws.next_text().await.unwrap().starts_with("40{"));
+    // Other connections were never affected.
+    let mut other = joined(addr).await;
+    other.send(r#"42["message","ok"]"#).await.unwrap();
+    assert_eq!(other.next_text().await.unwrap(), r#"42["message-back","ok"]"#);
 }

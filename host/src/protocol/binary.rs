@@ -13,6 +13,9 @@ use serde_json::Value;
 use super::packet::{self, Packet, ParseError};
 use crate::transport::Message;
 
+/// The default byte budget of one binary packet (header and attachments): one `maxPayload`.
+pub const DEFAULT_MAX_BINARY_BYTES: usize = 1_000_000;
+
 /// A complete packet with the attachments it announced, in order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decoded {

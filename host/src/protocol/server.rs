@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use axum::http::HeaderName;
 
+use super::binary::DEFAULT_MAX_BINARY_BYTES;
 use super::connection::Connection;
 use super::handler::NamespaceHandler;
 use super::namespace::Namespace;
@@ -38,7 +39,7 @@ impl Default for Config {
             connect_timeout: Duration::from_secs(45),
             max_attachments: DEFAULT_MAX_ATTACHMENTS,
             binary_timeout: Duration::from_secs(30),
-            max_binary_bytes: 1_000_000,
+            max_binary_bytes: DEFAULT_MAX_BINARY_BYTES,
         }
     }
 }
