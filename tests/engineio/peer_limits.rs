@@ -76,7 +76,10 @@ impl EngineHandler for HeaderRecorder {
     }
 
     fn on_open(&self, socket: EngineSocket) {
-        self.seen.lock().unwrap().push(socket.request().headers.clone());
+        self.seen
+            .lock()
+            .unwrap()
+            .push(socket.request().headers.clone());
     }
 
     fn on_message(&self, _: &(), _: Incoming) {}
@@ -144,8 +147,9 @@ async fn handshakes_past_max_pending_sessions_get_503_until_a_slot_frees() {
     assert_eq!(refused.header("retry-after"), Some("1"));
     assert_eq!(refused.text(), "Too many pending sessions");
     // A WebSocket handshake is refused the same way, before the upgrade.
-    let ws = synchost_tests::ws_client::WsClient::connect(&server.ws_url("EIO=4&transport=websocket"))
-        .await;
+    let ws =
+        synchost_tests::ws_client::WsClient::connect(&server.ws_url("EIO=4&transport=websocket"))
+            .await;
     assert!(ws.is_err(), "the upgrade should be refused");
     let snapshot = server.engine.metrics().snapshot();
     assert_eq!((snapshot.pending, snapshot.busy_refusals), (3, 2));
@@ -155,7 +159,10 @@ async fn handshakes_past_max_pending_sessions_get_503_until_a_slot_frees() {
     assert_eq!(closed.status, 200);
     let deadline = tokio::time::Instant::now() + STEP;
     while server.engine.metrics().snapshot().pending == 3 {
-        assert!(tokio::time::Instant::now() < deadline, "the slot never came back");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the slot never came back"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
     server.open_polling(&http).await.unwrap();

@@ -128,9 +128,18 @@ async fn a_pending_session_costs_a_bounded_number_of_bytes() {
          {padded}, with a {} B cookie {kept}",
         cookie.len()
     );
-    assert!(plain <= FIXED_BOUND, "plain handshake: {plain} B per session");
-    assert!(padded <= FIXED_BOUND, "unread headers were kept: {padded} B per session");
-    assert!(kept <= FIXED_BOUND + HEAD, "kept headers: {kept} B per session");
+    assert!(
+        plain <= FIXED_BOUND,
+        "plain handshake: {plain} B per session"
+    );
+    assert!(
+        padded <= FIXED_BOUND,
+        "unread headers were kept: {padded} B per session"
+    );
+    assert!(
+        kept <= FIXED_BOUND + HEAD,
+        "kept headers: {kept} B per session"
+    );
 }
 
 /// The largest polling body (`engine.max_payload_bytes`' default).
@@ -153,7 +162,14 @@ async fn a_body_of_tiny_packets_costs_about_its_own_size() {
     let response = http.post(&session, &body).await.unwrap();
     assert_eq!(response.status, 200, "{}", response.text());
     let peak = usize::try_from(PEAK.load(Ordering::Relaxed) - before).unwrap_or(0);
-    println!("peak heap bytes while a {} B body of noops is handled: {peak}", body.len());
+    println!(
+        "peak heap bytes while a {} B body of noops is handled: {peak}",
+        body.len()
+    );
     // The body itself (read into one buffer, growing by doubling) and the connection's buffers.
-    assert!(peak <= 4 * MAX_PAYLOAD, "a {} B body took {peak} B", body.len());
+    assert!(
+        peak <= 4 * MAX_PAYLOAD,
+        "a {} B body took {peak} B",
+        body.len()
+    );
 }

@@ -78,7 +78,10 @@ async fn a_binary_packet_whose_attachments_never_come_closes_its_connection() {
     ws.send_binary(&[4]).await.unwrap();
     let echo = ws.next_text().await.unwrap();
     assert!(echo.starts_with(r#"452-["message-back""#), "{echo}");
-    assert_eq!(ws.next_frame(WITHIN).await.unwrap(), Frame::Binary(vec![1, 2, 3]));
+    assert_eq!(
+        ws.next_frame(WITHIN).await.unwrap(),
+        Frame::Binary(vec![1, 2, 3])
+    );
     assert_eq!(ws.next_frame(WITHIN).await.unwrap(), Frame::Binary(vec![4]));
     tokio::time::sleep(Duration::from_millis(400)).await;
     ws.send(r#"42["message","still here"]"#).await.unwrap();
@@ -142,22 +145,30 @@ async fn replies_a_peer_never_reads_are_bounded_in_bytes_not_only_in_count() {
 }
 
 #[tokio::test]
-async fn deep_nesting_passes_as_text_and_an_oversized_ack_id_or_a_namespace_flood_stays_contained() {
+async fn deep_nesting_passes_as_text_and_an_oversized_ack_id_or_a_namespace_flood_stays_contained()
+{
     let addr = server(100).await;
     // 100,000 nested arrays in an event's arguments: arguments stay raw text, which is checked
     // without recursion, so the echo comes back whole and the connection goes on.
     let mut ws = joined(addr).await;
     let nested = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
-    ws.send(&format!(r#"42["message",{nested}]"#)).await.unwrap();
+    ws.send(&format!(r#"42["message",{nested}]"#))
+        .await
+        .unwrap();
     assert_eq!(
         ws.next_text().await.unwrap(),
         format!(r#"42["message-back",{nested}]"#)
     );
     ws.send(r#"42["message","after"]"#).await.unwrap();
-    assert_eq!(ws.next_text().await.unwrap(), r#"42["message-back","after"]"#);
+    assert_eq!(
+        ws.next_text().await.unwrap(),
+        r#"42["message-back","after"]"#
+    );
     // An ack id past 64 bits.
     let mut ws = joined(addr).await;
-    ws.send(r#"4299999999999999999999999["message"]"#).await.unwrap();
+    ws.send(r#"4299999999999999999999999["message"]"#)
+        .await
+        .unwrap();
     ws.expect_closed(WITHIN).await.unwrap();
     // Many unknown namespaces: one refusal each, then a known one still works on the same connection.
     let mut ws = WsClient::open(addr, "").await.unwrap();
@@ -174,5 +185,8 @@ async fn deep_nesting_passes_as_text_and_an_oversized_ack_id_or_a_namespace_floo
     // Other connections were never affected.
     let mut other = joined(addr).await;
     other.send(r#"42["message","ok"]"#).await.unwrap();
-    assert_eq!(other.next_text().await.unwrap(), r#"42["message-back","ok"]"#);
+    assert_eq!(
+        other.next_text().await.unwrap(),
+        r#"42["message-back","ok"]"#
+    );
 }

@@ -266,7 +266,12 @@ mod tests {
         let mut reassembler = Reassembler::new(10, header.len() + 10);
         reassembler.feed_text(&header).unwrap();
         reassembler.feed_binary(Bytes::from(vec![0; 5])).unwrap();
-        assert!(reassembler.feed_binary(Bytes::from(vec![0; 5])).unwrap().is_some());
+        assert!(
+            reassembler
+                .feed_binary(Bytes::from(vec![0; 5]))
+                .unwrap()
+                .is_some()
+        );
         reassembler.feed_text(&header).unwrap();
         assert_eq!(reassembler.waiting_packet(), Some(2));
     }

@@ -52,9 +52,10 @@ impl RequestError {
             Self::BadRequest => Some(3),
             Self::Forbidden => Some(4),
             Self::UnsupportedProtocolVersion => Some(5),
-            Self::Overlap | Self::PayloadTooLarge | Self::UnsupportedMethod | Self::TooManyPending => {
-                None
-            }
+            Self::Overlap
+            | Self::PayloadTooLarge
+            | Self::UnsupportedMethod
+            | Self::TooManyPending => None,
         }
     }
 

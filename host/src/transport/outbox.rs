@@ -184,7 +184,10 @@ mod tests {
         assert_eq!(queue.push_all(&two), Err(Refused::Full));
         assert_eq!(queue.push_all(&two[..1]), Ok(()));
         assert_eq!(queue.lock().messages.len(), 3);
-        assert_eq!(OutQueue::new(1, usize::MAX).push_all(&two), Err(Refused::Full));
+        assert_eq!(
+            OutQueue::new(1, usize::MAX).push_all(&two),
+            Err(Refused::Full)
+        );
     }
 
     #[test]

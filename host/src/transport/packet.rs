@@ -111,7 +111,8 @@ impl Payload {
     pub(crate) fn packets(&self) -> impl Iterator<Item = Packet> + '_ {
         // Both were checked by `parse`, so nothing is skipped here.
         let text = std::str::from_utf8(&self.0).unwrap_or_default();
-        text.split(SEPARATOR).filter_map(|piece| parse_text(piece).ok())
+        text.split(SEPARATOR)
+            .filter_map(|piece| parse_text(piece).ok())
     }
 }
 

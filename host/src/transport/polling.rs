@@ -201,7 +201,9 @@ async fn push(
     };
     let bytes = match read {
         Ok(bytes) => bytes,
-        Err(error) if crate::http::is_length_limit(&error) => return Err(RequestError::PayloadTooLarge),
+        Err(error) if crate::http::is_length_limit(&error) => {
+            return Err(RequestError::PayloadTooLarge);
+        }
         Err(_) => {
             socket.close(CloseReason::TransportError);
             return Err(RequestError::BadRequest);

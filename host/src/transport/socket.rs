@@ -44,7 +44,13 @@ impl EngineSocket {
     /// A socket not attached to any transport: what is sent to it arrives on the returned receiver.
     /// For tests of the layers above.
     pub fn detached(id: &str, request: RequestInfo, capacity: usize) -> (Self, Outbox) {
-        Self::new(id.into(), request, (capacity, usize::MAX), Arc::default(), None)
+        Self::new(
+            id.into(),
+            request,
+            (capacity, usize::MAX),
+            Arc::default(),
+            None,
+        )
     }
 
     /// `capacity` is the queue's bound in messages and in bytes.
@@ -237,7 +243,13 @@ mod tests {
     #[test]
     fn a_full_queue_closes_the_connection_and_volatile_sends_are_counted() {
         let metrics = Arc::new(TransportMetrics::default());
-        let (socket, _rx) = EngineSocket::new("a".into(), request(), (2, usize::MAX), metrics.clone(), None);
+        let (socket, _rx) = EngineSocket::new(
+            "a".into(),
+            request(),
+            (2, usize::MAX),
+            metrics.clone(),
+            None,
+        );
         assert!(socket.send_volatile(&[Message::text("1"), Message::text("2")]));
         assert!(!socket.send_volatile(&[Message::text("3")]));
         assert_eq!(metrics.snapshot().volatile_drops, 1);
