@@ -12,6 +12,7 @@
 //! - [`plugin`]: the wasmtime runtime that loads, limits and hot-swaps sync handlers.
 //! - [`session`]: signed tokens → sessions, and the auth predicates of handlers.
 //! - [`i18n`]: error messages from Fluent files in the caller's language.
+//! - [`cluster`]: the Redis implementations of the cluster seam (chosen by `[cluster]`).
 //! - [`sync`]: the sync pipeline (socket events, HTTP trigger, rooms, fan-out) on top of all of them.
 //! - [`typegen`]: TypeScript types of the published routes, from the JSON Schemas handlers publish.
 //! - [`server`]: wires the layers into `synchost serve`.
@@ -19,6 +20,7 @@
 //! The repository's `ARCHITECTURE.md` has the full map.
 #![deny(unsafe_code)]
 
+pub mod cluster;
 pub mod conformance;
 pub mod http;
 pub mod protocol;

@@ -36,3 +36,5 @@ sync-bodyTimeout =
        *[other] The request body did not arrive within { $seconds } seconds.
     }
 sync-invalidBody = The request body could not be read.
+
+sync-stateUnavailable = Shared state is unavailable right now. Try again shortly.

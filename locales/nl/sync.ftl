@@ -34,3 +34,5 @@ sync-bodyTimeout =
        *[other] De inhoud van het verzoek kwam niet binnen { $seconds } seconden aan.
     }
 sync-invalidBody = De inhoud van het verzoek kon niet worden gelezen.
+
+sync-stateUnavailable = Gedeelde gegevens zijn nu niet beschikbaar. Probeer het zo opnieuw.

@@ -49,11 +49,24 @@ export async function startHost({ plugins, config = "", args = [] }) {
       config,
     ].join("\n"),
   );
-  const { child, url } = await launch(["serve", "--config", configPath, ...args]);
+  const serveArgs = ["serve", "--config", configPath, ...args];
+  let { child, url } = await launch(serveArgs);
   return {
-    url,
+    get url() {
+      return url;
+    },
     root,
     dir,
+    /**
+     * Kills the host with `signal` (SIGKILL: no chance to flush anything), waits for it to exit,
+     * and starts it again on the same folder, config, cache and store. `url` changes.
+     */
+    async restart(signal = "SIGKILL") {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill(signal);
+      await exited;
+      ({ child, url } = await launch(serveArgs));
+    },
     /** Mints a token with `synchost token` (args: --sub, --name, --lang, --admin, --claim k=v, ...). */
     token(...args) {
       return execFileSync(binary, ["token", "--config", configPath, ...args]).toString().trim();
@@ -73,7 +86,7 @@ export async function launch(args) {
   });
   const url = await new Promise((resolve, reject) => {
     let seen = "";
-    const timer = setTimeout(() => reject(new Error(`no listening line from ${binary}: ${seen}`)), 60000);
+    const timer = setTimeout(() => reject(new Error(`no listening line from ${binary}: ${seen}`)), 180000);
     child.stdout.on("data", (chunk) => {
       seen += chunk.toString();
       const match = seen.match(/listening on (http:\/\/[^\s]+)/);

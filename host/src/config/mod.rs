@@ -6,6 +6,8 @@
 //! own sections here. The file is read once at start and again by the plugin runtime's watcher when it
 //! changes; a file that fails to parse never replaces the configuration in force.
 
+mod auth;
+mod cluster;
 mod plugin_limits;
 mod runtime;
 mod server;
@@ -15,6 +17,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub use auth::{AuthConfigError, AuthSection};
+pub use cluster::ClusterSection;
 pub use plugin_limits::{
     Capabilities, Capability, InstancePolicy, LimitsPatch, PluginsSection, Stage, StageLimits,
 };
@@ -44,7 +48,9 @@ pub struct Config {
     /// Which language error messages default to, and where the message files are.
     pub i18n: I18nSection,
     /// How session tokens are verified and where they are looked for.
-    pub auth: crate::session::AuthSection,
+    pub auth: AuthSection,
+    /// Several nodes sharing rooms, syncs and state through Redis (absent: a single node).
+    pub cluster: ClusterSection,
 }
 
 /// Why a configuration could not be used.
@@ -120,6 +126,7 @@ impl Config {
         })?;
         self.runtime.validate()?;
         self.sync.validate()?;
+        self.cluster.validate()?;
         self.plugins.validate(self.runtime.max_memory_mb)?;
         self.auth.validate().map_err(|error| Error::Invalid {
             key: error.key,

@@ -87,6 +87,7 @@ pub const BUILTIN_CODES: &[&str] = &[
     "sync.unsupportedMediaType",
     "sync.methodNotAllowed",
     "sync.invalidBody",
+    "sync.stateUnavailable",
     "sync.serverBusy",
     "sync.bodyTimeout",
     "auth.required",

@@ -18,7 +18,7 @@ use super::limits::MemoryLimiter;
 use super::log::{GuestOutput, PluginLog};
 use super::rooms::RoomDirectory;
 use crate::config::{Capability, StageLimits};
-use crate::store::{KvError, KvQuota, KvStore};
+use crate::store::{Kv, KvError, KvQuota};
 
 /// Most random bytes per `random-bytes` call.
 pub const MAX_RANDOM_BYTES: u32 = 4096;
@@ -27,8 +27,8 @@ pub const MAX_MEMBERS_PAGE: u32 = 1000;
 
 /// The services host functions reach, shared by every plugin.
 pub struct HostServices {
-    /// The durable kv store.
-    pub kv: KvStore,
+    /// The durable kv store (embedded, or shared by a cluster).
+    pub kv: Arc<dyn Kv>,
     /// Room queries.
     pub rooms: Arc<dyn RoomDirectory>,
 }
@@ -90,9 +90,9 @@ impl PluginState {
         }
     }
 
-    fn kv(&self) -> Result<&KvStore, DeniedOrFailed> {
+    fn kv(&self) -> Result<&dyn Kv, DeniedOrFailed> {
         self.granted(Capability::Kv)?;
-        Ok(&self.identity.services.kv)
+        Ok(&*self.identity.services.kv)
     }
 }
 

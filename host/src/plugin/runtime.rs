@@ -24,7 +24,7 @@ use super::route::Route;
 use super::status::RegistryStatus;
 use super::worker::WorkerPool;
 use crate::config::Config;
-use crate::store::KvStore;
+use crate::store::{Kv, Store};
 
 /// Host stack reserved beyond `max_wasm_stack` on worker threads, for host frames under wasm ones.
 const HOST_STACK_MARGIN: usize = 4 * 1024 * 1024;
@@ -35,6 +35,8 @@ pub struct RuntimeOptions {
     pub config_path: Option<PathBuf>,
     /// Answers the `rooms` capability.
     pub rooms: Arc<dyn RoomDirectory>,
+    /// Backs the `kv` capability; `None` opens the embedded store at `store.path`.
+    pub kv: Option<Arc<dyn Kv>>,
     /// Whether to watch the root and config file for changes.
     pub hot_reload: bool,
     /// Called with the root after every scan (the first one included).
@@ -46,6 +48,7 @@ impl Default for RuntimeOptions {
         Self {
             config_path: None,
             rooms: Arc::new(MemoryRooms::new()),
+            kv: None,
             hot_reload: true,
             after_scan: None,
         }
@@ -90,7 +93,10 @@ impl PluginRuntime {
             path: cache_dir.clone(),
             source,
         })?;
-        let kv = KvStore::open(&config.store.path).map_err(Error::Store)?;
+        let kv = match options.kv {
+            Some(kv) => kv,
+            None => Arc::new(Store::open(&config.store.path).map_err(Error::Store)?.kv()),
+        };
         let services = Arc::new(HostServices {
             kv,
             rooms: options.rooms,

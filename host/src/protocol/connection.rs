@@ -228,7 +228,7 @@ impl ConnectionShared {
             }
             state.sockets.insert(name.clone(), socket.clone());
         }
-        let rooms = &namespace.shared().rooms;
+        let rooms = namespace.shared().rooms.registry();
         rooms.add(socket.clone());
         // Like Node, every socket is in a room named after its id, so `to(id)` reaches it.
         rooms.join(socket.key(), socket.id());

@@ -26,7 +26,7 @@ pub use args::{Args, ArgsError};
 pub use conformance::{Echo as ConformanceEcho, conformance_server};
 pub use connection::Connection;
 pub use handler::{BoxFuture, ConnectError, DisconnectReason, Event, NamespaceHandler};
-pub use namespace::{Broadcast, Namespace};
+pub use namespace::{Broadcast, Namespace, NamespaceRooms};
 pub use server::{Config, SocketIo, SocketIoBuilder};
 pub use socket::{EmitError, Socket};
 

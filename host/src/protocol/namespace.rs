@@ -14,17 +14,106 @@ use super::socket::Socket;
 use crate::rooms::{FanOut, RoomRegistry, Targets};
 use crate::transport::Message;
 
-/// What the server keeps per namespace.
+/// The sockets of one namespace and the rooms they are in: everything a namespace is except its
+/// handler. It exists before the handler does, so the layers a handler is built on (room queries,
+/// delivery) can be given it at construction instead of being attached afterwards.
+#[derive(Clone)]
+pub struct NamespaceRooms {
+    inner: Arc<RoomsInner>,
+}
+
+struct RoomsInner {
+    name: String,
+    registry: RoomRegistry<Socket>,
+}
+
+impl std::fmt::Debug for NamespaceRooms {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NamespaceRooms")
+            .field("name", &self.inner.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl NamespaceRooms {
+    /// The (empty) rooms of the namespace `name`, e.g. `/`.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            inner: Arc::new(RoomsInner {
+                name: name.into(),
+                registry: RoomRegistry::new(),
+            }),
+        }
+    }
+
+    pub(crate) fn registry(&self) -> &RoomRegistry<Socket> {
+        &self.inner.registry
+    }
+
+    /// The namespace name, e.g. `/`.
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// A broadcast to the sockets in `room`.
+    pub fn to(&self, room: impl Into<String>) -> Broadcast {
+        Broadcast::new(self.clone()).to(room)
+    }
+
+    /// A broadcast to every socket of the namespace.
+    pub fn broadcast(&self) -> Broadcast {
+        Broadcast::new(self.clone())
+    }
+
+    /// The socket with this id, if it is in the namespace.
+    pub fn socket(&self, socket_id: &str) -> Option<Socket> {
+        self.inner
+            .registry
+            .members(Targets {
+                rooms: &[socket_id],
+                except: &[],
+            })
+            .into_iter()
+            .next()
+    }
+
+    /// The number of sockets in `room`.
+    pub fn room_size(&self, room: &str) -> usize {
+        self.inner.registry.room_size(room)
+    }
+
+    /// The number of sockets (connecting ones included).
+    pub fn len(&self) -> usize {
+        self.inner.registry.len()
+    }
+
+    /// Whether the namespace has no sockets.
+    pub fn is_empty(&self) -> bool {
+        self.inner.registry.is_empty()
+    }
+
+    /// Delivery totals of every broadcast so far (sent, volatile drops, failures).
+    pub fn stats(&self) -> FanOut {
+        self.inner.registry.stats().snapshot()
+    }
+}
+
+/// What the server keeps per namespace: its rooms and its handler.
 pub(crate) struct NamespaceShared {
-    pub(crate) name: String,
+    pub(crate) rooms: NamespaceRooms,
     pub(crate) handler: Arc<dyn NamespaceHandler>,
-    pub(crate) rooms: RoomRegistry<Socket>,
+}
+
+impl NamespaceShared {
+    pub(crate) fn name(&self) -> &str {
+        self.rooms.name()
+    }
 }
 
 impl std::fmt::Debug for NamespaceShared {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Namespace")
-            .field("name", &self.name)
+            .field("name", &self.name())
             .finish_non_exhaustive()
     }
 }
@@ -36,13 +125,9 @@ pub struct Namespace {
 }
 
 impl Namespace {
-    pub(crate) fn new(name: String, handler: Arc<dyn NamespaceHandler>) -> Self {
+    pub(crate) fn new(rooms: NamespaceRooms, handler: Arc<dyn NamespaceHandler>) -> Self {
         Self {
-            shared: Arc::new(NamespaceShared {
-                name,
-                handler,
-                rooms: RoomRegistry::new(),
-            }),
+            shared: Arc::new(NamespaceShared { rooms, handler }),
         }
     }
 
@@ -50,51 +135,17 @@ impl Namespace {
         &self.shared
     }
 
-    /// The namespace name, e.g. `/`.
-    pub fn name(&self) -> &str {
-        &self.shared.name
+    /// Its sockets and rooms.
+    pub fn rooms(&self) -> &NamespaceRooms {
+        &self.shared.rooms
     }
+}
 
-    /// A broadcast to the sockets in `room`.
-    pub fn to(&self, room: impl Into<String>) -> Broadcast {
-        Broadcast::new(self.shared.clone()).to(room)
-    }
+impl std::ops::Deref for Namespace {
+    type Target = NamespaceRooms;
 
-    /// A broadcast to every socket of the namespace.
-    pub fn broadcast(&self) -> Broadcast {
-        Broadcast::new(self.shared.clone())
-    }
-
-    /// The socket with this id, if it is in the namespace.
-    pub fn socket(&self, socket_id: &str) -> Option<Socket> {
-        self.shared
-            .rooms
-            .members(Targets {
-                rooms: &[socket_id],
-                except: &[],
-            })
-            .into_iter()
-            .next()
-    }
-
-    /// The number of sockets in `room`.
-    pub fn room_size(&self, room: &str) -> usize {
-        self.shared.rooms.room_size(room)
-    }
-
-    /// The number of sockets (connecting ones included).
-    pub fn len(&self) -> usize {
-        self.shared.rooms.len()
-    }
-
-    /// Whether the namespace has no sockets.
-    pub fn is_empty(&self) -> bool {
-        self.shared.rooms.is_empty()
-    }
-
-    /// Delivery totals of every broadcast so far (sent, volatile drops, failures).
-    pub fn stats(&self) -> FanOut {
-        self.shared.rooms.stats().snapshot()
+    fn deref(&self) -> &NamespaceRooms {
+        &self.shared.rooms
     }
 }
 
@@ -102,14 +153,14 @@ impl Namespace {
 #[derive(Debug, Clone)]
 #[must_use = "a broadcast does nothing until emitted"]
 pub struct Broadcast {
-    namespace: Arc<NamespaceShared>,
+    namespace: NamespaceRooms,
     rooms: Vec<String>,
     except: Vec<String>,
     volatile: bool,
 }
 
 impl Broadcast {
-    pub(crate) fn new(namespace: Arc<NamespaceShared>) -> Self {
+    pub(crate) fn new(namespace: NamespaceRooms) -> Self {
         Self {
             namespace,
             rooms: Vec::new(),
@@ -144,7 +195,7 @@ impl Broadcast {
     /// Emits an event with binary attachments to every target, encoded once.
     pub fn emit_binary(&self, event: &str, args: &Args, binaries: &[Bytes]) -> FanOut {
         self.send_frames(&emit::event(
-            &self.namespace.name,
+            self.namespace.name(),
             event,
             args,
             binaries,
@@ -155,7 +206,7 @@ impl Broadcast {
     /// Queues frames built once by the caller (with [`emit::event`] for this namespace) on every target.
     pub fn send_frames(&self, frames: &[Message]) -> FanOut {
         let (rooms, except) = (as_strs(&self.rooms), as_strs(&self.except));
-        self.namespace.rooms.broadcast(
+        self.namespace.registry().broadcast(
             Targets {
                 rooms: &rooms,
                 except: &except,
@@ -168,7 +219,7 @@ impl Broadcast {
     /// The targeted sockets, each once, for callers that build a different packet per recipient.
     pub fn sockets(&self) -> Vec<Socket> {
         let (rooms, except) = (as_strs(&self.rooms), as_strs(&self.except));
-        self.namespace.rooms.members(Targets {
+        self.namespace.registry().members(Targets {
             rooms: &rooms,
             except: &except,
         })

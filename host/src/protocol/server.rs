@@ -14,7 +14,7 @@ use axum::http::HeaderName;
 use super::binary::DEFAULT_MAX_BINARY_BYTES;
 use super::connection::Connection;
 use super::handler::NamespaceHandler;
-use super::namespace::Namespace;
+use super::namespace::{Namespace, NamespaceRooms};
 use super::packet::DEFAULT_MAX_ATTACHMENTS;
 use crate::transport::{CloseReason, EngineHandler, EngineSocket, Incoming};
 
@@ -102,7 +102,7 @@ impl EngineHandler for SocketIo {
 #[must_use]
 pub struct SocketIoBuilder {
     config: Config,
-    namespaces: HashMap<String, Arc<dyn NamespaceHandler>>,
+    namespaces: HashMap<String, (NamespaceRooms, Arc<dyn NamespaceHandler>)>,
 }
 
 impl SocketIoBuilder {
@@ -126,15 +126,22 @@ impl SocketIoBuilder {
     }
 
     /// Declares a namespace (`/`, `/admin`, ...) and its handler; a later declaration replaces an earlier one.
-    pub fn namespace(mut self, name: impl Into<String>, handler: impl NamespaceHandler) -> Self {
-        self.namespaces.insert(name.into(), Arc::new(handler));
+    pub fn namespace(self, name: impl Into<String>, handler: impl NamespaceHandler) -> Self {
+        self.namespace_in(NamespaceRooms::new(name), handler)
+    }
+
+    /// Declares a namespace over rooms made beforehand ([`NamespaceRooms::new`]), so what its handler
+    /// is built on can already hold them.
+    pub fn namespace_in(mut self, rooms: NamespaceRooms, handler: impl NamespaceHandler) -> Self {
+        self.namespaces
+            .insert(rooms.name().to_owned(), (rooms, Arc::new(handler)));
         self
     }
 
     /// Builds the server.
     pub fn build(self) -> SocketIo {
         let mut request_headers: Vec<HeaderName> = Vec::new();
-        for handler in self.namespaces.values() {
+        for (_, handler) in self.namespaces.values() {
             for name in handler.request_headers() {
                 if !request_headers.contains(name) {
                     request_headers.push(name.clone());
@@ -144,7 +151,7 @@ impl SocketIoBuilder {
         let namespaces = self
             .namespaces
             .into_iter()
-            .map(|(name, handler)| (name.clone(), Namespace::new(name, handler)))
+            .map(|(name, (rooms, handler))| (name, Namespace::new(rooms, handler)))
             .collect();
         SocketIo {
             shared: Arc::new(ServerShared {

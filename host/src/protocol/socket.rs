@@ -95,7 +95,7 @@ impl Socket {
 
     /// The namespace this socket belongs to.
     pub fn namespace(&self) -> &str {
-        &self.inner.namespace.name
+        self.inner.namespace.name()
     }
 
     /// The HTTP request that opened the connection (headers for cookies and `Accept-Language`).
@@ -116,7 +116,11 @@ impl Socket {
 
     /// Whether the socket is in `room`.
     pub fn in_room(&self, room: &str) -> bool {
-        self.inner.namespace.rooms.contains(self.inner.key, room)
+        self.inner
+            .namespace
+            .rooms
+            .registry()
+            .contains(self.inner.key, room)
     }
 
     /// Whether the socket is connected (not connecting, not left).
@@ -219,17 +223,29 @@ impl Socket {
 
     /// Joins a room (no-op when already in it or when the socket has left).
     pub fn join(&self, room: &str) {
-        self.inner.namespace.rooms.join(self.inner.key, room);
+        self.inner
+            .namespace
+            .rooms
+            .registry()
+            .join(self.inner.key, room);
     }
 
     /// Leaves a room.
     pub fn leave(&self, room: &str) {
-        self.inner.namespace.rooms.leave(self.inner.key, room);
+        self.inner
+            .namespace
+            .rooms
+            .registry()
+            .leave(self.inner.key, room);
     }
 
     /// The rooms this socket is in, its own id room included.
     pub fn rooms(&self) -> Vec<Arc<str>> {
-        self.inner.namespace.rooms.rooms_of(self.inner.key)
+        self.inner
+            .namespace
+            .rooms
+            .registry()
+            .rooms_of(self.inner.key)
     }
 
     /// A broadcast to `room` that leaves this socket out (Node's `socket.to(room)`).
@@ -239,12 +255,12 @@ impl Socket {
 
     /// A broadcast to `room` that includes this socket when it is a member (Node's `io.in(room)`).
     pub fn within(&self, room: impl Into<String>) -> Broadcast {
-        Broadcast::new(self.inner.namespace.clone()).to(room)
+        Broadcast::new(self.inner.namespace.rooms.clone()).to(room)
     }
 
     /// A broadcast to the whole namespace that leaves this socket out.
     pub fn broadcast(&self) -> Broadcast {
-        Broadcast::new(self.inner.namespace.clone()).except(self.id().to_owned())
+        Broadcast::new(self.inner.namespace.rooms.clone()).except(self.id().to_owned())
     }
 
     /// Leaves the namespace: sends DISCONNECT (`1[/nsp,]`); the connection stays open.
@@ -320,7 +336,7 @@ impl Socket {
         if matches!(was, Phase::Left) {
             return false;
         }
-        self.inner.namespace.rooms.remove(self.inner.key);
+        self.inner.namespace.rooms.registry().remove(self.inner.key);
         self.inner.acks.close();
         if matches!(was, Phase::Connected) {
             self.inner.namespace.handler.on_disconnect(self, reason);

@@ -6,7 +6,7 @@ use std::sync::{Arc, Weak};
 
 use super::*;
 use crate::protocol::handler::Event;
-use crate::protocol::namespace::Namespace;
+use crate::protocol::namespace::{Namespace, NamespaceRooms};
 use crate::transport::Outbox;
 
 struct Ignore;
@@ -16,7 +16,7 @@ impl NamespaceHandler for Ignore {
 }
 
 fn socket() -> (Socket, Outbox) {
-    let namespace = Namespace::new("/".to_owned(), Arc::new(Ignore));
+    let namespace = Namespace::new(NamespaceRooms::new("/"), Arc::new(Ignore));
     let request = RequestInfo {
         headers: Default::default(),
         query: String::new(),

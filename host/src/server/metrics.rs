@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 
 use super::Server;
+use crate::sync::BusStats;
 
 /// The metrics page.
 pub fn render(server: &Server) -> String {
@@ -103,5 +104,30 @@ pub fn render(server: &Server) -> String {
         "Recipients that got an error frame from their client stage.",
         sync.recipient_errors,
     );
+    let bus = server.sync.bus_stats();
+    for (name, help, value) in [
+        (
+            "synchost_cluster_syncs_published_total",
+            "Syncs handed to the other nodes.",
+            &bus.published,
+        ),
+        (
+            "synchost_cluster_syncs_dropped_total",
+            "Syncs the other nodes did not get (bus queue full or Redis unreachable).",
+            &bus.dropped,
+        ),
+        (
+            "synchost_cluster_syncs_received_total",
+            "Syncs received from other nodes.",
+            &bus.received,
+        ),
+        (
+            "synchost_cluster_syncs_undecodable_total",
+            "Bytes from the bus that were not a sync this node reads.",
+            &bus.undecodable,
+        ),
+    ] {
+        metric(name, "counter", help, BusStats::read(value));
+    }
     page
 }

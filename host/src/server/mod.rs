@@ -6,7 +6,7 @@
 //! This is the one place (with `lib.rs`) that knows every layer; it holds no logic of its own beyond
 //! construction.
 
-mod gateway;
+mod cluster;
 mod metrics;
 
 use std::path::PathBuf;
@@ -19,13 +19,12 @@ use crate::config::Config;
 use crate::http::{StaticFiles, engine_router};
 use crate::i18n::Messages;
 use crate::plugin::{PluginRuntime, RuntimeOptions};
-use crate::protocol::SocketIo;
+use crate::protocol::{NamespaceRooms, SocketIo};
 use crate::session::TokenVerifier;
-use crate::sync::{Envelopes, SyncGateway, SyncService};
+use crate::store::Store;
+use crate::sync::{Envelopes, LocalRooms, Parts, SyncGateway, SyncService};
 use crate::transport::Engine;
 use crate::typegen::TypesWatcher;
-
-pub use gateway::NamespaceRooms;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +44,9 @@ pub enum Error {
     /// The static files folder (`server.static_dir`) cannot be served.
     #[error("static files cannot be served")]
     Static(#[from] crate::http::StaticDirError),
+    /// `[cluster]` is set and the cluster cannot be joined.
+    #[error("cannot join the cluster")]
+    Cluster(#[from] crate::cluster::ClusterError),
     /// The runtime's start-up task died.
     #[error("plugin runtime start-up was interrupted")]
     Interrupted,
@@ -81,7 +83,10 @@ pub async fn router(
         .as_deref()
         .map(StaticFiles::open)
         .transpose()?;
-    let rooms = Arc::new(NamespaceRooms::new());
+    // The namespace's rooms exist before anything built on them, so nothing is attached later.
+    let namespace = NamespaceRooms::new("/");
+    let store = Store::open(&config.store.path).map_err(crate::plugin::Error::Store)?;
+    let (seams, from_other_nodes) = cluster::seams(&config, &store).await?;
     let root = config.server.plugins_root.clone();
     let engine_config = config.engine.clone();
     let connect_timeout = std::time::Duration::from_millis(config.server.connect_timeout_ms);
@@ -90,7 +95,8 @@ pub async fn router(
     let types = types_out.map(TypesWatcher::new);
     let options = RuntimeOptions {
         config_path,
-        rooms: rooms.clone(),
+        rooms: Arc::new(LocalRooms::new(namespace.clone())),
+        kv: Some(Arc::new(store.kv())),
         hot_reload: true,
         after_scan: Some(Arc::new({
             let messages = messages.clone();
@@ -111,20 +117,21 @@ pub async fn router(
     if let Some(types) = &types {
         types.attach(&runtime);
     }
-    let sync = Arc::new(SyncService::new(
-        runtime.clone(),
+    let sync = Arc::new(SyncService::new(Parts {
+        runtime: runtime.clone(),
         verifier,
-        Envelopes::new(messages),
-    ));
+        envelopes: Envelopes::new(messages),
+        namespace: namespace.clone(),
+        seams,
+    }));
+    if let Some(incoming) = from_other_nodes {
+        tokio::spawn(sync.clone().serve_remote(incoming));
+    }
     let io = SocketIo::builder()
         .connect_timeout(connect_timeout)
         .binary_budget(binary_timeout, max_binary_bytes)
-        .namespace("/", SyncGateway::new(sync.clone()))
+        .namespace_in(namespace, SyncGateway::new(sync.clone()))
         .build();
-    if let Some(namespace) = io.of("/") {
-        rooms.attach(namespace.clone());
-        sync.attach(namespace);
-    }
     let engine = Engine::new(engine_config, io)?;
     let server = Arc::new(Server {
         runtime,

@@ -8,8 +8,8 @@ use std::sync::Once;
 
 use jsonwebtoken::{Algorithm, DecodingKey};
 
-use super::config::AuthSection;
 use super::token::SessionError;
+use crate::config::AuthSection;
 
 /// HMAC algorithms, usable with a shared secret.
 pub(super) const HMAC: &[Algorithm] = &[Algorithm::HS256, Algorithm::HS384, Algorithm::HS512];

@@ -2,7 +2,8 @@
 //! verified once and turned into the [`Session`](crate::plugin::Session) handlers see; routes'
 //! auth predicates are decided against it.
 //!
-//! - [`config`]: the `[auth]` section.
+//! The `[auth]` section these read lives in [`crate::config::AuthSection`].
+//!
 //! - [`token`]: verifying and minting tokens.
 //! - [`claims`]: the claim → session mapping.
 //! - [`extract`]: where tokens are looked for (CONNECT `auth`, `Authorization`, cookie).
@@ -12,14 +13,12 @@
 //! and protocol layers do not import it; the sync pipeline calls it.
 
 pub mod claims;
-pub mod config;
 pub mod extract;
 mod key;
 pub mod policy;
 pub mod token;
 
 pub use claims::session_from_claims;
-pub use config::{AuthConfigError, AuthSection};
 pub use extract::{token_from_auth, token_from_headers};
 pub use policy::{AuthFailure, authorize};
 pub use token::{SessionError, TokenError, TokenVerifier, mint};

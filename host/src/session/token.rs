@@ -12,8 +12,8 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde_json::{Map, Value};
 
 use super::claims::session_from_claims;
-use super::config::{AuthConfigError, AuthSection};
 use super::key::{self, HMAC, Key};
+use crate::config::{AuthConfigError, AuthSection};
 use crate::plugin::Session;
 
 /// Longest token accepted; real session tokens are far shorter, and this bounds the work an

@@ -5,9 +5,11 @@
 //! (fsync) before the call returns. This module must never panic on stored bytes: a value that is not
 //! a counter is reported as `WrongType`.
 
-use std::path::Path;
+use std::sync::Arc;
 
 use redb::{Database, ReadableTable, TableDefinition};
+
+use super::Kv;
 
 /// Longest accepted key, in bytes.
 pub const MAX_KEY_BYTES: usize = 512;
@@ -43,108 +45,27 @@ pub enum KvError {
     Storage(String),
 }
 
-fn storage(error: impl std::fmt::Display) -> KvError {
+pub(super) fn storage(error: impl std::fmt::Display) -> KvError {
     KvError::Storage(error.to_string())
 }
 
 /// The embedded, durable key-value store.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct KvStore {
-    db: Database,
+    db: Arc<Database>,
 }
 
 impl KvStore {
-    /// Opens (or creates) the database file, creating its folder when missing.
+    /// The kv tables of an open database (see [`super::Store`]), created when missing.
     ///
     /// # Errors
-    /// [`KvError::Storage`] when the file cannot be opened or is not a redb database.
-    pub fn open(path: &Path) -> Result<Self, KvError> {
-        if let Some(parent) = path
-            .parent()
-            .filter(|parent| !parent.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(parent).map_err(storage)?;
-        }
-        let db = Database::create(path).map_err(storage)?;
+    /// [`KvError::Storage`] when the tables cannot be created.
+    pub(super) fn new(db: Arc<Database>) -> Result<Self, KvError> {
         let tx = db.begin_write().map_err(storage)?;
         tx.open_table(DATA).map_err(storage)?;
         tx.open_table(USAGE).map_err(storage)?;
         tx.commit().map_err(storage)?;
         Ok(Self { db })
-    }
-
-    /// The value at `key` in `namespace`.
-    ///
-    /// # Errors
-    /// [`KvError::TooLarge`] for an oversized key; [`KvError::Storage`].
-    pub fn get(&self, namespace: &str, key: &str) -> Result<Option<Vec<u8>>, KvError> {
-        check_key(key)?;
-        let tx = self.db.begin_read().map_err(storage)?;
-        let table = tx.open_table(DATA).map_err(storage)?;
-        Ok(table
-            .get((namespace, key))
-            .map_err(storage)?
-            .map(|value| value.value().to_vec()))
-    }
-
-    /// Stores `value` at `key`.
-    ///
-    /// # Errors
-    /// [`KvError::TooLarge`], [`KvError::QuotaExceeded`], [`KvError::Storage`].
-    pub fn set(
-        &self,
-        namespace: &str,
-        key: &str,
-        value: &[u8],
-        quota: KvQuota,
-    ) -> Result<(), KvError> {
-        check_key(key)?;
-        if value.len() > MAX_VALUE_BYTES {
-            return Err(KvError::TooLarge);
-        }
-        self.write(namespace, key, quota, |_| Ok(Some(value.to_vec())))
-            .map(|_| ())
-    }
-
-    /// Removes `key`; returns whether it existed.
-    ///
-    /// # Errors
-    /// [`KvError::TooLarge`] for an oversized key; [`KvError::Storage`].
-    pub fn delete(&self, namespace: &str, key: &str) -> Result<bool, KvError> {
-        check_key(key)?;
-        let unlimited = KvQuota {
-            max_keys: u64::MAX,
-            max_bytes: u64::MAX,
-        };
-        self.write(namespace, key, unlimited, |_| Ok(None))
-            .map(|old| old.is_some())
-    }
-
-    /// Adds `delta` to the MessagePack integer at `key` (absent = 0) and returns the new value.
-    ///
-    /// # Errors
-    /// [`KvError::WrongType`] when the value is not an integer; [`KvError::Storage`] on overflow or
-    /// backend failure; [`KvError::QuotaExceeded`] when a new key does not fit.
-    pub fn incr(
-        &self,
-        namespace: &str,
-        key: &str,
-        delta: i64,
-        quota: KvQuota,
-    ) -> Result<i64, KvError> {
-        check_key(key)?;
-        let mut result = 0;
-        self.write(namespace, key, quota, |old| {
-            let current = match old {
-                Some(bytes) => decode_counter(bytes)?,
-                None => 0,
-            };
-            result = current
-                .checked_add(delta)
-                .ok_or_else(|| KvError::Storage("counter overflow".into()))?;
-            rmp_serde::to_vec(&result).map(Some).map_err(storage)
-        })?;
-        Ok(result)
     }
 
     /// Replaces the value at `key` by what `update` returns (None deletes), keeping usage exact.
@@ -205,6 +126,70 @@ fn decode_counter(mut bytes: &[u8]) -> Result<i64, KvError> {
     }
 }
 
+impl Kv for KvStore {
+    /// The value at `key` in `namespace`.
+    ///
+    /// # Errors
+    /// [`KvError::TooLarge`] for an oversized key; [`KvError::Storage`].
+    fn get(&self, namespace: &str, key: &str) -> Result<Option<Vec<u8>>, KvError> {
+        check_key(key)?;
+        let tx = self.db.begin_read().map_err(storage)?;
+        let table = tx.open_table(DATA).map_err(storage)?;
+        Ok(table
+            .get((namespace, key))
+            .map_err(storage)?
+            .map(|value| value.value().to_vec()))
+    }
+
+    /// Stores `value` at `key`.
+    ///
+    /// # Errors
+    /// [`KvError::TooLarge`], [`KvError::QuotaExceeded`], [`KvError::Storage`].
+    fn set(&self, namespace: &str, key: &str, value: &[u8], quota: KvQuota) -> Result<(), KvError> {
+        check_key(key)?;
+        if value.len() > MAX_VALUE_BYTES {
+            return Err(KvError::TooLarge);
+        }
+        self.write(namespace, key, quota, |_| Ok(Some(value.to_vec())))
+            .map(|_| ())
+    }
+
+    /// Removes `key`; returns whether it existed.
+    ///
+    /// # Errors
+    /// [`KvError::TooLarge`] for an oversized key; [`KvError::Storage`].
+    fn delete(&self, namespace: &str, key: &str) -> Result<bool, KvError> {
+        check_key(key)?;
+        let unlimited = KvQuota {
+            max_keys: u64::MAX,
+            max_bytes: u64::MAX,
+        };
+        self.write(namespace, key, unlimited, |_| Ok(None))
+            .map(|old| old.is_some())
+    }
+
+    /// Adds `delta` to the MessagePack integer at `key` (absent = 0) and returns the new value.
+    ///
+    /// # Errors
+    /// [`KvError::WrongType`] when the value is not an integer; [`KvError::Storage`] on overflow or
+    /// backend failure; [`KvError::QuotaExceeded`] when a new key does not fit.
+    fn incr(&self, namespace: &str, key: &str, delta: i64, quota: KvQuota) -> Result<i64, KvError> {
+        check_key(key)?;
+        let mut result = 0;
+        self.write(namespace, key, quota, |old| {
+            let current = match old {
+                Some(bytes) => decode_counter(bytes)?,
+                None => 0,
+            };
+            result = current
+                .checked_add(delta)
+                .ok_or_else(|| KvError::Storage("counter overflow".into()))?;
+            rmp_serde::to_vec(&result).map(Some).map_err(storage)
+        })?;
+        Ok(result)
+    }
+}
+
 fn check_key(key: &str) -> Result<(), KvError> {
     if key.len() > MAX_KEY_BYTES {
         Err(KvError::TooLarge)
@@ -225,7 +210,9 @@ mod tests {
 
     fn store() -> (tempfile::TempDir, KvStore) {
         let dir = tempfile::tempdir().unwrap();
-        let store = KvStore::open(&dir.path().join("nested/kv.redb")).unwrap();
+        let store = crate::store::Store::open(&dir.path().join("nested/kv.redb"))
+            .unwrap()
+            .kv();
         (dir, store)
     }
 
@@ -234,11 +221,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("kv.redb");
         {
-            let store = KvStore::open(&path).unwrap();
+            let store = crate::store::Store::open(&path).unwrap().kv();
             store.set("a", "k", b"one", ROOMY).unwrap();
             assert_eq!(store.incr("b", "k", 5, ROOMY).unwrap(), 5);
         }
-        let store = KvStore::open(&path).unwrap();
+        let store = crate::store::Store::open(&path).unwrap().kv();
         assert_eq!(store.get("a", "k").unwrap().as_deref(), Some(&b"one"[..]));
         assert_eq!(store.incr("b", "k", -2, ROOMY).unwrap(), 3);
         assert_eq!(store.incr("a", "k", 1, ROOMY), Err(KvError::WrongType));

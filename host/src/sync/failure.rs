@@ -44,6 +44,8 @@ pub enum Code {
     RoomInvalidName,
     /// The session is already in as many rooms as allowed (param `max`).
     RoomLimitReached,
+    /// Shared state (remembered rooms, rate windows) could not be read or written.
+    StateUnavailable,
     /// HTTP: as many trigger requests as allowed are in progress on this host (param `max`).
     ServerBusy,
     /// HTTP: the body did not arrive within the allowed time (param `seconds`).
@@ -52,7 +54,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, for the test that checks each has a message in every shipped language.
-    pub const ALL: [Self; 19] = [
+    pub const ALL: [Self; 20] = [
         Self::InvalidRequest,
         Self::InvalidName,
         Self::MissingReceiver,
@@ -70,6 +72,7 @@ impl Code {
         Self::MethodNotAllowed,
         Self::RoomInvalidName,
         Self::RoomLimitReached,
+        Self::StateUnavailable,
         Self::ServerBusy,
         Self::BodyTimeout,
     ];
@@ -94,6 +97,7 @@ impl Code {
             Self::MethodNotAllowed => "sync.methodNotAllowed",
             Self::RoomInvalidName => "room.invalidName",
             Self::RoomLimitReached => "room.limitReached",
+            Self::StateUnavailable => "sync.stateUnavailable",
             Self::ServerBusy => "sync.serverBusy",
             Self::BodyTimeout => "sync.bodyTimeout",
         }
@@ -109,6 +113,7 @@ impl Code {
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
             Self::MethodNotAllowed => 405,
+            Self::StateUnavailable => 503,
             Self::ServerBusy => 503,
             Self::BodyTimeout => 408,
             _ => 400,

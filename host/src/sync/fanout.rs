@@ -11,13 +11,15 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
+use super::bus::{BusStats, WIRE_VERSION, WireSync};
 use super::convert::msgpack_to_json;
 use super::envelope::{Envelopes, FrameNames};
 use super::failure::{Code, Failure};
+use super::name::SyncName;
 use super::peer::{Caller, Peer};
 use super::request::SyncRequest;
 use super::service::{Prepared, SyncService};
-use crate::plugin::{ClientBatchCall, RecipientOutcome, SyncCall};
+use crate::plugin::{ClientBatchCall, RecipientOutcome, RouteKey, SyncCall};
 use crate::protocol::{Args, Socket, emit};
 use crate::transport::Message;
 
@@ -32,40 +34,109 @@ pub struct Delivered {
     pub errors: u64,
 }
 
+/// Who a fan-out on this node delivers to: the room's members here, minus the sender's own
+/// connections when it asked for `ignoreSelf`.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Audience<'a> {
+    /// The room (`all` for every connection).
+    pub room: &'a str,
+    /// The sending connection, left out.
+    pub except_socket: Option<&'a str>,
+    /// The signed-in sender, all of whose connections are left out.
+    pub except_user: Option<&'a str>,
+}
+
+impl Audience<'_> {
+    fn excludes(&self, socket: &Socket) -> bool {
+        self.except_socket == Some(socket.id())
+            || self.except_user.is_some_and(|user| {
+                socket
+                    .data::<Peer>()
+                    .and_then(Peer::user_id)
+                    .is_some_and(|other| other == user)
+            })
+    }
+}
+
+/// A prepared sync as the fan-out on one node uses it (the sender's node, or another one).
+pub(super) struct Delivery<'a> {
+    pub key: &'a RouteKey,
+    pub audience: Audience<'a>,
+    pub call: SyncCall,
+    pub input: Bytes,
+    pub server_output: Option<Bytes>,
+    pub server_json: Option<&'a str>,
+}
+
 impl SyncService {
-    /// Delivers `prepared` to the room of `request`.
+    /// Delivers `prepared` to the room of `request`: to this node's members, and through the bus to
+    /// the other nodes' (which run the client stage for their own members).
     pub async fn fan_out(
         &self,
         caller: &Caller,
         request: &SyncRequest,
         prepared: Prepared,
     ) -> Delivered {
-        let Some(namespace) = self.namespace.get() else {
-            return Delivered::default();
-        };
-        let mut targets = if request.receiver == "all" {
-            namespace.broadcast()
-        } else {
-            namespace.to(request.receiver.clone())
-        };
-        if request.ignore_self
-            && let Some(own) = &caller.socket
-        {
-            targets = targets.except(own.id().to_owned());
-        }
-        // The other connections of a signed-in sender can only be told apart one by one.
-        let per_socket = request.ignore_self && caller.peer.user_id().is_some();
         let Prepared {
             call,
             input,
             server_output,
             server_json,
         } = prepared;
-        let names = FrameNames::new(&request.name);
+        let audience = Audience {
+            room: &request.receiver,
+            except_socket: caller
+                .socket
+                .as_ref()
+                .filter(|_| request.ignore_self)
+                .map(Socket::id),
+            except_user: caller.peer.user_id().filter(|_| request.ignore_self),
+        };
+        self.publish_to_peers(
+            request,
+            &call,
+            &input,
+            server_output.as_deref(),
+            &caller.peer.language,
+            audience,
+        );
+        self.deliver_here(Delivery {
+            key: &request.name.key,
+            audience,
+            call,
+            input,
+            server_output,
+            server_json: server_json.as_deref(),
+        })
+        .await
+    }
+
+    /// Delivers to the members of the room on this node.
+    pub(super) async fn deliver_here(&self, delivery: Delivery<'_>) -> Delivered {
+        let Delivery {
+            key,
+            audience,
+            call,
+            input,
+            server_output,
+            server_json,
+        } = delivery;
+        let namespace = &self.namespace;
+        let mut targets = if audience.room == "all" {
+            namespace.broadcast()
+        } else {
+            namespace.to(audience.room.to_owned())
+        };
+        if let Some(own) = audience.except_socket {
+            targets = targets.except(own.to_owned());
+        }
+        // The other connections of a signed-in sender can only be told apart one by one.
+        let per_socket = audience.except_user.is_some();
+        let names = FrameNames::new(&SyncName { key: key.clone() });
         let frames = Frames {
             namespace: namespace.name(),
             names: &names,
-            server_json: server_json.as_deref(),
+            server_json,
             envelopes: &self.envelopes,
         };
         let plain = call.route().client().is_none();
@@ -81,7 +152,7 @@ impl SyncService {
         }
         let mut sockets = targets.sockets();
         if per_socket {
-            sockets.retain(|socket| !caller.owns(socket));
+            sockets.retain(|socket| !audience.excludes(socket));
         }
         let delivered = if plain {
             let frame = frames.success(None);
@@ -94,10 +165,10 @@ impl SyncService {
             let batch = ClientBatchCall {
                 input,
                 server_output,
-                room: request.receiver.clone(),
+                room: audience.room.to_owned(),
                 recipients: Vec::new(),
             };
-            self.with_client_stage(request, &call, batch, &sockets, &frames)
+            self.with_client_stage(key, &call, batch, &sockets, &frames)
                 .await
         };
         self.stats
@@ -105,10 +176,52 @@ impl SyncService {
         delivered
     }
 
+    /// Hands the prepared sync to the other nodes (nothing when this node is alone); a failure costs
+    /// only their members' deliveries and is counted.
+    fn publish_to_peers(
+        &self,
+        request: &SyncRequest,
+        call: &SyncCall,
+        input: &[u8],
+        server_output: Option<&[u8]>,
+        language: &str,
+        audience: Audience<'_>,
+    ) {
+        let bus = &self.seams.bus;
+        if !bus.has_peers() {
+            return;
+        }
+        let route = call.route();
+        let key = &request.name.key;
+        let wire = WireSync {
+            format: WIRE_VERSION,
+            page: key.page.clone(),
+            name: key.name.clone(),
+            version: key.version,
+            server_hash: route.server().map(|stage| stage.hash().to_owned()),
+            client_hash: route.client().map(|stage| stage.hash().to_owned()),
+            input: input.to_vec(),
+            server_output: server_output.map(|output| serde_bytes::ByteBuf::from(output.to_vec())),
+            room: audience.room.to_owned(),
+            sender_socket: audience.except_socket.map(str::to_owned),
+            sender_user: audience.except_user.map(str::to_owned),
+            ignore_self: request.ignore_self,
+            language: language.to_owned(),
+        };
+        let published = wire
+            .encode()
+            .map_err(|error| error.to_string())
+            .and_then(|bytes| bus.publish(bytes).map_err(|error| error.to_string()));
+        if let Err(error) = published {
+            tracing::warn!(route = %key, %error, "sync not handed to the other nodes");
+            BusStats::count(&bus.stats().dropped);
+        }
+    }
+
     /// Runs the client stage for `sockets` (`batch` comes without recipients) and delivers.
     async fn with_client_stage(
         &self,
-        request: &SyncRequest,
+        key: &RouteKey,
         call: &SyncCall,
         mut batch: ClientBatchCall,
         sockets: &[Socket],
@@ -125,7 +238,7 @@ impl SyncService {
         let outcomes = match call.clients(batch).await {
             Ok(outcomes) => outcomes,
             Err(error) => {
-                tracing::warn!(route = %request.name.key, %error, "client stage failed for the whole room");
+                tracing::warn!(route = %key, %error, "client stage failed for the whole room");
                 let failure = Failure::stage(error);
                 for (socket, peer) in sockets.iter().zip(&peers) {
                     let frame = frames.error(&failure, language(*peer));
@@ -155,7 +268,7 @@ impl SyncService {
                             frame
                         }
                         Err(error) => {
-                            tracing::warn!(route = %request.name.key, %error, "client output is not representable as JSON");
+                            tracing::warn!(route = %key, %error, "client output is not representable as JSON");
                             let failure = Failure::new(Code::InvalidClientResponse);
                             send_error(
                                 socket,
@@ -176,7 +289,7 @@ impl SyncService {
                     continue;
                 }
                 RecipientOutcome::Failed(error) => {
-                    tracing::warn!(route = %request.name.key, code = %error.code, detail = %error.detail, "client stage failed for one recipient");
+                    tracing::warn!(route = %key, code = %error.code, detail = %error.detail, "client stage failed for one recipient");
                     let failure = Failure::plugin(&error);
                     send_error(
                         socket,

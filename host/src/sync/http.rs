@@ -15,6 +15,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::Router;
@@ -25,7 +26,7 @@ use axum::routing::any;
 
 use super::envelope::Envelopes;
 use super::failure::{Code, Failure};
-use super::peer::{Caller, InFlight, Peer};
+use super::peer::{Caller, Peer};
 use super::request::from_http;
 use super::service::SyncService;
 use crate::session::token_from_headers;
@@ -36,6 +37,31 @@ struct Trigger {
     service: Arc<SyncService>,
     /// Trigger requests in progress on this host (capped by `sync.max_http_in_flight`).
     in_flight: InFlight,
+}
+
+/// A count of trigger requests in progress, shared by every request.
+#[derive(Clone, Default)]
+struct InFlight(Arc<AtomicUsize>);
+
+/// One request in progress; the count goes down when it is dropped.
+struct InFlightPermit(Arc<AtomicUsize>);
+
+impl InFlight {
+    /// Counts one more unless `max` are already in progress (read per request, so it applies live).
+    fn try_acquire(&self, max: usize) -> Option<InFlightPermit> {
+        self.0
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |count| {
+                (count < max).then_some(count + 1)
+            })
+            .ok()
+            .map(|_| InFlightPermit(self.0.clone()))
+    }
+}
+
+impl Drop for InFlightPermit {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 /// The routes of the trigger, to merge into the server's router.
@@ -64,7 +90,7 @@ async fn trigger(
         session: None,
         language: messages.negotiate(None, x_language, accept),
         address: peer_address.map(|ConnectInfo(address)| address.ip()),
-        in_flight: InFlight::default(),
+        lane: None,
     };
     let config = service.config();
     let refuse = |failure: Failure, peer: &Peer| {

@@ -1,7 +1,8 @@
 //! Rate limiting of syncs: a fixed one-minute window per (route, user) — or per (route, IP address)
 //! for anonymous callers — like LuckyStack's per-route requester bucket.
 //!
-//! Counters live in memory, sharded by key hash so concurrent syncs rarely share a lock. Expired
+//! [`RateWindows`] is the seam: a cluster counts windows in its shared store so N nodes do not grant N
+//! times the limit. [`RateLimiter`], one node's, keeps counters in memory, sharded by key hash so concurrent syncs rarely share a lock. Expired
 //! windows are swept when a shard grows, so an attacker rotating identities cannot grow memory
 //! without bound. Never keyed by token: logging in again does not reset a budget.
 
@@ -33,7 +34,14 @@ struct Window {
 /// One shard of counters: (route, identity) → its current window.
 type Shard = Mutex<HashMap<(String, Identity), Window>>;
 
-/// Fixed-window counters.
+/// Fixed one-minute windows per (route, identity).
+pub trait RateWindows: Send + Sync + 'static {
+    /// Counts one sync of `identity` on `route`; `Err(seconds)` until the window resets when the
+    /// `limit` per minute is used up. A limit of 0 never refuses.
+    fn check(&self, route: &str, identity: Identity, limit: u32) -> Result<(), u64>;
+}
+
+/// Fixed-window counters in this process's memory.
 #[derive(Debug)]
 pub struct RateLimiter {
     hasher: RandomState,
@@ -49,13 +57,13 @@ impl Default for RateLimiter {
     }
 }
 
-impl RateLimiter {
-    /// Counts one sync of `identity` on `route`; `Err(seconds)` until the window resets when the
-    /// `limit` per minute is used up. A limit of 0 never refuses.
-    pub fn check(&self, route: &str, identity: Identity, limit: u32) -> Result<(), u64> {
+impl RateWindows for RateLimiter {
+    fn check(&self, route: &str, identity: Identity, limit: u32) -> Result<(), u64> {
         self.check_at(route, identity, limit, Instant::now())
     }
+}
 
+impl RateLimiter {
     fn check_at(
         &self,
         route: &str,

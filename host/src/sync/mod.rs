@@ -2,38 +2,49 @@
 //! call, an answer to the sender and frames for every member of the room.
 //!
 //! Map, in the order data flows:
-//! - `socket` (Socket.IO entry: CONNECT, events) and `http` (the trigger) receive requests;
+//! - `socket` (Socket.IO entry: CONNECT, events) and `http` (the trigger) receive requests; a
+//!   connection's syncs and room events run in order on its `lane`;
 //! - `request` checks their shape and `name` parses sync names; `peer` says who sent them;
 //! - `service` runs the checks and the server stage, `limiter` counts rate, `convert` moves JSON to
 //!   MessagePack and back;
 //! - `fanout` delivers to the room, running the client stage; `envelope` writes every answer and is
 //!   the only place that translates; `reply` sends the one answer per request;
-//! - `rooms` and `room_memory` handle the room events and remembered rooms; `failure` lists codes.
+//! - `rooms` handles the room events, `room_queries` answers the plugins' `rooms` capability;
+//!   `failure` lists codes;
+//! - `seams` bundles what a cluster shares (remembered rooms, rate windows, the fan-out `bus`).
 //!
 //! It depends on the protocol, plugin, session and i18n layers; none of them depends on it.
 
+mod bus;
 mod convert;
 mod envelope;
 mod failure;
 mod fanout;
 mod http;
+mod lane;
 mod limiter;
 mod name;
 mod peer;
+mod remote;
 mod reply;
 mod request;
-mod room_memory;
+mod room_queries;
 mod rooms;
+mod seams;
 mod service;
 mod socket;
 mod stats;
 
+pub use bus::{BusError, BusStats, SoloBus, SyncBus, WIRE_VERSION, WireError, WireSync};
 pub use envelope::Envelopes;
 pub use failure::{Code, Failure};
 pub use fanout::Delivered;
 pub use http::router;
+pub use limiter::{Identity, RateLimiter, RateWindows};
 pub use name::SyncName;
 pub use peer::Peer;
-pub use service::SyncService;
+pub use room_queries::LocalRooms;
+pub use seams::Seams;
+pub use service::{Parts, SyncService};
 pub use socket::SyncGateway;
 pub use stats::SyncTotals;

@@ -1,15 +1,16 @@
 //! Who is on the other end: the state attached to each socket at CONNECT, and the caller of one sync.
 //!
 //! A socket's session is fixed when it connects (from its token) and its language is negotiated
-//! then, so the per-recipient work of a fan-out reads two fields and never re-parses headers.
+//! then, so the per-recipient work of a fan-out reads two fields and never re-parses headers. Its
+//! lane (see `lane.rs`) is made then too.
 
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::plugin::Session;
 use crate::protocol::Socket;
 
+use super::lane::Lane;
 use super::limiter::Identity;
 
 /// What the gateway attaches to every socket it accepts.
@@ -21,34 +22,8 @@ pub struct Peer {
     pub language: String,
     /// The client's address, when known.
     pub address: Option<IpAddr>,
-    /// Syncs of this connection in progress.
-    pub in_flight: InFlight,
-}
-
-/// A count of work in progress with a ceiling; shared by the clones of one peer.
-#[derive(Debug, Clone, Default)]
-pub struct InFlight(Arc<AtomicUsize>);
-
-/// One unit of work in progress; the count goes down when it is dropped.
-#[derive(Debug)]
-pub struct InFlightPermit(Arc<AtomicUsize>);
-
-impl InFlight {
-    /// Counts one more unless `max` are already in progress.
-    pub fn try_acquire(&self, max: usize) -> Option<InFlightPermit> {
-        self.0
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |count| {
-                (count < max).then_some(count + 1)
-            })
-            .ok()
-            .map(|_| InFlightPermit(self.0.clone()))
-    }
-}
-
-impl Drop for InFlightPermit {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
-    }
+    /// Where this connection's syncs and room events run, in order; `None` for HTTP callers.
+    pub lane: Option<Lane>,
 }
 
 impl Peer {
@@ -58,7 +33,7 @@ impl Peer {
             session: None,
             language: String::new(),
             address: socket.request().remote_addr.map(|addr| addr.ip()),
-            in_flight: InFlight::default(),
+            lane: None,
         })
     }
 
@@ -86,41 +61,4 @@ pub struct Caller {
     pub peer: Peer,
     /// The sending socket; `None` for the HTTP trigger.
     pub socket: Option<Socket>,
-}
-
-impl Caller {
-    /// Whether `socket` belongs to the sender: the sending socket itself, or any socket of the same
-    /// signed-in user (all of their tabs).
-    pub fn owns(&self, socket: &Socket) -> bool {
-        if self
-            .socket
-            .as_ref()
-            .is_some_and(|own| own.id() == socket.id())
-        {
-            return true;
-        }
-        match self.peer.user_id() {
-            Some(id) => socket
-                .data::<Peer>()
-                .and_then(Peer::user_id)
-                .is_some_and(|other| other == id),
-            None => false,
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn in_flight_has_a_ceiling_and_frees_on_drop() {
-        let in_flight = InFlight::default();
-        let first = in_flight.try_acquire(2);
-        let second = in_flight.clone().try_acquire(2);
-        assert!(first.is_some() && second.is_some());
-        assert!(in_flight.try_acquire(2).is_none());
-        drop(first);
-        assert!(in_flight.try_acquire(2).is_some());
-    }
 }

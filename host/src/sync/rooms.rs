@@ -3,7 +3,8 @@
 //! error envelope.
 //!
 //! A room argument may be a string or an object `{ room }` (or LuckyStack's `{ group }`). Signed-in
-//! users' rooms are remembered (see `room_memory.rs`) and rejoined on connect; anonymous connections
+//! users' rooms are remembered (in the store, see [`crate::store::RoomMemory`]) and rejoined on
+//! connect; anonymous connections
 //! may join rooms only when the operator allows it, and only for the life of the connection.
 
 use serde::Deserialize;
@@ -53,7 +54,7 @@ impl SyncService {
         let result = match event {
             RoomEvent::List => Ok(()),
             RoomEvent::Join => room_name(arg).and_then(|room| self.join(socket, &peer, &room)),
-            RoomEvent::Leave => room_name(arg).map(|room| self.leave(socket, &peer, &room)),
+            RoomEvent::Leave => room_name(arg).and_then(|room| self.leave(socket, &peer, &room)),
         };
         match result {
             Ok(()) => Envelopes::success_with(&format!(r#""rooms":{}"#, rooms_json(socket))),
@@ -64,8 +65,13 @@ impl SyncService {
     /// Puts a newly connected signed-in socket back in its user's remembered rooms.
     pub fn rejoin(&self, socket: &Socket, peer: &Peer) {
         if let Some(user) = peer.user_id() {
-            for room in self.rooms.rooms(user) {
-                socket.join(&room);
+            match self.seams.memory.rooms(user) {
+                Ok(rooms) => {
+                    for room in rooms {
+                        socket.join(&room);
+                    }
+                }
+                Err(error) => tracing::warn!(%error, "remembered rooms unavailable; not rejoined"),
             }
         }
     }
@@ -80,7 +86,12 @@ impl SyncService {
         };
         match peer.user_id() {
             Some(user) => {
-                if !self.rooms.join(user, room, max) {
+                if !self
+                    .seams
+                    .memory
+                    .join(user, room, max)
+                    .map_err(unavailable)?
+                {
                     return Err(limit());
                 }
             }
@@ -98,15 +109,21 @@ impl SyncService {
         Ok(())
     }
 
-    fn leave(&self, socket: &Socket, peer: &Peer, room: &str) {
+    fn leave(&self, socket: &Socket, peer: &Peer, room: &str) -> Result<(), Failure> {
         if room == socket.id() {
-            return;
+            return Ok(());
         }
         if let Some(user) = peer.user_id() {
-            self.rooms.leave(user, room);
+            self.seams.memory.leave(user, room).map_err(unavailable)?;
         }
         socket.leave(room);
+        Ok(())
     }
+}
+
+fn unavailable(error: crate::store::KvError) -> Failure {
+    tracing::warn!(%error, "remembered rooms unavailable");
+    Failure::new(Code::StateUnavailable)
 }
 
 /// The room named by the event's argument.

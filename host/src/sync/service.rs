@@ -6,21 +6,20 @@
 //! policy → rate limit → input conversion (depth; size is checked by the runtime against the
 //! plugin's own limit) → server stage. Unauthenticated probes are refused before they cost a budget.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use bytes::Bytes;
 
 use super::convert::{ConvertError, json_to_msgpack, msgpack_to_json};
 use super::envelope::Envelopes;
 use super::failure::{Code, Failure};
-use super::limiter::RateLimiter;
 use super::peer::Caller;
 use super::request::SyncRequest;
-use super::room_memory::RoomMemory;
+use super::seams::Seams;
 use super::stats::SyncStats;
 use crate::config::Config;
 use crate::plugin::{PluginRuntime, ServerCall, SyncCall};
-use crate::protocol::Namespace;
+use crate::protocol::NamespaceRooms;
 use crate::session::{TokenVerifier, authorize};
 
 /// A sync that passed every check and whose server stage (if any) succeeded.
@@ -35,34 +34,48 @@ pub struct Prepared {
     pub server_json: Option<String>,
 }
 
+/// What a [`SyncService`] is built on.
+pub struct Parts {
+    /// The plugin runtime running the stages.
+    pub runtime: Arc<PluginRuntime>,
+    /// Verifies session tokens.
+    pub verifier: TokenVerifier,
+    /// Writes (and translates) every answer.
+    pub envelopes: Envelopes,
+    /// The rooms of the namespace syncs are delivered in.
+    pub namespace: NamespaceRooms,
+    /// What is shared with other nodes.
+    pub seams: Seams,
+}
+
 /// The sync pipeline and the state it keeps (rate windows, remembered rooms).
 pub struct SyncService {
     pub(super) runtime: Arc<PluginRuntime>,
-    pub(super) namespace: OnceLock<Namespace>,
+    pub(super) namespace: NamespaceRooms,
     pub(super) verifier: TokenVerifier,
     pub(super) envelopes: Envelopes,
-    pub(super) limiter: RateLimiter,
-    pub(super) rooms: RoomMemory,
+    pub(super) seams: Seams,
     pub(super) stats: SyncStats,
 }
 
 impl SyncService {
-    /// A pipeline over `runtime`, verifying tokens with `verifier` and translating with `envelopes`.
-    pub fn new(runtime: Arc<PluginRuntime>, verifier: TokenVerifier, envelopes: Envelopes) -> Self {
-        Self {
+    /// A pipeline on `parts`, delivering into its namespace's rooms from the first sync on.
+    pub fn new(parts: Parts) -> Self {
+        let Parts {
             runtime,
-            namespace: OnceLock::new(),
             verifier,
             envelopes,
-            limiter: RateLimiter::default(),
-            rooms: RoomMemory::default(),
+            namespace,
+            seams,
+        } = parts;
+        Self {
+            runtime,
+            namespace,
+            verifier,
+            envelopes,
+            seams,
             stats: SyncStats::default(),
         }
-    }
-
-    /// Gives the pipeline the namespace it delivers into (once, right after the gateway is built).
-    pub fn attach(&self, namespace: Namespace) {
-        let _ = self.namespace.set(namespace);
     }
 
     /// The configuration in force (it changes when the config file does).
@@ -78,6 +91,11 @@ impl SyncService {
     /// The token verifier.
     pub fn verifier(&self) -> &TokenVerifier {
         &self.verifier
+    }
+
+    /// The cluster bus's totals, for `/metrics`.
+    pub fn bus_stats(&self) -> &crate::sync::BusStats {
+        self.seams.bus.stats()
     }
 
     /// Counters for `/metrics`.
@@ -118,7 +136,8 @@ impl SyncService {
         authorize(&governing.metadata().auth, caller.peer.session.as_deref())
             .map_err(|failure| Failure::auth(&failure))?;
         self.check_receiver(caller, &request.receiver, &config)?;
-        self.limiter
+        self.seams
+            .rates
             .check(
                 &request.name.full_name(),
                 caller.peer.identity(),
@@ -184,10 +203,13 @@ impl SyncService {
         }
         let member = match &caller.socket {
             Some(socket) => socket.in_room(room),
-            None => caller
-                .peer
-                .user_id()
-                .is_some_and(|user| self.rooms.contains(user, room)),
+            None => match caller.peer.user_id() {
+                Some(user) => self.seams.memory.contains(user, room).map_err(|error| {
+                    tracing::warn!(%error, "remembered rooms unavailable");
+                    Failure::new(Code::StateUnavailable)
+                })?,
+                None => false,
+            },
         };
         if member {
             Ok(())

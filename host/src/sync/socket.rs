@@ -3,8 +3,9 @@
 //! At CONNECT it verifies the token (from the `auth` payload, a Bearer header or the session cookie),
 //! attaches the [`Peer`] and rejoins the user's remembered rooms; a bad or expired token refuses the
 //! connection with a CONNECT_ERROR whose `data` is the error envelope. Then it routes `sync` and the
-//! room events; every other event is ignored. Syncs run on their own task so a slow handler never
-//! holds up the socket's other packets.
+//! room events; every other event is ignored. Both run on the connection's lane, one after another
+//! in arrival order, off the connection's own task, so a slow handler never holds up its reads and
+//! two syncs of one sender never overtake each other.
 
 use std::sync::Arc;
 
@@ -14,6 +15,7 @@ use serde_json::value::RawValue;
 
 use super::envelope::{Envelopes, FrameNames};
 use super::failure::{Code, Failure};
+use super::lane::Lane;
 use super::peer::{Caller, Peer};
 use super::reply::Reply;
 use super::request::from_frame;
@@ -64,31 +66,33 @@ impl NamespaceHandler for SyncGateway {
     }
 
     fn on_event(&self, socket: &Socket, event: Event) {
-        if event.name == "sync" {
-            let max = self.service.config().sync.max_in_flight_per_connection;
-            // Every socket of this namespace got its peer at CONNECT.
-            let permit = socket
-                .data::<Peer>()
-                .map(|peer| peer.in_flight.try_acquire(max));
-            if matches!(permit, Some(None)) {
-                self.service.refuse_busy(socket, event, max);
-                return;
-            }
-            let (service, socket) = (self.service.clone(), socket.clone());
-            tokio::spawn(async move {
-                service.socket_sync(&socket, event).await;
-                drop(permit);
-            });
-            return;
-        }
-        let Some(room_event) = RoomEvent::from_name(&event.name) else {
+        let room_event = RoomEvent::from_name(&event.name);
+        if event.name != "sync" && room_event.is_none() {
             tracing::debug!(socket = socket.id(), event = %event.name, "event ignored");
             return;
+        }
+        // Every socket of this namespace got its peer, and with it its lane, at CONNECT.
+        let Some(lane) = socket.data::<Peer>().and_then(|peer| peer.lane.clone()) else {
+            return;
         };
-        let items = event.args.raw_items().unwrap_or_default();
-        let first = items.first().copied();
-        let reply = Reply::new(socket, &event.name, event.ack, first);
-        reply.send(&self.service.room_event(socket, room_event, first));
+        let slot = match lane.reserve() {
+            Ok(slot) => slot,
+            Err(error) => {
+                tracing::debug!(socket = socket.id(), %error, "event refused");
+                self.service.refuse_busy(socket, event);
+                return;
+            }
+        };
+        let (service, own) = (self.service.clone(), socket.clone());
+        match room_event {
+            None => slot.run(async move { service.socket_sync(&own, event).await }),
+            Some(room_event) => slot.run(async move {
+                let items = event.args.raw_items().unwrap_or_default();
+                let first = items.first().copied();
+                let reply = Reply::new(&own, &event.name, event.ack, first);
+                reply.send(&service.room_event(&own, room_event, first));
+            }),
+        }
     }
 }
 
@@ -129,15 +133,16 @@ impl SyncService {
             session,
             language,
             address: request.remote_addr.map(|addr| addr.ip()),
-            in_flight: super::peer::InFlight::default(),
+            lane: Some(Lane::start(config.sync.max_in_flight_per_connection)),
         })
     }
 
-    /// Answers a sync that arrived while the connection already had `max` in progress.
-    fn refuse_busy(&self, socket: &Socket, event: Event, max: usize) {
+    /// Answers an event that arrived while the connection's lane was full.
+    fn refuse_busy(&self, socket: &Socket, event: Event) {
         self.stats.record_refused();
+        let max = self.config().sync.max_in_flight_per_connection;
         let items = event.args.raw_items().unwrap_or_default();
-        let reply = Reply::new(socket, "sync", event.ack, items.first().copied());
+        let reply = Reply::new(socket, &event.name, event.ack, items.first().copied());
         let failure = Failure::new(Code::TooManyInFlight)
             .number("max", i64::try_from(max).unwrap_or(i64::MAX));
         reply.send(&self.envelopes.error(&failure, &Peer::of(socket).language));
