@@ -29,6 +29,12 @@ sync-invalidClientResponse = The client handler returned an invalid response.
 sync-payloadTooLarge = The request is too large: at most { $limitKb } KB is allowed.
 sync-unsupportedMediaType = The request body has a content type the server does not accept.
 sync-methodNotAllowed = This HTTP method is not allowed here.
+sync-serverBusy = The server is handling as many requests as it can ({ $max }). Try again shortly.
+sync-bodyTimeout =
+    { $seconds ->
+        [one] The request body did not arrive within { $seconds } second.
+       *[other] The request body did not arrive within { $seconds } seconds.
+    }
 sync-invalidBody = The request body could not be read.
 
 sync-stateUnavailable = Shared state is unavailable right now. Try again shortly.

@@ -27,6 +27,12 @@ sync-invalidClientResponse = De clienthandler gaf een ongeldig antwoord.
 sync-payloadTooLarge = Het verzoek is te groot: hoogstens { $limitKb } kB is toegestaan.
 sync-unsupportedMediaType = De inhoud van het verzoek heeft een type dat de server niet accepteert.
 sync-methodNotAllowed = Deze HTTP-methode is hier niet toegestaan.
+sync-serverBusy = De server verwerkt al zoveel verzoeken als hij kan ({ $max }). Probeer het zo opnieuw.
+sync-bodyTimeout =
+    { $seconds ->
+        [one] De inhoud van het verzoek kwam niet binnen { $seconds } seconde aan.
+       *[other] De inhoud van het verzoek kwam niet binnen { $seconds } seconden aan.
+    }
 sync-invalidBody = De inhoud van het verzoek kon niet worden gelezen.
 
 sync-stateUnavailable = Gedeelde gegevens zijn nu niet beschikbaar. Probeer het zo opnieuw.

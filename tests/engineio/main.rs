@@ -11,5 +11,6 @@ mod cors;
 mod handshake;
 mod heartbeat;
 mod messages;
+mod peer_limits;
 mod queue;
 mod upgrade;

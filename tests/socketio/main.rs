@@ -10,3 +10,4 @@ mod connect;
 mod engine;
 mod harness;
 mod messages;
+mod peer_limits;

@@ -5,11 +5,11 @@
 
 use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
-use synchost::protocol::binary::Reassembler;
+use synchost::protocol::binary::{DEFAULT_MAX_BINARY_BYTES, Reassembler};
 use synchost::protocol::packet::{self, DEFAULT_MAX_ATTACHMENTS};
 
 fuzz_target!(|data: &[u8]| {
-    let mut reassembler = Reassembler::new(DEFAULT_MAX_ATTACHMENTS);
+    let mut reassembler = Reassembler::new(DEFAULT_MAX_ATTACHMENTS, DEFAULT_MAX_BINARY_BYTES);
     // Messages are separated by 0xFF; a message starting with 0xFE is binary, any other is text.
     for message in data.split(|&b| b == 0xFF) {
         let result = match message.split_first() {
@@ -30,7 +30,7 @@ fuzz_target!(|data: &[u8]| {
                 }
             }
             Ok(None) => {}
-            Err(_) => reassembler = Reassembler::new(DEFAULT_MAX_ATTACHMENTS),
+            Err(_) => reassembler = Reassembler::new(DEFAULT_MAX_ATTACHMENTS, DEFAULT_MAX_BINARY_BYTES),
         }
     }
 });

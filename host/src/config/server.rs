@@ -19,6 +19,12 @@ pub struct ServerSection {
     /// Socket.IO `connectTimeout`: a connection that joins no namespace within it is closed.
     /// Default 45000 (Node's).
     pub connect_timeout_ms: u64,
+    /// A binary packet (Socket.IO attachments) whose attachments have not all arrived within this
+    /// time closes its connection. Default 30000 (Node: no limit).
+    pub binary_timeout_ms: u64,
+    /// The most bytes one binary packet may hold, header and attachments together; past it the
+    /// connection closes. Default 1000000 (Node: no limit beyond `maxHttpBufferSize` per message).
+    pub max_binary_packet_bytes: usize,
     /// Folder of static files (a web app) served at `/` after every other route: `GET /` answers
     /// `index.html`, `GET /<path>` a file under it. Default none (nothing served).
     pub static_dir: Option<PathBuf>,
@@ -31,6 +37,8 @@ impl Default for ServerSection {
             port: 3000,
             plugins_root: PathBuf::from("build/plugins"),
             connect_timeout_ms: 45_000,
+            binary_timeout_ms: 30_000,
+            max_binary_packet_bytes: 1_000_000,
             static_dir: None,
         }
     }

@@ -29,6 +29,12 @@ pub struct SyncSection {
     pub max_in_flight_per_connection: usize,
     /// Largest body the HTTP trigger accepts, in KiB. Default 1024.
     pub http_body_limit_kb: u32,
+    /// Time the HTTP trigger waits for a whole body, from when it starts reading it; a slower body
+    /// gets 408 `sync.bodyTimeout`. Default 10000.
+    pub http_body_timeout_ms: u64,
+    /// HTTP trigger requests this host handles at once, from reading the body to the end of
+    /// delivery; more get 503 `sync.serverBusy`. Default 256.
+    pub max_http_in_flight: usize,
 }
 
 impl Default for SyncSection {
@@ -42,6 +48,8 @@ impl Default for SyncSection {
             max_input_depth: 32,
             max_in_flight_per_connection: 64,
             http_body_limit_kb: 1024,
+            http_body_timeout_ms: 10_000,
+            max_http_in_flight: 256,
         }
     }
 }
@@ -61,6 +69,11 @@ impl SyncSection {
                 self.max_in_flight_per_connection,
             ),
             ("sync.http_body_limit_kb", self.http_body_limit_kb as usize),
+            (
+                "sync.http_body_timeout_ms",
+                usize::try_from(self.http_body_timeout_ms).unwrap_or(usize::MAX),
+            ),
+            ("sync.max_http_in_flight", self.max_http_in_flight),
         ];
         match positive.iter().find(|(_, value)| *value == 0) {
             Some((key, _)) => Err(Error::Invalid {

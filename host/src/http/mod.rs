@@ -3,7 +3,8 @@
 //!
 //! This is the only place that knows both axum's router and the transport; it adds no protocol logic.
 //! Connections are served with a header-read timeout so idle TCP connections that never send a request
-//! are dropped.
+//! are dropped, and with a cap on the size of a request's head (request line and headers), answered
+//! with 431 past it, so no request can make the host hold more than that before any route runs.
 
 mod cors;
 mod static_files;
@@ -28,6 +29,11 @@ pub use static_files::{StaticDirError, StaticFiles};
 
 /// A connection must send its request headers within this time, or it is closed.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The largest request head (request line and headers together) accepted: Node's default
+/// (`--max-http-header-size`, 16 KiB). Larger heads get 431 and the connection is closed. Also the
+/// connection's read buffer ceiling, so a body is read in pieces of at most this size.
+pub const MAX_HEAD_BYTES: usize = 16 * 1024;
 
 /// A router serving `engine` on its configured path (any method), with its CORS rules.
 pub fn engine_router<H: EngineHandler>(engine: Engine<H>) -> Router {
@@ -127,9 +133,24 @@ async fn serve_connection(stream: TcpStream, peer: SocketAddr, router: Router) {
     let connection = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_READ_TIMEOUT)
+        .max_buf_size(MAX_HEAD_BYTES)
+        .max_header_size(MAX_HEAD_BYTES)
         .serve_connection(TokioIo::new(stream), service)
         .with_upgrades();
     if let Err(error) = connection.await {
         tracing::debug!(%peer, %error, "connection ended with an error");
     }
+}
+
+/// Whether a body read failed because the body was longer than the limit given to
+/// `axum::body::to_bytes` (as opposed to the client aborting or sending bad chunking).
+pub fn is_length_limit(error: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = source {
+        if current.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = current.source();
+    }
+    false
 }

@@ -90,6 +90,8 @@ pub const BUILTIN_CODES: &[&str] = &[
     "sync.methodNotAllowed",
     "sync.invalidBody",
     "sync.stateUnavailable",
+    "sync.serverBusy",
+    "sync.bodyTimeout",
     "auth.required",
     "auth.forbidden",
     "auth.invalidCondition",

@@ -4,13 +4,17 @@
 //! On the wire every buffer inside the arguments is replaced by `{"_placeholder":true,"num":i}` (at
 //! any depth, numbered in traversal order), the packet type becomes 5 or 6 with `<n>-`, and n binary
 //! messages follow. The arguments stay raw JSON with their placeholders; the buffers travel beside
-//! them in order, so an echo re-sends the same header and the same bytes. Pure: no I/O.
+//! them in order, so an echo re-sends the same header and the same bytes. Pure: no I/O and no clock;
+//! the byte budget of a waiting packet is enforced here, its time budget by the connection.
 
 use bytes::Bytes;
 use serde_json::Value;
 
 use super::packet::{self, Packet, ParseError};
 use crate::transport::Message;
+
+/// The default byte budget of one binary packet (header and attachments): one `maxPayload`.
+pub const DEFAULT_MAX_BINARY_BYTES: usize = 1_000_000;
 
 /// A complete packet with the attachments it announced, in order.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,20 +28,36 @@ pub struct Decoded {
 /// Turns the message stream of one connection into complete packets.
 ///
 /// A binary packet's header is held until its attachments have arrived; a binary message with no
-/// header waiting, or a text message while one is waiting, is an error (as in Node's parser).
+/// header waiting, or a text message while one is waiting, is an error (as in Node's parser). The
+/// header and attachments held for one packet never exceed `max_bytes` (Node has no such budget).
 #[derive(Debug)]
 pub struct Reassembler {
     max_attachments: usize,
+    max_bytes: usize,
     pending: Option<Decoded>,
+    /// Bytes of the waiting packet's header and attachments so far.
+    held: usize,
+    /// Binary packets begun so far; identifies the one waiting.
+    begun: u64,
 }
 
 impl Reassembler {
-    /// A reassembler accepting at most `max_attachments` attachments per packet.
-    pub fn new(max_attachments: usize) -> Self {
+    /// A reassembler accepting at most `max_attachments` attachments per packet and holding at most
+    /// `max_bytes` of one packet (header text and attachments).
+    pub fn new(max_attachments: usize, max_bytes: usize) -> Self {
         Self {
             max_attachments,
+            max_bytes,
             pending: None,
+            held: 0,
+            begun: 0,
         }
+    }
+
+    /// The sequence number of the packet waiting for attachments, if one is: a timer armed for it
+    /// can tell whether the packet it was armed for is still the one waiting.
+    pub fn waiting_packet(&self) -> Option<u64> {
+        self.pending.as_ref().map(|_| self.begun)
     }
 
     /// Feeds one text message; returns the packet when it is complete.
@@ -54,8 +74,13 @@ impl Reassembler {
                 check_placeholders(payload.get(), packet.attachments)?;
             }
             if packet.attachments > 0 {
+                if text.len() > self.max_bytes {
+                    return Err(ParseError::BinaryTooLarge(self.max_bytes));
+                }
                 let binaries = Vec::with_capacity(packet.attachments);
                 self.pending = Some(Decoded { packet, binaries });
+                self.held = text.len();
+                self.begun += 1;
                 return Ok(None);
             }
         }
@@ -68,9 +93,16 @@ impl Reassembler {
     /// Feeds one binary message; returns the packet when it was the last attachment.
     ///
     /// # Errors
-    /// [`ParseError::UnexpectedBinary`] when no binary packet is waiting.
+    /// [`ParseError::UnexpectedBinary`] when no binary packet is waiting;
+    /// [`ParseError::BinaryTooLarge`] when this attachment takes the packet past the byte budget (the
+    /// packet is then dropped).
     pub fn feed_binary(&mut self, data: Bytes) -> Result<Option<Decoded>, ParseError> {
         let pending = self.pending.as_mut().ok_or(ParseError::UnexpectedBinary)?;
+        self.held = self.held.saturating_add(data.len());
+        if self.held > self.max_bytes {
+            self.pending = None;
+            return Err(ParseError::BinaryTooLarge(self.max_bytes));
+        }
         pending.binaries.push(data);
         if pending.binaries.len() < pending.packet.attachments {
             return Ok(None);
@@ -133,7 +165,7 @@ mod tests {
 
     #[test]
     fn header_waits_for_all_attachments() {
-        let mut reassembler = Reassembler::new(10);
+        let mut reassembler = Reassembler::new(10, 1 << 20);
         let header = format!(r#"452-["message",{PH0},{PH1}]"#);
         assert_eq!(reassembler.feed_text(&header[1..]).unwrap(), None);
         assert!(reassembler.is_waiting());
@@ -160,10 +192,10 @@ mod tests {
 
     #[test]
     fn placeholders_at_any_depth_are_checked() {
-        let mut reassembler = Reassembler::new(10);
+        let mut reassembler = Reassembler::new(10, 1 << 20);
         let deep = format!(r#"51-["m",{{"a":[1,{{"b":{PH0}}}]}}]"#);
         assert_eq!(reassembler.feed_text(&deep).unwrap(), None);
-        let mut reassembler = Reassembler::new(10);
+        let mut reassembler = Reassembler::new(10, 1 << 20);
         let out_of_range = format!(r#"51-["m",{{"a":[1,{{"b":{PH1}}}]}}]"#);
         assert_eq!(
             reassembler.feed_text(&out_of_range),
@@ -171,14 +203,14 @@ mod tests {
         );
         let bad_num = r#"51-["m",[{"_placeholder":true,"num":"0"}]]"#;
         assert_eq!(
-            Reassembler::new(10).feed_text(bad_num),
+            Reassembler::new(10, 1 << 20).feed_text(bad_num),
             Err(ParseError::IllegalPlaceholder)
         );
     }
 
     #[test]
     fn stray_binary_and_interleaved_text_are_errors() {
-        let mut reassembler = Reassembler::new(10);
+        let mut reassembler = Reassembler::new(10, 1 << 20);
         assert_eq!(
             reassembler.feed_binary(Bytes::new()),
             Err(ParseError::UnexpectedBinary)
@@ -194,7 +226,7 @@ mod tests {
 
     #[test]
     fn zero_attachments_complete_at_once() {
-        let done = Reassembler::new(10)
+        let done = Reassembler::new(10, 1 << 20)
             .feed_text(r#"50-["m"]"#)
             .unwrap()
             .unwrap();
@@ -204,9 +236,44 @@ mod tests {
     #[test]
     fn too_many_attachments_are_refused() {
         assert_eq!(
-            Reassembler::new(10).feed_text(r#"511-["m"]"#),
+            Reassembler::new(10, 1 << 20).feed_text(r#"511-["m"]"#),
             Err(ParseError::TooManyAttachments)
         );
+    }
+
+    #[test]
+    fn a_packet_past_the_byte_budget_is_refused_and_dropped() {
+        let header = format!(r#"52-["m",{PH0},{PH1}]"#);
+        let budget = header.len() + 10;
+        let mut reassembler = Reassembler::new(10, budget);
+        assert_eq!(reassembler.feed_text(&header).unwrap(), None);
+        assert_eq!(reassembler.waiting_packet(), Some(1));
+        assert_eq!(
+            reassembler.feed_binary(Bytes::from(vec![0; 6])).unwrap(),
+            None
+        );
+        assert_eq!(
+            reassembler.feed_binary(Bytes::from(vec![0; 5])),
+            Err(ParseError::BinaryTooLarge(budget))
+        );
+        assert!(!reassembler.is_waiting());
+        // The header alone may not exceed it either.
+        assert_eq!(
+            Reassembler::new(10, 8).feed_text(&header),
+            Err(ParseError::BinaryTooLarge(8))
+        );
+        // Exactly at the budget is fine, and the next packet gets the next number.
+        let mut reassembler = Reassembler::new(10, header.len() + 10);
+        reassembler.feed_text(&header).unwrap();
+        reassembler.feed_binary(Bytes::from(vec![0; 5])).unwrap();
+        assert!(
+            reassembler
+                .feed_binary(Bytes::from(vec![0; 5]))
+                .unwrap()
+                .is_some()
+        );
+        reassembler.feed_text(&header).unwrap();
+        assert_eq!(reassembler.waiting_packet(), Some(2));
     }
 
     #[test]

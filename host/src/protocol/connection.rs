@@ -1,5 +1,5 @@
 //! One Engine.IO connection seen by Socket.IO: its sockets (one per namespace), the reassembly of
-//! binary packets, the connect timeout, and the routing of each decoded packet.
+//! binary packets and its time budget, the connect timeout, and the routing of each decoded packet.
 //!
 //! Every protocol violation closes this connection only (never the server), as Node does: a packet
 //! that does not parse, a packet for a namespace the client has not joined, a second CONNECT, a
@@ -41,16 +41,20 @@ struct State {
     reassembler: Reassembler,
     /// The connect-timeout task, until a namespace is joined or the connection closes.
     connect_timer: Option<AbortHandle>,
+    /// The time budget of the binary packet waiting for attachments, while one waits.
+    binary_timer: Option<AbortHandle>,
     closed: bool,
 }
 
 impl Connection {
     pub(crate) fn open(server: Arc<ServerShared>, engine: EngineSocket) -> Self {
-        let reassembler = Reassembler::new(server.config.max_attachments);
+        let config = &server.config;
+        let reassembler = Reassembler::new(config.max_attachments, config.max_binary_bytes);
         let state = State {
             sockets: HashMap::new(),
             reassembler,
             connect_timer: None,
+            binary_timer: None,
             closed: false,
         };
         let shared = Arc::new(ConnectionShared {
@@ -73,11 +77,13 @@ impl Connection {
 
     pub(crate) fn on_message(&self, message: Incoming) {
         let decoded = {
-            let reassembler = &mut self.shared.lock().reassembler;
-            match message {
-                Incoming::Text(text) => reassembler.feed_text(&text),
-                Incoming::Binary(data) => reassembler.feed_binary(data),
-            }
+            let mut state = self.shared.lock();
+            let decoded = match message {
+                Incoming::Text(text) => state.reassembler.feed_text(&text),
+                Incoming::Binary(data) => state.reassembler.feed_binary(data),
+            };
+            self.shared.time_binary_packet(&mut state);
+            decoded
         };
         match decoded {
             Ok(Some(decoded)) => self.shared.dispatch(decoded),
@@ -93,7 +99,10 @@ impl Connection {
         let sockets: Vec<Socket> = {
             let mut state = self.shared.lock();
             state.closed = true;
-            if let Some(timer) = state.connect_timer.take() {
+            for timer in [state.connect_timer.take(), state.binary_timer.take()]
+                .into_iter()
+                .flatten()
+            {
                 timer.abort();
             }
             state.sockets.drain().map(|(_, socket)| socket).collect()
@@ -107,6 +116,34 @@ impl Connection {
 impl ConnectionShared {
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Arms the time budget when a binary packet starts waiting for attachments, and disarms it once
+    /// none waits: a packet still waiting when it expires closes the connection, so announced
+    /// attachments that never come are not held for the life of the connection.
+    fn time_binary_packet(self: &Arc<Self>, state: &mut State) {
+        let Some(packet) = state.reassembler.waiting_packet() else {
+            if let Some(timer) = state.binary_timer.take() {
+                timer.abort();
+            }
+            return;
+        };
+        if state.binary_timer.is_some() || state.closed {
+            return;
+        }
+        let weak = Arc::downgrade(self);
+        let timeout = self.server.config.binary_timeout;
+        state.binary_timer = spawn(async move {
+            tokio::time::sleep(timeout).await;
+            let Some(shared) = weak.upgrade() else { return };
+            if shared.lock().reassembler.waiting_packet() == Some(packet) {
+                tracing::debug!(
+                    sid = shared.engine.id(),
+                    "closing connection: binary attachments did not arrive in time"
+                );
+                shared.engine.close(CloseReason::ParseError);
+            }
+        });
     }
 
     /// Removes `socket` from the namespace map if it is still the one there.
@@ -202,6 +239,8 @@ impl ConnectionShared {
         let task = async move {
             match hook.await {
                 Ok(()) => {
+                    // The transport stops counting the connection as pending once it joined a namespace.
+                    connection.engine.mark_accepted();
                     if socket.mark_connected()
                         && let Some(timer) = connection.lock().connect_timer.take()
                     {

@@ -33,6 +33,12 @@ pub trait NamespaceHandler: Send + Sync + 'static {
         Box::pin(async { Ok(()) })
     }
 
+    /// The handshake request headers this handler reads from [`Socket::request`]; the transport keeps
+    /// only the union of every namespace's list. Default: none.
+    fn request_headers(&self) -> &[axum::http::HeaderName] {
+        &[]
+    }
+
     /// An event arrived from a connected socket.
     fn on_event(&self, socket: &Socket, event: Event);
 

@@ -110,6 +110,9 @@ pub enum ParseError {
     /// A text packet arrived while a binary packet was still waiting for attachments.
     #[error("text packet while attachments were pending")]
     UnexpectedText,
+    /// A binary packet's header and attachments together exceed the byte budget.
+    #[error("binary packet larger than {0} bytes")]
+    BinaryTooLarge(usize),
 }
 
 /// One decoded (or to-be-encoded) Socket.IO packet.

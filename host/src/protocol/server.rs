@@ -9,6 +9,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::http::HeaderName;
+
+use super::binary::DEFAULT_MAX_BINARY_BYTES;
 use super::connection::Connection;
 use super::handler::NamespaceHandler;
 use super::namespace::{Namespace, NamespaceRooms};
@@ -22,6 +25,12 @@ pub struct Config {
     pub connect_timeout: Duration,
     /// The most binary attachments one packet may announce (Node: 10).
     pub max_attachments: usize,
+    /// A binary packet whose attachments have not all arrived within this time closes its
+    /// connection (Node: no limit). Default 30 s.
+    pub binary_timeout: Duration,
+    /// The most bytes (header and attachments) one binary packet may hold; past it the connection
+    /// closes (Node: no limit beyond `maxHttpBufferSize` per message). Default 1,000,000.
+    pub max_binary_bytes: usize,
 }
 
 impl Default for Config {
@@ -29,6 +38,8 @@ impl Default for Config {
         Self {
             connect_timeout: Duration::from_secs(45),
             max_attachments: DEFAULT_MAX_ATTACHMENTS,
+            binary_timeout: Duration::from_secs(30),
+            max_binary_bytes: DEFAULT_MAX_BINARY_BYTES,
         }
     }
 }
@@ -37,6 +48,8 @@ impl Default for Config {
 pub(crate) struct ServerShared {
     pub(crate) config: Config,
     pub(crate) namespaces: HashMap<String, Namespace>,
+    /// Every header some namespace handler reads, once each.
+    request_headers: Vec<HeaderName>,
 }
 
 /// A Socket.IO server; cheap to clone. Give it to the transport as its [`EngineHandler`].
@@ -67,6 +80,10 @@ impl SocketIo {
 
 impl EngineHandler for SocketIo {
     type Connection = Connection;
+
+    fn request_headers(&self) -> &[HeaderName] {
+        &self.shared.request_headers
+    }
 
     fn on_open(&self, socket: EngineSocket) -> Connection {
         Connection::open(self.shared.clone(), socket)
@@ -101,6 +118,13 @@ impl SocketIoBuilder {
         self
     }
 
+    /// Sets the time and byte budget of one binary packet's reassembly.
+    pub fn binary_budget(mut self, timeout: Duration, max_bytes: usize) -> Self {
+        self.config.binary_timeout = timeout;
+        self.config.max_binary_bytes = max_bytes;
+        self
+    }
+
     /// Declares a namespace (`/`, `/admin`, ...) and its handler; a later declaration replaces an earlier one.
     pub fn namespace(self, name: impl Into<String>, handler: impl NamespaceHandler) -> Self {
         self.namespace_in(NamespaceRooms::new(name), handler)
@@ -116,6 +140,14 @@ impl SocketIoBuilder {
 
     /// Builds the server.
     pub fn build(self) -> SocketIo {
+        let mut request_headers: Vec<HeaderName> = Vec::new();
+        for (_, handler) in self.namespaces.values() {
+            for name in handler.request_headers() {
+                if !request_headers.contains(name) {
+                    request_headers.push(name.clone());
+                }
+            }
+        }
         let namespaces = self
             .namespaces
             .into_iter()
@@ -125,6 +157,7 @@ impl SocketIoBuilder {
             shared: Arc::new(ServerShared {
                 config: self.config,
                 namespaces,
+                request_headers,
             }),
         }
     }

@@ -90,6 +90,8 @@ pub async fn router(
     let root = config.server.plugins_root.clone();
     let engine_config = config.engine.clone();
     let connect_timeout = std::time::Duration::from_millis(config.server.connect_timeout_ms);
+    let binary_timeout = std::time::Duration::from_millis(config.server.binary_timeout_ms);
+    let max_binary_bytes = config.server.max_binary_packet_bytes;
     let types = types_out.map(TypesWatcher::new);
     let options = RuntimeOptions {
         config_path,
@@ -127,6 +129,7 @@ pub async fn router(
     }
     let io = SocketIo::builder()
         .connect_timeout(connect_timeout)
+        .binary_budget(binary_timeout, max_binary_bytes)
         .namespace_in(namespace, SyncGateway::new(sync.clone()))
         .build();
     let engine = Engine::new(engine_config, io)?;

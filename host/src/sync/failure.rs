@@ -46,11 +46,15 @@ pub enum Code {
     RoomLimitReached,
     /// Shared state (remembered rooms, rate windows) could not be read or written.
     StateUnavailable,
+    /// HTTP: as many trigger requests as allowed are in progress on this host (param `max`).
+    ServerBusy,
+    /// HTTP: the body did not arrive within the allowed time (param `seconds`).
+    BodyTimeout,
 }
 
 impl Code {
     /// Every code, for the test that checks each has a message in every shipped language.
-    pub const ALL: [Self; 18] = [
+    pub const ALL: [Self; 20] = [
         Self::InvalidRequest,
         Self::InvalidName,
         Self::MissingReceiver,
@@ -69,6 +73,8 @@ impl Code {
         Self::RoomInvalidName,
         Self::RoomLimitReached,
         Self::StateUnavailable,
+        Self::ServerBusy,
+        Self::BodyTimeout,
     ];
 
     /// The wire code.
@@ -92,6 +98,8 @@ impl Code {
             Self::RoomInvalidName => "room.invalidName",
             Self::RoomLimitReached => "room.limitReached",
             Self::StateUnavailable => "sync.stateUnavailable",
+            Self::ServerBusy => "sync.serverBusy",
+            Self::BodyTimeout => "sync.bodyTimeout",
         }
     }
 
@@ -106,6 +114,8 @@ impl Code {
             Self::UnsupportedMediaType => 415,
             Self::MethodNotAllowed => 405,
             Self::StateUnavailable => 503,
+            Self::ServerBusy => 503,
+            Self::BodyTimeout => 408,
             _ => 400,
         }
     }

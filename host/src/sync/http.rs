@@ -3,11 +3,20 @@
 //! It runs the same pipeline as a socket sync and delivers over the sockets; the response body is
 //! the same envelope as the socket ack, sent after delivery, with a real HTTP status: 400 bad input,
 //! 401 login required or bad token, 403 forbidden or not a room member, 404 unknown route, 405 wrong
-//! method, 413 body too large, 415 wrong content type, 429 rate limited, 500 handler failure, 504
-//! handler timeout; a handler's own status wins. Checks run cheapest first, before the body is read.
+//! method, 408 body too slow, 413 body too large, 415 wrong content type, 429 rate limited, 500
+//! handler failure, 503 too many trigger requests in progress, 504 handler timeout; a handler's own
+//! status wins. Checks run cheapest first, before the body is read.
+//!
+//! A caller cannot stall or half-run a sync: at most `sync.max_http_in_flight` requests are handled
+//! at once (from reading the body to the end of delivery), the body must arrive within
+//! `sync.http_body_timeout_ms`, and once the body is read the sync runs on its own task, so a caller
+//! that disconnects after the server stage ran (and its side effects happened) still gets its
+//! delivery to the room; only the response is lost.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{ConnectInfo, Path, Request, State};
@@ -22,15 +31,52 @@ use super::request::from_http;
 use super::service::SyncService;
 use crate::session::token_from_headers;
 
+/// What every trigger request shares.
+#[derive(Clone)]
+struct Trigger {
+    service: Arc<SyncService>,
+    /// Trigger requests in progress on this host (capped by `sync.max_http_in_flight`).
+    in_flight: InFlight,
+}
+
+/// A count of trigger requests in progress, shared by every request.
+#[derive(Clone, Default)]
+struct InFlight(Arc<AtomicUsize>);
+
+/// One request in progress; the count goes down when it is dropped.
+struct InFlightPermit(Arc<AtomicUsize>);
+
+impl InFlight {
+    /// Counts one more unless `max` are already in progress (read per request, so it applies live).
+    fn try_acquire(&self, max: usize) -> Option<InFlightPermit> {
+        self.0
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |count| {
+                (count < max).then_some(count + 1)
+            })
+            .ok()
+            .map(|_| InFlightPermit(self.0.clone()))
+    }
+}
+
+impl Drop for InFlightPermit {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 /// The routes of the trigger, to merge into the server's router.
 pub fn router(service: Arc<SyncService>) -> Router {
+    let state = Trigger {
+        service,
+        in_flight: InFlight::default(),
+    };
     Router::new()
         .route("/sync/{*path}", any(trigger))
-        .with_state(service)
+        .with_state(state)
 }
 
 async fn trigger(
-    State(service): State<Arc<SyncService>>,
+    State(Trigger { service, in_flight }): State<Trigger>,
     Path(path): Path<String>,
     request: Request,
 ) -> Response {
@@ -73,28 +119,65 @@ async fn trigger(
             Err(error) => return refuse(Failure::token(&error), &peer),
         }
     }
-    let limit_kb = config.sync.http_body_limit_kb;
-    let Ok(body) = axum::body::to_bytes(body, limit_kb as usize * 1024).await else {
-        return refuse(
-            Failure::new(Code::PayloadTooLarge).number("limitKb", i64::from(limit_kb)),
-            &peer,
-        );
+    let max_in_flight = config.sync.max_http_in_flight;
+    let Some(permit) = in_flight.try_acquire(max_in_flight) else {
+        let max = i64::try_from(max_in_flight).unwrap_or(i64::MAX);
+        return refuse(Failure::new(Code::ServerBusy).number("max", max), &peer);
+    };
+    let body = match read_body(body, &config.sync).await {
+        Ok(body) => body,
+        Err(failure) => return refuse(failure, &peer),
     };
     let request = match from_http(&path, &body, config.sync.max_room_name_chars) {
         Ok(request) => request,
         Err(failure) => return refuse(failure, &peer),
     };
     let caller = Caller { peer, socket: None };
-    match service.prepare(&caller, &request).await {
-        Ok(prepared) => {
-            let body = Envelopes::success(prepared.server_json.as_deref());
-            service.fan_out(&caller, &request, prepared).await;
-            respond(200, body)
+    // Detached: dropping this request (the caller went away) must not cut the sync in half.
+    let sync = tokio::spawn(async move {
+        let response = match service.prepare(&caller, &request).await {
+            Ok(prepared) => {
+                let body = Envelopes::success(prepared.server_json.as_deref());
+                service.fan_out(&caller, &request, prepared).await;
+                respond(200, body)
+            }
+            Err(failure) => respond(
+                failure.status,
+                service.envelopes().error(&failure, &caller.peer.language),
+            ),
+        };
+        drop(permit);
+        response
+    });
+    match sync.await {
+        Ok(response) => response,
+        Err(error) => {
+            tracing::error!(%error, "HTTP sync task failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
-        Err(failure) => respond(
-            failure.status,
-            service.envelopes().error(&failure, &caller.peer.language),
-        ),
+    }
+}
+
+/// Reads the whole body within the size and time limits.
+async fn read_body(
+    body: axum::body::Body,
+    limits: &crate::config::SyncSection,
+) -> Result<bytes::Bytes, Failure> {
+    let limit_kb = limits.http_body_limit_kb;
+    let timeout = Duration::from_millis(limits.http_body_timeout_ms);
+    let read = axum::body::to_bytes(body, limit_kb as usize * 1024);
+    match tokio::time::timeout(timeout, read).await {
+        Ok(Ok(body)) => Ok(body),
+        Ok(Err(error)) if crate::http::is_length_limit(&error) => {
+            Err(Failure::new(Code::PayloadTooLarge).number("limitKb", i64::from(limit_kb)))
+        }
+        // The caller aborted or sent a malformed body (bad chunking).
+        Ok(Err(_)) => Err(Failure::new(Code::InvalidBody)),
+        Err(_) => {
+            let seconds = limits.http_body_timeout_ms.div_ceil(1000);
+            Err(Failure::new(Code::BodyTimeout)
+                .number("seconds", i64::try_from(seconds).unwrap_or(i64::MAX)))
+        }
     }
 }
 

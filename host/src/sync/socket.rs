@@ -9,6 +9,8 @@
 
 use std::sync::Arc;
 
+use axum::http::HeaderName;
+use axum::http::header::{ACCEPT_LANGUAGE, AUTHORIZATION, COOKIE};
 use serde_json::value::RawValue;
 
 use super::envelope::{Envelopes, FrameNames};
@@ -21,6 +23,15 @@ use super::rooms::RoomEvent;
 use super::service::SyncService;
 use crate::protocol::{BoxFuture, ConnectError, Event, NamespaceHandler, Socket};
 use crate::session::{token_from_auth, token_from_headers};
+
+/// The handshake headers `peer_for` reads: the token (Bearer header or cookie) and the language.
+/// The transport keeps no others for a connection.
+static REQUEST_HEADERS: [HeaderName; 4] = [
+    AUTHORIZATION,
+    COOKIE,
+    HeaderName::from_static("x-language"),
+    ACCEPT_LANGUAGE,
+];
 
 /// The `/` namespace handler.
 #[derive(Clone)]
@@ -36,6 +47,10 @@ impl SyncGateway {
 }
 
 impl NamespaceHandler for SyncGateway {
+    fn request_headers(&self) -> &[HeaderName] {
+        &REQUEST_HEADERS
+    }
+
     fn on_connect(
         &self,
         socket: Socket,

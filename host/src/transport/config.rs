@@ -44,6 +44,13 @@ pub struct EngineConfig {
     /// Outgoing messages queued per connection before the slow-consumer policy applies (Node: unbounded).
     /// Default 1024.
     pub queue_capacity: usize,
+    /// Bytes (on the wire) queued per connection before the slow-consumer policy applies; a message
+    /// that finds the queue empty is always taken, however large (Node: unbounded). Default 8 MiB.
+    pub queue_max_bytes: usize,
+    /// Sessions that may be pending at once: handshaken but not yet accepted by the upper layer
+    /// (no Socket.IO namespace joined). A handshake past it gets 503 with `Retry-After: 1`.
+    /// Node has no such cap. Default 10000.
+    pub max_pending_sessions: usize,
     /// Transports clients may use. Default both.
     pub transports: Vec<TransportKind>,
     /// Cross-origin rules for polling (CORS) and the WebSocket `Origin` check.
@@ -59,6 +66,8 @@ impl Default for EngineConfig {
             upgrade_timeout_ms: 10_000,
             max_payload_bytes: 1_000_000,
             queue_capacity: 1024,
+            queue_max_bytes: 8 << 20,
+            max_pending_sessions: 10_000,
             transports: vec![TransportKind::Polling, TransportKind::Websocket],
             cors: CorsConfig::default(),
         }
@@ -152,6 +161,8 @@ impl EngineConfig {
             ("upgrade_timeout_ms", self.upgrade_timeout_ms as usize),
             ("max_payload_bytes", self.max_payload_bytes),
             ("queue_capacity", self.queue_capacity),
+            ("queue_max_bytes", self.queue_max_bytes),
+            ("max_pending_sessions", self.max_pending_sessions),
         ];
         if let Some((name, _)) = positive.iter().find(|(_, value)| *value == 0) {
             return Err(ConfigError::Zero(name));

@@ -10,11 +10,12 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Query, Request};
-use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use serde::Deserialize;
 
+use super::admission::PendingSlot;
 use super::error::RequestError;
 use super::polling;
 use super::polling_link::PollingLink;
@@ -186,8 +187,13 @@ impl<H: EngineHandler> Engine<H> {
         if query.eio.as_deref() != Some("4") {
             return Err(RequestError::UnsupportedProtocolVersion);
         }
+        let Some(slot) = PendingSlot::try_take(&inner.metrics, inner.config.max_pending_sessions)
+        else {
+            inner.metrics.record_busy_refusal();
+            return Err(RequestError::TooManyPending);
+        };
         let info = RequestInfo {
-            headers: owned_headers(&parts.headers),
+            headers: kept_headers(&parts.headers, inner.handler.request_headers()),
             query: parts.uri.query().unwrap_or_default().to_owned(),
             remote_addr: parts
                 .extensions
@@ -195,8 +201,8 @@ impl<H: EngineHandler> Engine<H> {
                 .map(|info| info.0),
         };
         match transport {
-            TransportKind::Polling => Ok(polling::handshake(inner, info)),
-            TransportKind::Websocket => websocket::handshake(inner, parts, info).await,
+            TransportKind::Polling => Ok(polling::handshake(inner, info, slot)),
+            TransportKind::Websocket => websocket::handshake(inner, parts, info, slot).await,
         }
     }
 }
@@ -213,8 +219,13 @@ impl<H: EngineHandler> EngineInner<H> {
         self.sessions().get(sid).cloned()
     }
 
-    /// A new socket with a fresh, unguessable id, and the receiving end of its queue.
-    pub(crate) fn new_socket(&self, request: RequestInfo) -> (EngineSocket, Outbox) {
+    /// A new socket with a fresh, unguessable id, and the receiving end of its queue. It holds `slot`
+    /// until the upper layer accepts it or it finishes.
+    pub(crate) fn new_socket(
+        &self,
+        request: RequestInfo,
+        slot: PendingSlot,
+    ) -> (EngineSocket, Outbox) {
         // 15 random bytes from the thread-local CSPRNG, 20 characters of base64url, like Node.
         let bytes: [u8; 15] = rand::random();
         let id = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
@@ -222,8 +233,9 @@ impl<H: EngineHandler> EngineInner<H> {
         EngineSocket::new(
             id.into(),
             request,
-            self.config.queue_capacity,
+            (self.config.queue_capacity, self.config.queue_max_bytes),
             self.metrics.clone(),
+            Some(slot),
         )
     }
 
@@ -250,11 +262,12 @@ impl<H: EngineHandler> EngineInner<H> {
     }
 }
 
-/// A copy of `headers` that owns its bytes. The parsed values are slices of the connection's 8 KB read
-/// buffer, so keeping them for the life of the session would keep that whole buffer alive too.
-fn owned_headers(headers: &HeaderMap) -> HeaderMap {
-    let mut owned = HeaderMap::with_capacity(headers.len());
-    for (name, value) in headers {
+/// A copy of the headers in `keep` (the ones the upper layer reads), owning its bytes; every other
+/// header is dropped, so a session keeps a few headers, not the whole request. The parsed values are
+/// slices of the connection's read buffer, so keeping them would keep that whole buffer alive too.
+fn kept_headers(headers: &HeaderMap, keep: &[HeaderName]) -> HeaderMap {
+    let mut owned = HeaderMap::new();
+    for (name, value) in headers.iter().filter(|(name, _)| keep.contains(name)) {
         let mut copy = HeaderValue::from_bytes(value.as_bytes())
             // The bytes come from a valid header value, so they are valid again.
             .unwrap_or_else(|_| HeaderValue::from_static(""));

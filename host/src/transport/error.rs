@@ -37,6 +37,10 @@ pub(crate) enum RequestError {
     /// Neither GET nor POST on a polling session: Node answers a bare 500.
     #[error("unsupported method")]
     UnsupportedMethod,
+    /// A handshake while `max_pending_sessions` sessions are pending (HTTP 503, `Retry-After: 1`;
+    /// Node has no such cap, so no Engine.IO code exists for it).
+    #[error("Too many pending sessions")]
+    TooManyPending,
 }
 
 impl RequestError {
@@ -48,7 +52,10 @@ impl RequestError {
             Self::BadRequest => Some(3),
             Self::Forbidden => Some(4),
             Self::UnsupportedProtocolVersion => Some(5),
-            Self::Overlap | Self::PayloadTooLarge | Self::UnsupportedMethod => None,
+            Self::Overlap
+            | Self::PayloadTooLarge
+            | Self::UnsupportedMethod
+            | Self::TooManyPending => None,
         }
     }
 
@@ -57,12 +64,25 @@ impl RequestError {
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMethod => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::TooManyPending => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::BAD_REQUEST,
         }
     }
 
+    /// A refusal the client should retry later: a message and `Retry-After`, on either transport.
+    fn busy_response(self) -> Response {
+        let headers = [
+            (header::CONTENT_TYPE, HeaderValue::from_static("text/plain")),
+            (header::RETRY_AFTER, HeaderValue::from_static("1")),
+        ];
+        (self.status(), headers, self.to_string()).into_response()
+    }
+
     /// The response to a refused WebSocket upgrade: Node writes the message as plain text.
     pub(crate) fn into_upgrade_response(self) -> Response {
+        if self == Self::TooManyPending {
+            return self.busy_response();
+        }
         let status = if self == Self::Forbidden {
             StatusCode::FORBIDDEN
         } else {
@@ -75,6 +95,9 @@ impl RequestError {
 
 impl IntoResponse for RequestError {
     fn into_response(self) -> Response {
+        if self == Self::TooManyPending {
+            return self.busy_response();
+        }
         let Some(code) = self.code() else {
             return self.status().into_response();
         };

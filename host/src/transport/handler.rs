@@ -55,7 +55,7 @@ impl CloseReason {
 /// What upper layers see of the HTTP request that opened a connection.
 #[derive(Debug, Clone)]
 pub struct RequestInfo {
-    /// Request headers of the handshake request.
+    /// The handshake request's headers named by [`EngineHandler::request_headers`]; no others.
     pub headers: axum::http::HeaderMap,
     /// The query string of the handshake request, undecoded.
     pub query: String,
@@ -70,6 +70,13 @@ pub struct RequestInfo {
 pub trait EngineHandler: Send + Sync + 'static {
     /// The upper layer's per-connection state.
     type Connection: Send + Sync + 'static;
+
+    /// The request headers this layer (and the layers above it) read from [`RequestInfo::headers`].
+    /// Every other header is dropped at the handshake, so a pending session keeps only these.
+    /// Default: none.
+    fn request_headers(&self) -> &[axum::http::HeaderName] {
+        &[]
+    }
 
     /// A connection completed its handshake.
     fn on_open(&self, socket: EngineSocket) -> Self::Connection;

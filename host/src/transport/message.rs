@@ -76,6 +76,14 @@ impl Message {
         Self::Binary(bytes)
     }
 
+    /// Bytes on the wire (the type digit included for text), what a queue's byte budget counts.
+    pub fn wire_len(&self) -> usize {
+        match self {
+            Self::Text(frame) => frame.framed().len(),
+            Self::Binary(bytes) => bytes.len(),
+        }
+    }
+
     /// The text, when this is a text message.
     pub fn as_text(&self) -> Option<&str> {
         match self {

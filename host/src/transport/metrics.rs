@@ -1,4 +1,6 @@
-//! Counters the transport keeps for operators: connections, slow-consumer closes and volatile drops.
+//! Counters the transport keeps for operators: connections, slow-consumer closes, volatile drops,
+//! and the gauge of pending sessions (handshaken, not yet accepted by the upper layer) that
+//! `admission.rs` caps.
 //!
 //! Plain relaxed atomics, shared by every connection of one engine; reading them never blocks a sender.
 
@@ -11,6 +13,8 @@ pub struct TransportMetrics {
     closed: AtomicU64,
     queue_full_closes: AtomicU64,
     volatile_drops: AtomicU64,
+    pub(super) pending: AtomicU64,
+    busy_refusals: AtomicU64,
 }
 
 /// A copy of the counters at one moment.
@@ -24,6 +28,10 @@ pub struct MetricsSnapshot {
     pub queue_full_closes: u64,
     /// Volatile messages dropped because the outgoing queue was full.
     pub volatile_drops: u64,
+    /// Sessions handshaken and not yet accepted by the upper layer (a gauge).
+    pub pending: u64,
+    /// Handshakes refused because `max_pending_sessions` were pending.
+    pub busy_refusals: u64,
 }
 
 impl TransportMetrics {
@@ -34,6 +42,8 @@ impl TransportMetrics {
             closed: self.closed.load(Ordering::Relaxed),
             queue_full_closes: self.queue_full_closes.load(Ordering::Relaxed),
             volatile_drops: self.volatile_drops.load(Ordering::Relaxed),
+            pending: self.pending.load(Ordering::Relaxed),
+            busy_refusals: self.busy_refusals.load(Ordering::Relaxed),
         }
     }
 
@@ -53,6 +63,10 @@ impl TransportMetrics {
 
     pub(crate) fn record_queue_full_close(&self) {
         self.queue_full_closes.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn record_busy_refusal(&self) {
+        self.busy_refusals.fetch_add(1, Ordering::Relaxed);
     }
 
     pub(crate) fn record_volatile_drops(&self, count: usize) {

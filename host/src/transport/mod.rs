@@ -8,8 +8,10 @@
 //!
 //! Codemap: `packet` (pure codec), `engine` (session table, request validation), `polling`,
 //! `websocket`, `upgrade` (probe and handover), `session` (the per-connection task), `heartbeat`,
-//! `socket` (the handle), `outbox` (its queue), `error` (Node's error responses).
+//! `socket` (the handle), `outbox` (its queue), `admission` (the cap on pending sessions), `error`
+//! (Node's error responses).
 
+mod admission;
 mod config;
 mod engine;
 mod error;

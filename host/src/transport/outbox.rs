@@ -6,6 +6,10 @@
 //! receiver's waker. The receiver is woken once per burst, not once per message; it re-checks the queue
 //! after registering, so no wake-up is lost. The queue lives inside the connection's shared state
 //! (`socket.rs`) and knows nothing of close reasons or metrics.
+//!
+//! It is bounded twice: by messages and by bytes. The byte bound is what caps the memory a reader
+//! that never reads can pin (replies can be as large as the requests that caused them); a push into
+//! an empty queue is always taken, so one message larger than the byte bound still gets through.
 
 use std::collections::VecDeque;
 use std::future::poll_fn;
@@ -29,18 +33,28 @@ pub(crate) enum Refused {
 /// The shared half: what senders push onto.
 #[derive(Debug)]
 pub(crate) struct OutQueue {
-    messages: Mutex<VecDeque<Message>>,
+    messages: Mutex<Queued>,
     capacity: usize,
+    max_bytes: usize,
     receiver_gone: AtomicBool,
     waker: AtomicWaker,
 }
 
+/// The queued messages and their bytes on the wire.
+#[derive(Debug, Default)]
+struct Queued {
+    messages: VecDeque<Message>,
+    bytes: usize,
+}
+
 impl OutQueue {
-    /// An empty queue that holds at most `capacity` messages (at least one).
-    pub(crate) fn new(capacity: usize) -> Self {
+    /// An empty queue that holds at most `capacity` messages (at least one) and, unless a single
+    /// push finds it empty, at most `max_bytes` bytes.
+    pub(crate) fn new(capacity: usize, max_bytes: usize) -> Self {
         Self {
-            messages: Mutex::new(VecDeque::new()),
+            messages: Mutex::new(Queued::default()),
             capacity: capacity.max(1),
+            max_bytes,
             receiver_gone: AtomicBool::new(false),
             waker: AtomicWaker::new(),
         }
@@ -55,11 +69,16 @@ impl OutQueue {
             if self.receiver_gone.load(Ordering::Relaxed) {
                 return Err(Refused::Closed);
             }
-            if queue.len() + messages.len() > self.capacity {
+            if queue.messages.len() + messages.len() > self.capacity {
                 return Err(Refused::Full);
             }
-            let was_empty = queue.is_empty();
-            queue.extend(messages.iter().cloned());
+            let bytes: usize = messages.iter().map(Message::wire_len).sum();
+            let was_empty = queue.messages.is_empty();
+            if !was_empty && queue.bytes.saturating_add(bytes) > self.max_bytes {
+                return Err(Refused::Full);
+            }
+            queue.bytes = queue.bytes.saturating_add(bytes);
+            queue.messages.extend(messages.iter().cloned());
             was_empty
         };
         // A receiver only waits on an empty queue; a non-empty one was already signalled.
@@ -75,7 +94,10 @@ impl OutQueue {
     }
 
     fn pop(&self) -> Option<Message> {
-        self.lock().pop_front()
+        let mut queue = self.lock();
+        let message = queue.messages.pop_front()?;
+        queue.bytes = queue.bytes.saturating_sub(message.wire_len());
+        Some(message)
     }
 
     fn poll_pop(&self, cx: &mut Context<'_>) -> Poll<Message> {
@@ -100,7 +122,7 @@ impl OutQueue {
         drop(dropped);
     }
 
-    fn lock(&self) -> MutexGuard<'_, VecDeque<Message>> {
+    fn lock(&self) -> MutexGuard<'_, Queued> {
         // A queue operation cannot panic half-way (push, pop and take only), so a poisoned lock still
         // holds a consistent queue.
         self.messages.lock().unwrap_or_else(PoisonError::into_inner)
@@ -156,13 +178,33 @@ mod tests {
 
     #[test]
     fn all_or_none_up_to_the_capacity() {
-        let queue = OutQueue::new(3);
+        let queue = OutQueue::new(3, usize::MAX);
         let two = [Message::text("1"), Message::text("2")];
         assert_eq!(queue.push_all(&two), Ok(()));
         assert_eq!(queue.push_all(&two), Err(Refused::Full));
         assert_eq!(queue.push_all(&two[..1]), Ok(()));
-        assert_eq!(queue.lock().len(), 3);
-        assert_eq!(OutQueue::new(1).push_all(&two), Err(Refused::Full));
+        assert_eq!(queue.lock().messages.len(), 3);
+        assert_eq!(
+            OutQueue::new(1, usize::MAX).push_all(&two),
+            Err(Refused::Full)
+        );
+    }
+
+    #[test]
+    fn bytes_are_bounded_but_an_empty_queue_takes_any_one_push() {
+        // Each message is 4 bytes on the wire ("4" + three characters).
+        let queue = OutQueue::new(100, 10);
+        let big = Message::text(&"x".repeat(50));
+        assert_eq!(queue.push_all(std::slice::from_ref(&big)), Ok(()));
+        assert_eq!(queue.push_all(&[Message::text("abc")]), Err(Refused::Full));
+        assert!(queue.pop().is_some());
+        assert_eq!(queue.lock().bytes, 0);
+        let small = [Message::text("abc"), Message::text("def")];
+        assert_eq!(queue.push_all(&small), Ok(()));
+        assert_eq!(queue.push_all(&[Message::text("ghi")]), Err(Refused::Full));
+        assert_eq!(queue.lock().bytes, 8);
+        assert!(queue.pop().is_some());
+        assert_eq!(queue.push_all(&[Message::text("ghi")]), Ok(()));
     }
 
     #[tokio::test]
@@ -212,6 +254,6 @@ mod tests {
         drop(outbox);
         assert!(socket.is_closed());
         assert!(socket.send(message).is_err());
-        assert!(socket.queue().lock().is_empty());
+        assert!(socket.queue().lock().messages.is_empty());
     }
 }

@@ -81,10 +81,46 @@ pub(crate) fn parse_text(text: &str) -> Result<Packet, PacketError> {
     })
 }
 
-/// Parses a whole polling body. Any bad packet rejects the whole body, so nothing of it is delivered.
-pub(crate) fn parse_payload(body: &[u8]) -> Result<Vec<Packet>, PacketError> {
-    let text = std::str::from_utf8(body).map_err(|_| PacketError::NotUtf8)?;
-    text.split(SEPARATOR).map(parse_text).collect()
+/// Checks one text packet as [`parse_text`] would, without building it (a binary packet's base64 is
+/// decoded and dropped).
+fn check_text(text: &str) -> Result<(), PacketError> {
+    match text.chars().next() {
+        None => Err(PacketError::Empty),
+        Some('0'..='6') => Ok(()),
+        Some('b') => parse_text(text).map(drop),
+        Some(_) => Err(PacketError::UnknownType),
+    }
+}
+
+/// A polling body checked whole, then read one packet at a time. The body stays the one buffer it
+/// arrived in: a body of many tiny packets turned into a vector of packets at once would take many
+/// times its own size.
+#[derive(Debug, Clone)]
+pub(crate) struct Payload(Bytes);
+
+impl Payload {
+    /// Checks a whole polling body. Any bad packet rejects the whole body, so nothing of it is
+    /// delivered.
+    pub(crate) fn parse(body: Bytes) -> Result<Self, PacketError> {
+        let text = std::str::from_utf8(&body).map_err(|_| PacketError::NotUtf8)?;
+        text.split(SEPARATOR).try_for_each(check_text)?;
+        Ok(Self(body))
+    }
+
+    /// The packets, in order, each decoded when reached.
+    pub(crate) fn packets(&self) -> impl Iterator<Item = Packet> + '_ {
+        // Both were checked by `parse`, so nothing is skipped here.
+        let text = std::str::from_utf8(&self.0).unwrap_or_default();
+        text.split(SEPARATOR)
+            .filter_map(|piece| parse_text(piece).ok())
+    }
+}
+
+/// Parses a whole polling body into packets at once (tests only; the server reads a [`Payload`]).
+#[cfg(test)]
+fn parse_payload(body: &[u8]) -> Result<Vec<Packet>, PacketError> {
+    let payload = Payload::parse(Bytes::copy_from_slice(body))?;
+    Ok(payload.packets().collect())
 }
 
 /// Appends one message to a polling body being built (the caller adds the separators).
@@ -140,6 +176,7 @@ mod tests {
         assert_eq!(parse_payload(b"4a\x1eabc"), Err(PacketError::UnknownType));
         assert_eq!(parse_payload(b"4a\x1e"), Err(PacketError::Empty));
         assert_eq!(parse_payload(&[b'4', 0xff]), Err(PacketError::NotUtf8));
+        assert_eq!(parse_payload(b"4a\x1eb!!"), Err(PacketError::InvalidBase64));
     }
 
     #[test]

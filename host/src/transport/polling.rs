@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use super::admission::PendingSlot;
 use super::engine::{EngineInner, SessionEntry};
 use super::error::RequestError;
 use super::packet::{self, SEPARATOR};
@@ -37,9 +38,10 @@ const INBOUND_CAPACITY: usize = 4;
 pub(crate) fn handshake<H: EngineHandler>(
     inner: &Arc<EngineInner<H>>,
     info: RequestInfo,
+    slot: PendingSlot,
 ) -> Response {
     let opened = Instant::now();
-    let (socket, mut rx) = inner.new_socket(info);
+    let (socket, mut rx) = inner.new_socket(info, slot);
     let upgrades: &[TransportKind] = if inner.config.allows(TransportKind::Websocket) {
         &[TransportKind::Websocket]
     } else {
@@ -163,7 +165,8 @@ fn drain(link: &PollingLink, rx: &mut Outbox, first: Option<Message>) -> Option<
     (!body.is_empty()).then_some(body)
 }
 
-/// A POST: reads at most `max_payload` bytes, parses the whole body, hands the packets on in order.
+/// A POST: reads at most `max_payload` bytes (giving up when the session closes), parses the whole
+/// body, hands the packets on in order.
 async fn push(
     max_payload: usize,
     socket: &EngineSocket,
@@ -190,35 +193,32 @@ async fn push(
     if declared.is_some_and(|length| length > max_payload as u64) {
         return Err(RequestError::PayloadTooLarge);
     }
-    let bytes = match axum::body::to_bytes(body, max_payload).await {
+    // A body sent slowly must not outlive its session: the heartbeat closes a session whose only
+    // POST never completes (the pong cannot arrive), and the read ends with it.
+    let read = tokio::select! {
+        read = axum::body::to_bytes(body, max_payload) => read,
+        _ = socket.closed() => return Err(RequestError::UnknownSession),
+    };
+    let bytes = match read {
         Ok(bytes) => bytes,
-        Err(error) if is_length_limit(&error) => return Err(RequestError::PayloadTooLarge),
+        Err(error) if crate::http::is_length_limit(&error) => {
+            return Err(RequestError::PayloadTooLarge);
+        }
         Err(_) => {
             socket.close(CloseReason::TransportError);
             return Err(RequestError::BadRequest);
         }
     };
-    let packets = packet::parse_payload(&bytes).map_err(|_| {
+    let payload = packet::Payload::parse(bytes).map_err(|_| {
         socket.close(CloseReason::ParseError);
         RequestError::BadRequest
     })?;
     link.inbound
-        .send(Inbound::Packets(packets))
+        .send(Inbound::Packets(payload))
         .await
         .map_err(|_| RequestError::UnknownSession)?;
     let content_type = [(header::CONTENT_TYPE, HeaderValue::from_static("text/html"))];
     Ok((StatusCode::OK, content_type, "ok").into_response())
-}
-
-fn is_length_limit(error: &axum::Error) -> bool {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(current) = source {
-        if current.is::<http_body_util::LengthLimitError>() {
-            return true;
-        }
-        source = current.source();
-    }
-    false
 }
 
 fn text_response(body: String) -> Response {

@@ -13,7 +13,7 @@ use tokio::sync::{Mutex, Notify, mpsc};
 use tokio::time::Instant;
 
 use super::Outbox;
-use super::packet::Packet;
+use super::packet::Payload;
 
 /// Upgrade progress, in [`PollingLink::upgrade`].
 pub(super) const UPGRADE_NONE: u8 = 0;
@@ -23,7 +23,7 @@ pub(super) const UPGRADE_DONE: u8 = 2;
 /// What reaches the session task of a polling session.
 pub(crate) enum Inbound {
     /// The packets of one POST body, in order.
-    Packets(Vec<Packet>),
+    Packets(Payload),
     /// The upgrade finished: this WebSocket now carries the session.
     Upgrade(Box<WebSocket>),
 }

@@ -112,8 +112,8 @@ pub(crate) async fn run_polling<H: EngineHandler>(
                 Beat::TimedOut => break CloseReason::PingTimeout,
             },
             item = inbound.recv() => match item {
-                Some(Inbound::Packets(packets)) => {
-                    if let Some(reason) = packets.into_iter().find_map(|packet| driver.dispatch(packet)) {
+                Some(Inbound::Packets(payload)) => {
+                    if let Some(reason) = payload.packets().find_map(|packet| driver.dispatch(packet)) {
                         break reason;
                     }
                     link.set_pong_deadline(driver.heartbeat.pong_deadline());

@@ -6,10 +6,11 @@
 //! volatile sends, which are dropped and counted. This file must not know which transport drains the queue.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use tokio::sync::Notify;
 
+use super::admission::PendingSlot;
 use super::outbox::{OutQueue, Outbox, Refused};
 use super::{CloseReason, Message, RequestInfo, TransportMetrics};
 
@@ -35,29 +36,40 @@ struct SocketShared {
     /// Woken on every state change a waiting transport must look at: close, ping due, upgrade progress.
     wake: Notify,
     metrics: Arc<TransportMetrics>,
+    /// The pending-session slot, until the upper layer accepts the connection or it finishes.
+    pending: Mutex<Option<PendingSlot>>,
 }
 
 impl EngineSocket {
     /// A socket not attached to any transport: what is sent to it arrives on the returned receiver.
     /// For tests of the layers above.
     pub fn detached(id: &str, request: RequestInfo, capacity: usize) -> (Self, Outbox) {
-        Self::new(id.into(), request, capacity, Arc::default())
+        Self::new(
+            id.into(),
+            request,
+            (capacity, usize::MAX),
+            Arc::default(),
+            None,
+        )
     }
 
+    /// `capacity` is the queue's bound in messages and in bytes.
     pub(crate) fn new(
         id: Box<str>,
         request: RequestInfo,
-        capacity: usize,
+        capacity: (usize, usize),
         metrics: Arc<TransportMetrics>,
+        pending: Option<PendingSlot>,
     ) -> (Self, Outbox) {
         let shared = SocketShared {
             id,
             request,
             close_reason: OnceLock::new(),
-            queue: OutQueue::new(capacity),
+            queue: OutQueue::new(capacity.0, capacity.1),
             finished: AtomicBool::new(false),
             wake: Notify::new(),
             metrics,
+            pending: Mutex::new(pending),
         };
         let socket = Self {
             shared: Arc::new(shared),
@@ -74,6 +86,21 @@ impl EngineSocket {
     /// The HTTP request that opened the connection.
     pub fn request(&self) -> &RequestInfo {
         &self.shared.request
+    }
+
+    /// Tells the transport the upper layer accepted this connection (for Socket.IO: it joined a
+    /// namespace), so it no longer counts against `max_pending_sessions`. Idempotent.
+    pub fn mark_accepted(&self) {
+        drop(self.take_pending_slot());
+    }
+
+    fn take_pending_slot(&self) -> Option<PendingSlot> {
+        // An `Option` take cannot be left half-done by a panic, so a poisoned lock is still sound.
+        self.shared
+            .pending
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
     }
 
     /// Queues one message.
@@ -175,6 +202,7 @@ impl EngineSocket {
 
     /// Marks the transport as done with the connection; returns false if it was already marked.
     pub(crate) fn finish(&self) -> bool {
+        drop(self.take_pending_slot());
         !self.shared.finished.swap(true, Ordering::AcqRel)
     }
 
@@ -215,7 +243,13 @@ mod tests {
     #[test]
     fn a_full_queue_closes_the_connection_and_volatile_sends_are_counted() {
         let metrics = Arc::new(TransportMetrics::default());
-        let (socket, _rx) = EngineSocket::new("a".into(), request(), 2, metrics.clone());
+        let (socket, _rx) = EngineSocket::new(
+            "a".into(),
+            request(),
+            (2, usize::MAX),
+            metrics.clone(),
+            None,
+        );
         assert!(socket.send_volatile(&[Message::text("1"), Message::text("2")]));
         assert!(!socket.send_volatile(&[Message::text("3")]));
         assert_eq!(metrics.snapshot().volatile_drops, 1);

@@ -15,6 +15,7 @@ use axum::response::Response;
 use futures_util::SinkExt;
 use tokio::time::Instant;
 
+use super::admission::PendingSlot;
 use super::engine::{EngineInner, SessionEntry};
 use super::error::RequestError;
 use super::heartbeat::Beat;
@@ -54,12 +55,14 @@ pub(crate) async fn handshake<H: EngineHandler>(
     inner: &Arc<EngineInner<H>>,
     parts: &mut Parts,
     info: RequestInfo,
+    slot: PendingSlot,
 ) -> Result<Response, RequestError> {
     let upgrade = accept(inner, parts).await?;
     let inner = inner.clone();
+    // A failed upgrade drops the closure, and the slot with it.
     Ok(upgrade.on_upgrade(move |mut ws| async move {
         let opened = Instant::now();
-        let (socket, mut rx) = inner.new_socket(info);
+        let (socket, mut rx) = inner.new_socket(info, slot);
         let open = inner.open_packet(socket.id(), &[]);
         inner.insert(SessionEntry {
             socket: socket.clone(),
