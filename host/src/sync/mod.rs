@@ -12,7 +12,7 @@
 //!
 //! It depends on the protocol, plugin, session and i18n layers; none of them depends on it.
 
-mod convert;
+pub(crate) mod convert;
 mod envelope;
 mod failure;
 mod fanout;
@@ -21,7 +21,7 @@ mod limiter;
 mod name;
 mod peer;
 mod reply;
-mod request;
+pub(crate) mod request;
 mod room_memory;
 mod rooms;
 mod service;
