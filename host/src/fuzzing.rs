@@ -10,7 +10,9 @@ use crate::transport::{Incoming, Message};
 
 pub use crate::plugin::msgpack_check::is_single_value;
 pub use crate::sync::convert::{ConvertError, json_to_msgpack, msgpack_to_json};
-pub use crate::sync::request::{SyncRequest, check_room_name, from_frame, from_http, response_index};
+pub use crate::sync::request::{
+    SyncRequest, check_room_name, from_frame, from_http, response_index,
+};
 
 /// One packet of an Engine.IO polling body, as the transport decoded it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -159,7 +159,9 @@ impl SequenceCheck {
     /// Whether `seq` was received at least once.
     pub fn contains(&self, seq: u64) -> bool {
         let (word, bit) = ((seq / 64) as usize, seq % 64);
-        self.seen.get(word).is_some_and(|word| word & (1 << bit) != 0)
+        self.seen
+            .get(word)
+            .is_some_and(|word| word & (1 << bit) != 0)
     }
 
     /// Distinct numbers received that are `>= published` (never sent).

@@ -34,7 +34,10 @@ fn json_side(json: &str, max_depth: usize) {
         Err(ConvertError::TooDeep(_)) => return,
         Err(error) => panic!("valid JSON refused: {error}"),
     };
-    assert!(is_single_value(&packed), "not one MessagePack value: {packed:02x?}");
+    assert!(
+        is_single_value(&packed),
+        "not one MessagePack value: {packed:02x?}"
+    );
     let back = msgpack_to_json(&packed).expect("converts back");
     let back_value: Value = serde_json::from_str(&back).expect("back is JSON");
     assert_eq!(original, back_value, "{json} became {back}");

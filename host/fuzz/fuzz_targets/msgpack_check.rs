@@ -16,8 +16,8 @@ fuzz_target!(|data: &[u8]| {
 
     let mut rest = data;
     let mut decoder = rmp_serde::Deserializer::new(&mut rest);
-    let serde_ok =
-        <serde::de::IgnoredAny as serde::Deserialize>::deserialize(&mut decoder).is_ok() && rest.is_empty();
+    let serde_ok = <serde::de::IgnoredAny as serde::Deserialize>::deserialize(&mut decoder).is_ok()
+        && rest.is_empty();
     assert_eq!(accepted, serde_ok, "rmp-serde disagrees on {data:02x?}");
 
     let mut rest = data;
@@ -26,12 +26,18 @@ fuzz_target!(|data: &[u8]| {
         Err(_) => None,
     };
     if accepted {
-        assert!(rmpv_ok.is_some(), "rmpv refuses what was accepted: {data:02x?}");
+        assert!(
+            rmpv_ok.is_some(),
+            "rmpv refuses what was accepted: {data:02x?}"
+        );
     }
     if let Some(value) = rmpv_ok
         && !accepted
     {
-        assert!(depth(&value) > RMP_SERDE_DEPTH, "refused a shallow value rmpv decodes: {data:02x?}");
+        assert!(
+            depth(&value) > RMP_SERDE_DEPTH,
+            "refused a shallow value rmpv decodes: {data:02x?}"
+        );
     }
 });
 

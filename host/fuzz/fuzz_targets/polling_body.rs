@@ -23,5 +23,9 @@ fuzz_target!(|data: &[u8]| {
         })
         .collect();
     let again = pieces.join("\u{1e}");
-    assert_eq!(decode_polling_body(again.as_bytes()).as_ref(), Some(&packets), "{again:?}");
+    assert_eq!(
+        decode_polling_body(again.as_bytes()).as_ref(),
+        Some(&packets),
+        "{again:?}"
+    );
 });

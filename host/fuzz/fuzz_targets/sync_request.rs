@@ -37,8 +37,15 @@ fuzz_target!(|data: &[u8]| {
 fn check(request: &SyncRequest, max_room_chars: usize) {
     assert_eq!(request.receiver.trim(), request.receiver);
     assert!(check_room_name(&request.receiver, max_room_chars).is_ok());
-    serde_json::from_str::<serde::de::IgnoredAny>(request.data.get()).expect("data is one JSON value");
+    serde_json::from_str::<serde::de::IgnoredAny>(request.data.get())
+        .expect("data is one JSON value");
     let name = &request.name;
-    assert_eq!(SyncName::parse(&name.full_name(), None).as_ref(), Some(name));
-    assert_eq!(SyncName::parse(&name.name(), Some(&name.version())).as_ref(), Some(name));
+    assert_eq!(
+        SyncName::parse(&name.full_name(), None).as_ref(),
+        Some(name)
+    );
+    assert_eq!(
+        SyncName::parse(&name.name(), Some(&name.version())).as_ref(),
+        Some(name)
+    );
 }

@@ -420,10 +420,7 @@ async fn drain(state: &SyncState, hostile: &HostileStats, connections: u64, pati
     loop {
         let (accepted, _, unanswered) = state.answer_totals();
         let delivered = state.first_receipts();
-        if unanswered == 0
-            && delivered >= accepted * connections
-            && hostile.unanswered() == 0
-        {
+        if unanswered == 0 && delivered >= accepted * connections && hostile.unanswered() == 0 {
             return;
         }
         if (delivered, unanswered) != last {

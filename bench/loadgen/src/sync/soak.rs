@@ -124,7 +124,12 @@ impl RssSampler {
     }
 
     /// Samples until `stop` flips.
-    pub async fn run(&self, pid: u32, every: Duration, mut stop: tokio::sync::watch::Receiver<bool>) {
+    pub async fn run(
+        &self,
+        pid: u32,
+        every: Duration,
+        mut stop: tokio::sync::watch::Receiver<bool>,
+    ) {
         let mut ticker = tokio::time::interval(every);
         loop {
             tokio::select! {
@@ -171,7 +176,10 @@ fn slope(points: &[(f64, f64)]) -> Option<f64> {
     let n = points.len() as f64;
     let mean_t = points.iter().map(|(t, _)| t).sum::<f64>() / n;
     let mean_y = points.iter().map(|(_, y)| y).sum::<f64>() / n;
-    let covariance: f64 = points.iter().map(|(t, y)| (t - mean_t) * (y - mean_y)).sum();
+    let covariance: f64 = points
+        .iter()
+        .map(|(t, y)| (t - mean_t) * (y - mean_y))
+        .sum();
     let variance: f64 = points.iter().map(|(t, _)| (t - mean_t).powi(2)).sum();
     (points.len() >= 2 && variance > 0.0).then(|| covariance / variance)
 }

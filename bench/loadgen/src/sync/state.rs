@@ -155,7 +155,10 @@ impl SyncState {
         if sent_us < self.measure_from_us.load(Ordering::Relaxed) {
             return;
         }
-        let latency = self.now_us().saturating_sub(sent_us).clamp(1, MAX_LATENCY_US);
+        let latency = self
+            .now_us()
+            .saturating_sub(sent_us)
+            .clamp(1, MAX_LATENCY_US);
         let shard = &self.histograms[client % HISTOGRAM_SHARDS];
         let mut histogram = shard.lock().unwrap_or_else(|p| p.into_inner());
         // In range by construction of the clamp above.

@@ -6,6 +6,7 @@
 //! `examples/updateCounter`, both builds). Decoding never panics on server input.
 
 use serde::Deserialize;
+use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 
 /// Bits of a tag that hold the sequence number; the sender index sits above them.
@@ -140,10 +141,13 @@ fn decode_socketio(packet: &str) -> SyncIncoming {
             Err(_) => SyncIncoming::Ack(id, Envelope::default()),
         };
     }
-    let Some(event) = packet.strip_prefix("2[\"sync\",") else {
+    let Some(event) = packet.strip_prefix('2') else {
         return SyncIncoming::Other;
     };
-    let Ok(wire) = serde_json::from_str::<WireEnvelope<'_>>(event.trim_end_matches(']')) else {
+    if !event.starts_with("[\"sync\",") {
+        return SyncIncoming::Other;
+    }
+    let Ok((_, wire)) = serde_json::from_str::<(IgnoredAny, WireEnvelope<'_>)>(event) else {
         return SyncIncoming::Malformed;
     };
     let Some(full_name) = wire.full_name.clone() else {
@@ -189,7 +193,10 @@ mod tests {
             seq: 123_456,
         };
         assert_eq!(Tag::from_amount(tag.amount()), tag);
-        assert_eq!(tagged_data(Tag { sender: 1, seq: 2 }), r#"{"amount":4294967298}"#);
+        assert_eq!(
+            tagged_data(Tag { sender: 1, seq: 2 }),
+            r#"{"amount":4294967298}"#
+        );
     }
 
     #[test]
