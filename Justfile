@@ -32,6 +32,10 @@ bench:
 bench-broadcast:
     scripts/bench-broadcast
 
-# Fuzz the Socket.IO packet decoders
+# Fuzz the host's decoders: `just fuzz [target|all] [runs]`
 fuzz *args:
     scripts/fuzz {{args}}
+
+# Soak: 5,000 connections syncing for 10 minutes under hot swaps and a hostile handler
+soak *args:
+    scripts/soak {{args}}

@@ -30,6 +30,8 @@ pub mod server;
 pub mod session;
 
 pub mod config;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod i18n;
 pub mod plugin;
 pub mod store;

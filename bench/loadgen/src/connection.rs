@@ -28,12 +28,19 @@ pub fn socketio_url(address: &str) -> String {
 
 /// Opens a client and connects it to namespace `/`; joins `room` when given.
 pub async fn open(url: &str, room: Option<&str>) -> anyhow::Result<Ws> {
-    tokio::time::timeout(HANDSHAKE_TIMEOUT, open_inner(url, room))
+    let join = room.map(|room| wire::encode_join(0, room));
+    Ok(open_with(url, join.as_deref()).await?.0)
+}
+
+/// Opens a client, connects it to namespace `/` and, when given, sends `join` (an event frame
+/// asking for ack id 0) and waits for that ack; returns the ack's frame.
+pub async fn open_with(url: &str, join: Option<&str>) -> anyhow::Result<(Ws, Option<String>)> {
+    tokio::time::timeout(HANDSHAKE_TIMEOUT, open_inner(url, join))
         .await
         .map_err(|_| anyhow!("handshake took longer than {HANDSHAKE_TIMEOUT:?}"))?
 }
 
-async fn open_inner(url: &str, room: Option<&str>) -> anyhow::Result<Ws> {
+async fn open_inner(url: &str, join: Option<&str>) -> anyhow::Result<(Ws, Option<String>)> {
     // Small read buffers: thousands of clients live in this process.
     let config = WebSocketConfig::default().read_buffer_size(8 * 1024);
     let (mut ws, _) = tokio_tungstenite::connect_async_with_config(url, Some(config), true)
@@ -51,25 +58,32 @@ async fn open_inner(url: &str, room: Option<&str>) -> anyhow::Result<Ws> {
             _ => {}
         }
     }
-    if let Some(room) = room {
-        ws.send(Message::text(wire::encode_join(0, room))).await?;
-        loop {
-            if let Incoming::Ack(0) = decode_next(&mut ws).await? {
-                break;
-            }
+    let Some(join) = join else {
+        return Ok((ws, None));
+    };
+    ws.send(Message::text(join)).await?;
+    loop {
+        let text = next_frame(&mut ws).await?;
+        if let Incoming::Ack(0) = wire::decode(&text) {
+            return Ok((ws, Some(text)));
         }
     }
-    Ok(ws)
 }
 
 /// Reads the next text frame, answering pings on the way, and decodes it.
 async fn decode_next(ws: &mut Ws) -> anyhow::Result<Incoming> {
+    let text = next_frame(ws).await?;
+    Ok(wire::decode(&text))
+}
+
+/// Reads the next text frame other than a ping (answered) or a close (an error).
+async fn next_frame(ws: &mut Ws) -> anyhow::Result<String> {
     loop {
         let text = next_text(ws).await?;
         match wire::decode(&text) {
             Incoming::Ping => ws.send(Message::text(wire::PONG)).await?,
             Incoming::Close => bail!("server closed the engine.io session"),
-            other => return Ok(other),
+            _ => return Ok(text),
         }
     }
 }

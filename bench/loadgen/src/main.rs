@@ -1,9 +1,11 @@
 //! Load generator for the synchost broadcast benchmark (bench/SCENARIO.md): many Socket.IO
 //! WebSocket clients in one process, measuring room-broadcast throughput, latency and integrity,
-//! or a server's idle memory per connection; `report` turns saved results into tables.
+//! or a server's idle memory per connection, or syncs through synchost's whole pipeline (with an
+//! optional soak: hot swaps, a hostile handler, RSS sampling); `report` turns saved results into tables.
 //!
-//! It talks to servers only over loopback WebSockets and reads their `/proc` entries; it never
-//! starts or stops a server (scripts/bench-broadcast does). Results go to stdout as JSON.
+//! It talks to servers only over loopback WebSockets and reads their `/proc` entries (a soak also
+//! renames handler builds into the served folder); it never starts or stops a server
+//! (scripts/bench-broadcast and scripts/soak do). Results go to stdout as JSON.
 
 mod broadcast;
 mod connection;
@@ -12,6 +14,7 @@ mod members;
 mod procfs;
 mod publisher;
 mod report;
+mod sync;
 mod tracker;
 mod wire;
 
@@ -31,6 +34,9 @@ struct Cli {
 enum Command {
     /// One broadcast run: a room of clients, one publisher; prints a JSON result.
     Broadcast(broadcast::BroadcastOptions),
+    /// One sync run against `synchost serve`: a room, publishers sending `sync` events, every
+    /// member checking each accepted sync arrives once; optional hot swaps, hostile calls, RSS.
+    Sync(sync::SyncOptions),
     /// Idle memory: N connected clients, server RSS growth per connection; prints JSON.
     Idle(idle::IdleOptions),
     /// Markdown tables (medians and ratios) from a directory of JSON results.
@@ -55,6 +61,12 @@ fn main() -> anyhow::Result<ExitCode> {
         match &cli.command {
             Command::Broadcast(options) => {
                 let report = broadcast::run(options).await?;
+                eprintln!("{}", report.summary());
+                println!("{}", serde_json::to_string(&report)?);
+                anyhow::Ok(report.ok)
+            }
+            Command::Sync(options) => {
+                let report = sync::run(options).await?;
                 eprintln!("{}", report.summary());
                 println!("{}", serde_json::to_string(&report)?);
                 anyhow::Ok(report.ok)

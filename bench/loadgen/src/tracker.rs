@@ -156,6 +156,14 @@ impl SequenceCheck {
         true
     }
 
+    /// Whether `seq` was received at least once.
+    pub fn contains(&self, seq: u64) -> bool {
+        let (word, bit) = ((seq / 64) as usize, seq % 64);
+        self.seen
+            .get(word)
+            .is_some_and(|word| word & (1 << bit) != 0)
+    }
+
     /// Distinct numbers received that are `>= published` (never sent).
     pub fn unexpected(&self, published: u64) -> u64 {
         let words = self.seen.iter().enumerate();

@@ -23,9 +23,13 @@ fuzz_target!(|data: &[u8]| {
             Ok(Some(decoded)) => {
                 assert_eq!(decoded.binaries.len(), decoded.packet.attachments);
                 let encoded = decoded.packet.encode();
-                let again = packet::decode(&encoded, DEFAULT_MAX_ATTACHMENTS).expect("re-encoded packet decodes");
+                let again = packet::decode(&encoded, DEFAULT_MAX_ATTACHMENTS)
+                    .expect("re-encoded packet decodes");
                 assert_eq!(again, decoded.packet, "{encoded}");
-                if matches!(decoded.packet.packet_type, packet::PacketType::Event | packet::PacketType::BinaryEvent) {
+                if matches!(
+                    decoded.packet.packet_type,
+                    packet::PacketType::Event | packet::PacketType::BinaryEvent
+                ) {
                     decoded.packet.event_parts().expect("a valid event splits");
                 }
             }

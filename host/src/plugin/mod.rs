@@ -23,7 +23,7 @@ mod instance;
 mod limits;
 pub mod loader;
 mod log;
-mod msgpack_check;
+pub(crate) mod msgpack_check;
 pub mod names;
 mod pack;
 mod registry;

@@ -16,7 +16,7 @@
 //! It depends on the protocol, plugin, session and i18n layers; none of them depends on it.
 
 mod bus;
-mod convert;
+pub(crate) mod convert;
 mod envelope;
 mod failure;
 mod fanout;
@@ -27,7 +27,7 @@ mod name;
 mod peer;
 mod remote;
 mod reply;
-mod request;
+pub(crate) mod request;
 mod room_queries;
 mod rooms;
 mod seams;

@@ -20,7 +20,7 @@ mod heartbeat;
 mod message;
 mod metrics;
 mod outbox;
-mod packet;
+pub(crate) mod packet;
 mod polling;
 mod polling_link;
 mod session;

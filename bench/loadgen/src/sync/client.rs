@@ -1,0 +1,239 @@
+//! One connection of a sync run: joined to its room, it checks every `sync` frame it receives
+//! against the senders' sequences, answers pings, writes what its role's task queues, and hands
+//! acks to that role (a publisher's window, the hostile caller's counters).
+//!
+//! A connection reads only its own socket and never waits on another connection, so one slow
+//! client cannot hide another's losses.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::{Notify, Semaphore, mpsc, watch};
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::Message;
+
+use super::hostile::HostileStats;
+use super::state::SyncState;
+use super::wire::{self, SyncIncoming, Tag};
+use crate::connection::{self, Ws};
+use crate::tracker::SequenceCheck;
+
+/// Frames a role may queue for its connection before it waits.
+const OUT_QUEUE: usize = 256;
+
+/// What a connection does with the acks it receives.
+#[derive(Clone)]
+pub enum Role {
+    /// A plain member: acks other than the join's are unexpected.
+    Member,
+    /// Publisher `index`: ack `seq + 1` answers its sync `seq`.
+    Publisher(Arc<PublisherLink>),
+    /// The hostile caller: every ack is a hostile call's answer.
+    Hostile(Arc<HostileStats>),
+}
+
+/// What a publisher's connection reports back to its sending task.
+pub struct PublisherLink {
+    /// The publisher's index (the `sender` of its tags).
+    pub index: u32,
+    /// Acks received.
+    pub acked: AtomicU64,
+    /// Woken at every ack.
+    pub progress: Notify,
+}
+
+/// What one connection saw by the time it was stopped.
+#[derive(Debug, Default)]
+pub struct ClientOutcome {
+    /// Per sender: which sequence numbers arrived, duplicates and reordering.
+    pub checks: Vec<SequenceCheck>,
+    /// Frames of the run's sync whose tag names no sender or no sequence number in range.
+    pub unknown_tags: u64,
+    /// `sync` events that are not frame objects, or frames of the sync without `newValue`.
+    pub malformed: u64,
+    /// Frames of the run's sync with an error status.
+    pub error_frames: u64,
+    /// Frames of other syncs.
+    pub other_frames: u64,
+    /// Acks this connection did not ask for.
+    pub stray_acks: u64,
+    /// Whether the server closed the connection before the end.
+    pub closed_early: bool,
+}
+
+/// A connected client: the queue its role writes to, and its task.
+pub struct Client {
+    /// Frames to send.
+    pub out: mpsc::Sender<Message>,
+    /// Finishes after `stop` with what it saw.
+    pub task: JoinHandle<ClientOutcome>,
+}
+
+/// What every connection of a run needs to know.
+#[derive(Clone)]
+pub struct Shared {
+    /// The run's state.
+    pub state: Arc<SyncState>,
+    /// `fullName` of the run's sync.
+    pub full_name: Arc<str>,
+    /// Number of publishers (senders of tags).
+    pub publishers: u32,
+    /// Flips to true when the run ends.
+    pub stop: watch::Receiver<bool>,
+}
+
+/// Opens `roles.len()` clients, at most `concurrency` handshakes at once, each joined to `room`,
+/// and starts their loops. Returns the clients in role order and the handshake failures.
+pub async fn connect_all(
+    url: &str,
+    room: &str,
+    roles: Vec<Role>,
+    concurrency: usize,
+    shared: &Shared,
+) -> (Vec<Client>, Vec<String>) {
+    let gate = Arc::new(Semaphore::new(concurrency.max(1)));
+    let mut pending = Vec::with_capacity(roles.len());
+    for (index, role) in roles.into_iter().enumerate() {
+        let (url, join, gate, shared) = (
+            url.to_owned(),
+            wire::encode_join_room(room),
+            gate.clone(),
+            shared.clone(),
+        );
+        let (out, rx) = mpsc::channel(OUT_QUEUE);
+        let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<Result<(), String>>();
+        let task = tokio::spawn(async move {
+            let opened = {
+                // The semaphore is never closed.
+                let _permit = gate.acquire().await.ok();
+                connection::open_with(&url, Some(&join)).await
+            };
+            let ws = match opened {
+                Ok((ws, Some(ack))) if ack.contains("\"success\"") => ws,
+                Ok((_, ack)) => {
+                    ready_tx
+                        .send(Err(format!("joinRoom refused: {ack:?}")))
+                        .ok();
+                    return ClientOutcome::default();
+                }
+                Err(error) => {
+                    ready_tx.send(Err(format!("{error:#}"))).ok();
+                    return ClientOutcome::default();
+                }
+            };
+            ready_tx.send(Ok(())).ok();
+            run(ws, rx, index, role, shared).await
+        });
+        pending.push((Client { out, task }, ready_rx));
+    }
+    let mut clients = Vec::with_capacity(pending.len());
+    let mut failures = Vec::new();
+    for (client, ready) in pending {
+        match ready.await {
+            Ok(Ok(())) => {}
+            Ok(Err(reason)) => failures.push(reason),
+            Err(_) => failures.push("connection task ended".to_owned()),
+        }
+        clients.push(client);
+    }
+    (clients, failures)
+}
+
+enum Event {
+    Stop,
+    Frame(Option<Result<Message, tokio_tungstenite::tungstenite::Error>>),
+    Out(Message),
+}
+
+async fn run(
+    mut ws: Ws,
+    mut rx: mpsc::Receiver<Message>,
+    index: usize,
+    role: Role,
+    mut shared: Shared,
+) -> ClientOutcome {
+    // The hostile caller is in a room of its own: it is no member, so it checks nothing.
+    let members_of_run = !matches!(role, Role::Hostile(_));
+    let mut outcome = ClientOutcome {
+        checks: vec![
+            SequenceCheck::default();
+            shared.publishers as usize * usize::from(members_of_run)
+        ],
+        ..ClientOutcome::default()
+    };
+    loop {
+        let event = tokio::select! {
+            biased;
+            _ = shared.stop.changed() => Event::Stop,
+            frame = ws.next() => Event::Frame(frame),
+            Some(message) = rx.recv() => Event::Out(message),
+        };
+        let text = match event {
+            Event::Stop => break,
+            Event::Out(message) => {
+                if ws.send(message).await.is_err() {
+                    outcome.closed_early = true;
+                    break;
+                }
+                continue;
+            }
+            Event::Frame(Some(Ok(Message::Text(text)))) => text,
+            Event::Frame(Some(Ok(Message::Close(_)) | Err(_)) | None) => {
+                outcome.closed_early = true;
+                break;
+            }
+            Event::Frame(Some(Ok(_))) => continue,
+        };
+        match wire::decode(text.as_str()) {
+            SyncIncoming::Frame(frame) if *frame.full_name == *shared.full_name => {
+                if !frame.envelope.success {
+                    outcome.error_frames += 1;
+                    continue;
+                }
+                let Some(amount) = frame.new_value.and_then(|value| value.checked_sub(1)) else {
+                    outcome.malformed += 1;
+                    continue;
+                };
+                let tag = Some(Tag::from_amount(amount))
+                    .filter(|tag| tag.seq < shared.state.max_per_sender());
+                match tag.and_then(|tag| Some((tag, outcome.checks.get_mut(tag.sender as usize)?)))
+                {
+                    Some((tag, check)) => {
+                        if check.note(u64::from(tag.seq)) {
+                            shared.state.received(index, tag);
+                        }
+                    }
+                    None => outcome.unknown_tags += 1,
+                }
+            }
+            SyncIncoming::Frame(_) => outcome.other_frames += 1,
+            SyncIncoming::Malformed => outcome.malformed += 1,
+            SyncIncoming::Ack(id, envelope) => match &role {
+                Role::Publisher(link) if id > 0 => {
+                    let tag = Tag {
+                        sender: link.index,
+                        seq: u32::try_from(id - 1).unwrap_or(u32::MAX),
+                    };
+                    shared.state.answered(tag, &envelope);
+                    link.acked.fetch_add(1, Ordering::AcqRel);
+                    link.progress.notify_one();
+                }
+                Role::Hostile(stats) => stats.answered(&envelope),
+                _ => outcome.stray_acks += 1,
+            },
+            SyncIncoming::Ping => {
+                if ws.send(Message::text(crate::wire::PONG)).await.is_err() {
+                    outcome.closed_early = true;
+                    break;
+                }
+            }
+            SyncIncoming::Close => {
+                outcome.closed_early = true;
+                break;
+            }
+            SyncIncoming::Other => {}
+        }
+    }
+    outcome
+}

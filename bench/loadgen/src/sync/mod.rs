@@ -1,0 +1,479 @@
+//! The sync run (bench/SCENARIO.md, "Sync run and soak"): many connections in one room of
+//! `synchost serve`, publishers among them sending `sync` events through the real pipeline at a
+//! steady rate, every connection checking that it receives every accepted sync exactly once.
+//!
+//! Optional soak parts run beside it: a handler hot-swapped on disk between two builds, a hostile
+//! handler called at an interval, the server's RSS sampled. The run measures and reports; it never
+//! retries or hides a loss, and every phase has a deadline.
+
+mod client;
+mod hostile;
+mod publisher;
+mod soak;
+mod state;
+mod wire;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use serde::Serialize;
+use tokio::sync::{Notify, watch};
+use tokio::time::Instant;
+
+use crate::connection;
+use client::{ClientOutcome, PublisherLink, Role, Shared};
+use hostile::{HostileCall, HostileReport, HostileStats};
+use publisher::{PublisherOutcome, Schedule};
+use soak::{RssReport, RssSampler, Swap, SwapReport};
+use state::{Answer, SyncState};
+use wire::Tag;
+
+/// Options of a sync run.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SyncOptions {
+    /// Server address, host:port.
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    pub address: String,
+    /// Connections in the room, publishers included.
+    #[arg(long, default_value_t = 500)]
+    pub connections: u32,
+    /// How many of them publish.
+    #[arg(long, default_value_t = 10)]
+    pub publishers: u32,
+    /// The room.
+    #[arg(long, default_value = "soak")]
+    pub room: String,
+    /// The sync: it must answer `{amount}` with `serverOutput.newValue = amount + 1`.
+    #[arg(long, default_value = "examples/updateCounter")]
+    pub name: String,
+    /// Its version.
+    #[arg(long, default_value = "v1")]
+    pub version: String,
+    /// Syncs per second, over all publishers.
+    #[arg(long, default_value_t = 10.0)]
+    pub rate: f64,
+    /// Unacknowledged syncs one publisher may have.
+    #[arg(long, default_value_t = 16)]
+    pub window: u64,
+    /// Seconds of publishing.
+    #[arg(long, default_value_t = 30.0)]
+    pub duration_secs: f64,
+    /// The first seconds of publishing, left out of latency and of the RSS trend.
+    #[arg(long, default_value_t = 5.0)]
+    pub warmup_secs: f64,
+    /// Most seconds to wait, after publishing, for outstanding acks and deliveries.
+    #[arg(long, default_value_t = 15.0)]
+    pub drain_secs: f64,
+    /// Concurrent handshakes while connecting.
+    #[arg(long, default_value_t = 64)]
+    pub connect_concurrency: usize,
+    /// Server pid, to sample its RSS.
+    #[arg(long)]
+    pub server_pid: Option<u32>,
+    /// Seconds between RSS samples.
+    #[arg(long, default_value_t = 5.0)]
+    pub rss_every_secs: f64,
+    /// A served component to hot-swap (needs two --swap-build).
+    #[arg(long, requires = "swap_build")]
+    pub swap_live: Option<PathBuf>,
+    /// The two builds to alternate (the first is what --swap-live holds at the start).
+    #[arg(long, num_args = 2, requires = "swap_live")]
+    pub swap_build: Vec<PathBuf>,
+    /// Seconds between swaps.
+    #[arg(long, default_value_t = 3.0)]
+    pub swap_every_secs: f64,
+    /// A hostile sync to call at an interval, from a connection in a room of its own.
+    #[arg(long)]
+    pub hostile_name: Option<String>,
+    /// Its version.
+    #[arg(long, default_value = "v1")]
+    pub hostile_version: String,
+    /// Its `data`, raw JSON.
+    #[arg(long, default_value = r#"{"attack":"loop"}"#)]
+    pub hostile_data: String,
+    /// Milliseconds between hostile calls.
+    #[arg(long, default_value_t = 1000)]
+    pub hostile_every_ms: u64,
+}
+
+/// Latency percentiles in microseconds, send → first receipt.
+#[derive(Debug, Serialize)]
+pub struct Latency {
+    samples: u64,
+    p50_us: u64,
+    p90_us: u64,
+    p99_us: u64,
+    max_us: u64,
+}
+
+/// The JSON result of one sync run.
+#[derive(Debug, Serialize)]
+pub struct SyncReport {
+    mode: &'static str,
+    connections: u32,
+    publishers: u32,
+    rate: f64,
+    duration_secs: f64,
+    connect_secs: f64,
+    sent: u64,
+    accepted: u64,
+    refused: u64,
+    unanswered: u64,
+    answers: BTreeMap<String, u64>,
+    expected_deliveries: u64,
+    delivered: u64,
+    lost: u64,
+    duplicated: u64,
+    reordered: u64,
+    unexpected: u64,
+    malformed: u64,
+    error_frames: u64,
+    other_frames: u64,
+    stray_acks: u64,
+    closed_early: u64,
+    late_sends: u64,
+    stalled_publishers: u64,
+    latency: Latency,
+    swaps: Option<SwapReport>,
+    hostile: Option<HostileReport>,
+    rss: Option<RssReport>,
+    /// Nothing lost, duplicated, unexpected, malformed, refused or unanswered; no connection
+    /// closed; no publisher stalled; every hostile call answered. Reordering is reported only.
+    pub ok: bool,
+}
+
+impl SyncReport {
+    /// One human-readable line for the terminal.
+    pub fn summary(&self) -> String {
+        let rss = self.rss.as_ref().map_or(String::new(), |rss| {
+            format!(
+                ", RSS {:.1} → {:.1} MB after warm-up (slope {:+.2} MB/min)",
+                rss.after_warmup_mb.unwrap_or(f64::NAN),
+                rss.end_mb.unwrap_or(f64::NAN),
+                rss.slope_mb_per_min.unwrap_or(f64::NAN)
+            )
+        });
+        format!(
+            "sync {} connections, {} syncs accepted of {}: delivered {}/{}, lost {}, duplicated {}, \
+             reordered {}, p50 {:.1} ms, p99 {:.1} ms{rss}, {}",
+            self.connections,
+            self.accepted,
+            self.sent,
+            self.delivered,
+            self.expected_deliveries,
+            self.lost,
+            self.duplicated,
+            self.reordered,
+            self.latency.p50_us as f64 / 1000.0,
+            self.latency.p99_us as f64 / 1000.0,
+            if self.ok { "ok" } else { "FAILED" }
+        )
+    }
+}
+
+/// Runs one sync measurement.
+pub async fn run(options: &SyncOptions) -> anyhow::Result<SyncReport> {
+    if options.publishers == 0 || options.publishers > options.connections {
+        bail!("--publishers must be between 1 and --connections");
+    }
+    let url = connection::socketio_url(&options.address);
+    // Room for the scheduled syncs and a margin; the schedule never sends past it.
+    let per_sender = options.rate / f64::from(options.publishers) * options.duration_secs;
+    let max_per_sender = u32::try_from(per_sender.ceil() as u64 + 16).context("too many syncs")?;
+    let state = Arc::new(SyncState::new(options.publishers, max_per_sender)?);
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let shared = Shared {
+        state: state.clone(),
+        full_name: format!("sync/{}/{}", options.name, options.version).into(),
+        publishers: options.publishers,
+        stop: stop_rx.clone(),
+    };
+
+    let sampler = Arc::new(RssSampler::new());
+    let before_connect = options
+        .server_pid
+        .and_then(|pid| crate::procfs::rss_bytes(pid).ok());
+    if let Some(pid) = options.server_pid {
+        let (sampler, every, stop) = (
+            sampler.clone(),
+            Duration::from_secs_f64(options.rss_every_secs.max(0.1)),
+            stop_rx.clone(),
+        );
+        tokio::spawn(async move { sampler.run(pid, every, stop).await });
+    }
+
+    let connect_started = Instant::now();
+    let links: Vec<Arc<PublisherLink>> = (0..options.publishers)
+        .map(|index| {
+            Arc::new(PublisherLink {
+                index,
+                acked: AtomicU64::new(0),
+                progress: Notify::new(),
+            })
+        })
+        .collect();
+    let roles = (0..options.connections)
+        .map(|index| match links.get(index as usize) {
+            Some(link) => Role::Publisher(link.clone()),
+            None => Role::Member,
+        })
+        .collect();
+    let (clients, failures) = client::connect_all(
+        &url,
+        &options.room,
+        roles,
+        options.connect_concurrency,
+        &shared,
+    )
+    .await;
+    let hostile_stats = Arc::new(HostileStats::default());
+    let hostile = match &options.hostile_name {
+        Some(name) => {
+            let room = format!("{}-hostile", options.room);
+            let (mut hostile, hostile_failures) = client::connect_all(
+                &url,
+                &room,
+                vec![Role::Hostile(hostile_stats.clone())],
+                1,
+                &shared,
+            )
+            .await;
+            if let Some(reason) = hostile_failures.first() {
+                stop_tx.send(true).ok();
+                bail!("hostile caller failed to connect: {reason}");
+            }
+            let call = HostileCall {
+                name: name.clone(),
+                version: options.hostile_version.clone(),
+                data: options.hostile_data.clone(),
+                room,
+                every: Duration::from_millis(options.hostile_every_ms.max(1)),
+            };
+            hostile.pop().map(|client| (client, call))
+        }
+        None => None,
+    };
+    if !failures.is_empty() {
+        stop_tx.send(true).ok();
+        for reason in failures.iter().take(3) {
+            eprintln!("client failed to connect: {reason}");
+        }
+        bail!(
+            "{} of {} clients failed to connect",
+            failures.len(),
+            options.connections
+        );
+    }
+    let connect_secs = connect_started.elapsed().as_secs_f64();
+    eprintln!(
+        "sync: {} connections joined {} in {connect_secs:.1}s",
+        options.connections, options.room
+    );
+
+    let start = Instant::now() + Duration::from_millis(100);
+    let until = start + Duration::from_secs_f64(options.duration_secs.max(0.0));
+    let warm = start + Duration::from_secs_f64(options.warmup_secs.max(0.0));
+    state.measure_from(state.now_us() + 100_000 + (options.warmup_secs.max(0.0) * 1e6) as u64);
+
+    let swapper = match (&options.swap_live, options.swap_build.as_slice()) {
+        (Some(live), [first, second]) => Some(tokio::spawn(soak::swap_until(
+            Swap {
+                live: live.clone(),
+                builds: [first.clone(), second.clone()],
+                every: Duration::from_secs_f64(options.swap_every_secs.max(0.01)),
+            },
+            until,
+        ))),
+        _ => None,
+    };
+    let hostile_task = hostile.as_ref().map(|(client, call)| {
+        let (stats, out, call) = (hostile_stats.clone(), client.out.clone(), call.clone());
+        tokio::spawn(async move { hostile::run(&stats, out, call, until).await })
+    });
+    let publishers: Vec<_> = links
+        .iter()
+        .zip(&clients)
+        .map(|(link, client)| {
+            let schedule = Schedule {
+                rate: options.rate / f64::from(options.publishers),
+                offset: f64::from(link.index) / f64::from(options.publishers),
+                window: options.window.max(1),
+                stall_timeout: Duration::from_secs(10),
+                name: options.name.clone(),
+                version: options.version.clone(),
+                room: options.room.clone(),
+            };
+            tokio::spawn(publisher::run(
+                link.clone(),
+                client.out.clone(),
+                state.clone(),
+                schedule,
+                start,
+                until,
+            ))
+        })
+        .collect();
+    let mut published = Vec::with_capacity(publishers.len());
+    for task in publishers {
+        published.push(task.await.context("publisher task panicked")?);
+    }
+    let swaps = match swapper {
+        Some(task) => Some(task.await.context("swap task panicked")??),
+        None => None,
+    };
+    if let Some(task) = hostile_task {
+        task.await.context("hostile task panicked")?;
+    }
+
+    drain(
+        &state,
+        &hostile_stats,
+        u64::from(options.connections),
+        Duration::from_secs_f64(options.drain_secs.max(0.0)),
+    )
+    .await;
+    if let Some(pid) = options.server_pid {
+        sampler.sample(pid);
+    }
+    stop_tx.send(true).ok();
+    let mut outcomes = Vec::with_capacity(clients.len());
+    for client in clients {
+        outcomes.push(client.task.await.context("connection task panicked")?);
+    }
+    if let Some((client, _)) = hostile {
+        outcomes.push(client.task.await.context("connection task panicked")?);
+    }
+
+    let histogram = state.latencies()?;
+    let (accepted, refused, unanswered) = state.answer_totals();
+    let totals = Totals::sum(&outcomes, &state, options.publishers);
+    let late_sends = published.iter().map(|p: &PublisherOutcome| p.late).sum();
+    let stalled_publishers = published.iter().filter(|p| p.stalled).count() as u64;
+    let hostile_unanswered = options
+        .hostile_name
+        .as_ref()
+        .map_or(0, |_| hostile_stats.unanswered());
+    let ok = totals.lost == 0
+        && totals.duplicated == 0
+        && totals.unexpected == 0
+        && totals.malformed == 0
+        && totals.error_frames == 0
+        && totals.closed_early == 0
+        && refused == 0
+        && unanswered == 0
+        && stalled_publishers == 0
+        && hostile_unanswered == 0
+        && swaps.as_ref().is_none_or(|swaps| swaps.failed() == 0);
+    Ok(SyncReport {
+        mode: "sync",
+        connections: options.connections,
+        publishers: options.publishers,
+        rate: options.rate,
+        duration_secs: options.duration_secs,
+        connect_secs,
+        sent: published.iter().map(|p| p.sent).sum(),
+        accepted,
+        refused,
+        unanswered,
+        answers: state.answers_by(),
+        expected_deliveries: accepted * u64::from(options.connections),
+        delivered: state.first_receipts(),
+        lost: totals.lost,
+        duplicated: totals.duplicated,
+        reordered: totals.reordered,
+        unexpected: totals.unexpected,
+        malformed: totals.malformed,
+        error_frames: totals.error_frames,
+        other_frames: totals.other_frames,
+        stray_acks: totals.stray_acks,
+        closed_early: totals.closed_early,
+        late_sends,
+        stalled_publishers,
+        latency: Latency {
+            samples: histogram.len(),
+            p50_us: histogram.value_at_quantile(0.50),
+            p90_us: histogram.value_at_quantile(0.90),
+            p99_us: histogram.value_at_quantile(0.99),
+            max_us: histogram.max(),
+        },
+        swaps,
+        hostile: options
+            .hostile_name
+            .as_ref()
+            .map(|_| hostile_stats.report()),
+        rss: options
+            .server_pid
+            .map(|_| sampler.report(before_connect, start, warm)),
+        ok,
+    })
+}
+
+/// Waits (bounded) until every sync is answered, every accepted one has reached every connection
+/// and every hostile call is answered; gives up after `patience` without progress.
+async fn drain(state: &SyncState, hostile: &HostileStats, connections: u64, patience: Duration) {
+    let mut last = (u64::MAX, u64::MAX);
+    let mut progress_at = Instant::now();
+    loop {
+        let (accepted, _, unanswered) = state.answer_totals();
+        let delivered = state.first_receipts();
+        if unanswered == 0 && delivered >= accepted * connections && hostile.unanswered() == 0 {
+            return;
+        }
+        if (delivered, unanswered) != last {
+            last = (delivered, unanswered);
+            progress_at = Instant::now();
+        } else if progress_at.elapsed() >= patience {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[derive(Default)]
+struct Totals {
+    lost: u64,
+    duplicated: u64,
+    reordered: u64,
+    unexpected: u64,
+    malformed: u64,
+    error_frames: u64,
+    other_frames: u64,
+    stray_acks: u64,
+    closed_early: u64,
+}
+
+impl Totals {
+    /// Sums what the connections saw against what the server accepted: an accepted sync missing
+    /// at a connection is lost there, a sync that arrived without being accepted is unexpected.
+    fn sum(outcomes: &[ClientOutcome], state: &SyncState, publishers: u32) -> Self {
+        let mut totals = Self::default();
+        for outcome in outcomes {
+            for sender in 0..publishers {
+                let Some(check) = outcome.checks.get(sender as usize) else {
+                    continue;
+                };
+                for seq in 0..state.sent(sender) {
+                    let accepted = state.answer(Tag { sender, seq }) == Answer::Accepted;
+                    match (accepted, check.contains(u64::from(seq))) {
+                        (true, false) => totals.lost += 1,
+                        (false, true) => totals.unexpected += 1,
+                        _ => {}
+                    }
+                }
+                totals.duplicated += check.duplicated;
+                totals.reordered += check.reordered;
+            }
+            totals.unexpected += outcome.unknown_tags;
+            totals.malformed += outcome.malformed;
+            totals.error_frames += outcome.error_frames;
+            totals.other_frames += outcome.other_frames;
+            totals.stray_acks += outcome.stray_acks;
+            totals.closed_early += u64::from(outcome.closed_early);
+        }
+        totals
+    }
+}
