@@ -216,6 +216,44 @@ test("Redis restarted mid-run: local delivery never stops, cross-node delivery r
   assert.equal(new Set(seen).size, seen.length, "nothing is delivered twice");
 });
 
+test("a node killed with kill -9: its clients reconnect to another node, rejoin their rooms, and nothing arrives twice", async () => {
+  const room = freshRoom();
+  const token = hosts.a.token("--sub", "kim");
+  const sender = await client("a");
+  const steady = await client("c");
+  let kim = await client("b", token);
+  for (const socket of [sender, steady, kim]) await join(socket, room);
+  assert.equal((await stamp(sender, room, 1)).status, "success");
+  await waitFor(kim, 1);
+  const before = kim.frames;
+
+  const lost = new Promise((resolve) => kim.once("disconnect", resolve));
+  await hosts.b.kill("SIGKILL");
+  await lost;
+  // Node b's sockets are gone; the others keep delivering meanwhile.
+  assert.equal((await stamp(sender, room, 2)).status, "success");
+  await waitFor(steady, 2);
+
+  // Kim reconnects to node c with the same token: her remembered rooms come from Redis.
+  kim = await client("c", token);
+  assert.deepEqual((await ack(kim, "getJoinedRooms")).rooms, [room]);
+  for (let seq = 3; seq <= 10; seq++) assert.equal((await stamp(sender, room, seq)).status, "success");
+  await waitFor(kim, 10);
+  await waitFor(steady, 10);
+  const seen = [...before, ...kim.frames].map((f) => f.serverOutput.seq);
+  assert.equal(new Set(seen).size, seen.length, `kim got a sync twice: ${seen}`);
+  assert.deepEqual(
+    kim.frames.map((f) => f.serverOutput.seq),
+    [3, 4, 5, 6, 7, 8, 9, 10],
+    "after the reconnect every sync arrives once, in order",
+  );
+  assert.deepEqual(
+    steady.frames.map((f) => f.serverOutput.seq),
+    Array.from({ length: 10 }, (_, n) => n + 1),
+    "a member on a surviving node missed nothing",
+  );
+});
+
 /** A counter from a node's /metrics. */
 async function metric(node, name) {
   const page = await (await fetch(`${hosts[node].url}/metrics`)).text();

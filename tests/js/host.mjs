@@ -62,6 +62,13 @@ export async function startHost({ plugins, config = "", args = [], cacheDir }) {
      * Kills the host with `signal` (SIGKILL: no chance to flush anything), waits for it to exit,
      * and starts it again on the same folder, config, cache and store. `url` changes.
      */
+    /** Kills the host with `signal` and waits for it to exit (no restart). */
+    async kill(signal = "SIGKILL") {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill(signal);
+      await exited;
+    },
     async restart(signal = "SIGKILL") {
       const exited = new Promise((resolve) => child.once("exit", resolve));
       child.kill(signal);

@@ -69,6 +69,7 @@ impl RedisConn {
         if pong != "PONG" {
             return Err(unreachable(format!("PING answered {pong:?}")));
         }
+        tokio::spawn(keep_alive(conn.manager(), budget));
         Ok(conn)
     }
 
@@ -117,6 +118,20 @@ impl RedisConn {
         }
     }
 }
+
+/// Pings the shared connection every [`KEEP_ALIVE`], so a connection Redis dropped (a restart, an idle
+/// timeout) is noticed and replaced while nobody needs it, not by the first real call after it.
+/// Runs for the life of the process (one per node).
+async fn keep_alive(mut manager: ConnectionManager, budget: Duration) {
+    let ping = redis::cmd("PING");
+    loop {
+        tokio::time::sleep(KEEP_ALIVE).await;
+        let _ = tokio::time::timeout(budget, ping.query_async::<String>(&mut manager)).await;
+    }
+}
+
+/// How often an idle shared connection is checked.
+const KEEP_ALIVE: Duration = Duration::from_millis(500);
 
 /// The URL without its password, for error messages and logs.
 fn redacted(url: &str) -> String {
