@@ -47,7 +47,7 @@ max_http_in_flight = 2
 http_body_timeout_ms = 1000
 [plugins.routes."hostile/attack".client]
 fuel = 0
-timeout_ms = 1500
+timeout_ms = 4000
 `,
   });
   port = Number(new URL(host.url).port);
@@ -165,17 +165,28 @@ test("past max_http_in_flight the trigger answers 503 sync.serverBusy, and later
       headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
       body: json,
     });
-  // Two slow syncs take both slots for seconds.
-  const holders = [post("/sync/hostile/attack/v1", body), post("/sync/hostile/attack/v1", body)];
-  const quick = () => post("/sync/examples/updateCounter/v1", JSON.stringify({ data: { amount: 1 }, receiver: room }));
+  // Two slow syncs take both slots for seconds (the batch budget on looper, then looper alone again).
+  // A slot still held by an earlier test's slow sync may refuse one of them: that is the cap too.
   let busy;
-  for (let attempt = 0; attempt < 200 && !busy; attempt++) {
+  let finished = 0;
+  const holders = [post("/sync/hostile/attack/v1", body), post("/sync/hostile/attack/v1", body)].map((held) =>
+    held.then(async (response) => {
+      if (response.status === 503) busy ??= await response.clone().json();
+      else finished += 1;
+      return response;
+    }),
+  );
+  const quick = () => post("/sync/examples/updateCounter/v1", JSON.stringify({ data: { amount: 1 }, receiver: room }));
+  // Asked again and again while the slow ones are in flight; a 503 must come before one ends.
+  while (!busy && finished === 0) {
     const response = await quick();
     if (response.status === 503) busy = await response.json();
     else await new Promise((resolve) => setTimeout(resolve, 10));
   }
   assert.ok(busy, "never refused while two slow syncs were in flight");
   assert.equal(busy.errorCode, "sync.serverBusy");
-  for (const held of await Promise.all(holders)) assert.equal(held.status, 200);
-  assert.equal((await quick()).status, 200);
+  for (const held of await Promise.all(holders)) assert.ok([200, 503].includes(held.status), `${held.status}`);
+  assert.equal((await quick()).status, 200, "once the slow syncs ended their slots are free again");
 });
+
+

@@ -365,16 +365,19 @@ test("one recipient's client-stage error does not affect the others", async () =
   assert.match(forLooper.errorCode, /^plugin\.(outOfFuel|timeout)$/);
 });
 
-test("an infinite loop fails its own sync with its code while other syncs keep flowing", async () => {
+test("an infinite loop fails its own sync with its code while other senders' syncs keep flowing", async () => {
   const room = freshRoom();
   const a = await client();
+  // Another connection: a connection's own syncs run in order, so they wait behind its loop.
+  const b = await client();
   await join(a, room);
+  await join(b, room);
   const order = [];
   const looping = sync(a, { name: "hostile/attack", version: "v1", data: { attack: "loop" }, receiver: room }).then(
     (reply) => (order.push("loop"), reply),
   );
   for (let n = 0; n < 5; n++) {
-    const reply = await sync(a, { name: "examples/updateCounter", version: "v1", data: { amount: n }, receiver: room });
+    const reply = await sync(b, { name: "examples/updateCounter", version: "v1", data: { amount: n }, receiver: room });
     assert.equal(reply.result.newValue, n + 1);
     order.push(`counter-${n}`);
   }
