@@ -41,7 +41,8 @@ pub struct WireSync {
     pub server_output: Option<serde_bytes::ByteBuf>,
     /// The target room (`all` for everyone).
     pub room: String,
-    /// The sending connection, left out when `ignore_self`.
+    /// The sending connection (`None` for the HTTP trigger): what keeps its syncs in order on the
+    /// receiving nodes, and what is left out when `ignore_self`.
     pub sender_socket: Option<String>,
     /// The signed-in sender, whose every connection is left out when `ignore_self`.
     pub sender_user: Option<String>,

@@ -92,14 +92,7 @@ impl SyncService {
                 .map(Socket::id),
             except_user: caller.peer.user_id().filter(|_| request.ignore_self),
         };
-        self.publish_to_peers(
-            request,
-            &call,
-            &input,
-            server_output.as_deref(),
-            &caller.peer.language,
-            audience,
-        );
+        self.publish_to_peers(caller, request, &call, &input, server_output.as_deref());
         self.deliver_here(Delivery {
             key: &request.name.key,
             audience,
@@ -180,12 +173,11 @@ impl SyncService {
     /// only their members' deliveries and is counted.
     fn publish_to_peers(
         &self,
+        caller: &Caller,
         request: &SyncRequest,
         call: &SyncCall,
         input: &[u8],
         server_output: Option<&[u8]>,
-        language: &str,
-        audience: Audience<'_>,
     ) {
         let bus = &self.seams.bus;
         if !bus.has_peers() {
@@ -202,11 +194,11 @@ impl SyncService {
             client_hash: route.client().map(|stage| stage.hash().to_owned()),
             input: input.to_vec(),
             server_output: server_output.map(|output| serde_bytes::ByteBuf::from(output.to_vec())),
-            room: audience.room.to_owned(),
-            sender_socket: audience.except_socket.map(str::to_owned),
-            sender_user: audience.except_user.map(str::to_owned),
+            room: request.receiver.clone(),
+            sender_socket: caller.socket.as_ref().map(|socket| socket.id().to_owned()),
+            sender_user: caller.peer.user_id().map(str::to_owned),
             ignore_self: request.ignore_self,
-            language: language.to_owned(),
+            language: caller.peer.language.clone(),
         };
         let published = wire
             .encode()

@@ -91,8 +91,8 @@ impl SyncService {
             key: &key,
             audience: Audience {
                 room: &sync.room,
-                except_socket: sync.sender_socket.as_deref(),
-                except_user: sync.sender_user.as_deref(),
+                except_socket: sync.sender_socket.as_deref().filter(|_| sync.ignore_self),
+                except_user: sync.sender_user.as_deref().filter(|_| sync.ignore_self),
             },
             call,
             input: Bytes::from(sync.input),
