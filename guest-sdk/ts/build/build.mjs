@@ -1,0 +1,157 @@
+// Builds TypeScript handler files into components, laid out where the host serves them:
+// <source-root>/<page>/_sync/<name>_<server|client>_v<n>.ts becomes
+// <out-root>/<page>/_sync/<name>_<server|client>_v<n>.wasm.
+//
+//   node build/build.mjs <source-root> <out-root>
+//
+// Each file is bundled by esbuild together with the SDK's stage adapter for its world (the handler
+// itself imports only types), then turned into a component by componentize-js against wit/. The
+// result is cached under target/ts-components by a hash of everything that goes in, so unchanged
+// handlers cost nothing on the next run; a file whose bytes did not change is left alone, and new
+// files are written under a temporary name and renamed, so a watching host never reloads for
+// nothing nor reads half a file. Nothing is downloaded: componentize-js runs from node_modules
+// with ahead-of-time compilation (weval, which would fetch a binary) left off.
+
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import * as esbuild from "esbuild";
+import { componentize } from "@bytecodealliance/componentize-js";
+import { schemaReader } from "./schemas.mjs";
+
+const sdk = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const repo = path.resolve(sdk, "../..");
+const wit = path.join(repo, "wit");
+const cacheDir = path.join(repo, "target", "ts-components");
+const HANDLER = /^(.+)\/_sync\/[A-Za-z0-9]+_(server|client)_v[0-9]+\.ts$/;
+
+/** Every handler file under `root`, relative to it, in a stable order. */
+export function handlerFiles(root) {
+  const found = [];
+  const walk = (dir) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      if (entry.name.startsWith(".") || entry.name === "node_modules" || entry.name === "target") continue;
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (HANDLER.test(path.relative(root, full).split(path.sep).join("/"))) found.push(full);
+    }
+  };
+  walk(root);
+  return found.sort().map((file) => path.relative(root, file));
+}
+
+/** The entry module of one component: the handler plus the adapter of its stage. */
+function entrySource(file, stage, schemas) {
+  const adapter = path.join(sdk, "src", "wasm", stage === "server" ? "server.ts" : "client.ts");
+  const factory = stage === "server" ? "serverStage" : "clientStage";
+  return [
+    `import * as handler from ${JSON.stringify(file)};`,
+    `import { ${factory} } from ${JSON.stringify(adapter)};`,
+    `const stage = ${factory}(handler, ${JSON.stringify(schemas)});`,
+    `export const metadata = stage.metadata;`,
+    `export const run = stage.run;`,
+    "",
+  ].join("\n");
+}
+
+/** Bundles one handler with its adapter into a single ES module (host imports left external). */
+export async function bundle(file, stage, schemas) {
+  const result = await esbuild.build({
+    stdin: { contents: entrySource(file, stage, schemas), resolveDir: path.dirname(file), sourcefile: "entry.ts", loader: "ts" },
+    bundle: true,
+    write: false,
+    format: "esm",
+    platform: "neutral",
+    target: "es2022",
+    external: ["synchost:*"],
+    alias: { "synchost-sdk": path.join(sdk, "src", "index.ts") },
+    logLevel: "silent",
+  });
+  return result.outputFiles[0].text;
+}
+
+async function componentFor(source, stage, bundled) {
+  const version = JSON.parse(
+    fs.readFileSync(path.join(sdk, "node_modules", "@bytecodealliance", "componentize-js", "package.json"), "utf8"),
+  ).version;
+  const witText = fs
+    .readdirSync(wit)
+    .sort()
+    .map((name) => fs.readFileSync(path.join(wit, name), "utf8"))
+    .join("\n");
+  const key = createHash("sha256").update(`${version}\n${stage}\n${witText}\n${bundled}`).digest("hex");
+  const cached = path.join(cacheDir, `${key}.wasm`);
+  if (fs.existsSync(cached)) return cached;
+  fs.mkdirSync(cacheDir, { recursive: true });
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "synchost-ts-"));
+  try {
+    const sourcePath = path.join(work, "handler.js");
+    fs.writeFileSync(sourcePath, bundled);
+    const { component } = await componentize({
+      sourcePath,
+      witPath: wit,
+      worldName: `${stage}-stage`,
+      disableFeatures: ["http", "fetch-event"],
+    });
+    const temporary = path.join(cacheDir, `.${key}.${process.pid}.tmp`);
+    fs.writeFileSync(temporary, component);
+    fs.renameSync(temporary, cached);
+    return cached;
+  } catch (error) {
+    throw new Error(`${source}: componentize-js failed: ${error?.message ?? error}`);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Copies `from` to `to` through a temporary name beside it, unless the bytes are the same. */
+function place(from, to) {
+  fs.mkdirSync(path.dirname(to), { recursive: true });
+  const bytes = fs.readFileSync(from);
+  if (fs.existsSync(to) && Buffer.compare(fs.readFileSync(to), bytes) === 0) return `${to} unchanged`;
+  const temporary = path.join(path.dirname(to), `.${path.basename(to)}.tmp.${process.pid}`);
+  fs.writeFileSync(temporary, bytes);
+  fs.renameSync(temporary, to);
+  return `${to} ${bytes.length} bytes`;
+}
+
+/** Builds one handler file; returns a line for the build log. */
+export async function buildOne(sourceRoot, relative, outRoot, schemasOf) {
+  const file = path.resolve(sourceRoot, relative);
+  const stage = HANDLER.exec(relative.split(path.sep).join("/"))[2];
+  const schemas = schemasOf(file, stage);
+  const bundled = await bundle(file, stage, schemas);
+  const component = await componentFor(relative, stage, bundled);
+  return place(component, path.join(outRoot, relative.replace(/\.ts$/, ".wasm")));
+}
+
+async function main() {
+  const [sourceRoot, outRoot] = process.argv.slice(2);
+  if (!sourceRoot || !outRoot) {
+    console.error("usage: node build/build.mjs <source-root> <out-root>");
+    process.exit(2);
+  }
+  const files = handlerFiles(sourceRoot);
+  const schemasOf = schemaReader(files.map((file) => path.resolve(sourceRoot, file)));
+  // componentize-js is CPU bound (it runs the engine's pre-initialisation): one per core.
+  const parallel = Math.max(1, Math.min(os.availableParallelism?.() ?? 1, 4));
+  let failed = false;
+  const queue = [...files];
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+        try {
+          console.log(await buildOne(sourceRoot, next, outRoot, schemasOf));
+        } catch (error) {
+          failed = true;
+          console.error(`${next}: ${error?.message ?? error}`);
+        }
+      }
+    }),
+  );
+  if (failed) process.exit(1);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();
