@@ -6,3 +6,4 @@ mod hostile;
 mod reload;
 mod support;
 mod types;
+mod typescript;
