@@ -276,7 +276,11 @@ fn reload(bench: &Bench) {
             .hash()
             .to_owned();
         let started = Instant::now();
-        copy_atomically(&bench.built.join(source), &bench.root.join(stage_file("server", 1)), nonce);
+        copy_atomically(
+            &bench.built.join(source),
+            &bench.root.join(stage_file("server", 1)),
+            nonce,
+        );
         loop {
             let route = runtime.route(key).unwrap();
             if route.server().unwrap().hash() != before {

@@ -15,9 +15,19 @@ const CLIENT: &str = "examples-ts/_sync/updateCounter_client_v1.wasm";
 const TEAM_CLIENT: &str = "examples-ts/_sync/teamMessage_client_v1.wasm";
 const ATTACK: &str = "hostile-ts/_sync/attack_server_v1.wasm";
 
+/// A fresh JavaScript engine spends 1-2 million instructions on its first call (the first one is
+/// `metadata()`), more than the client stage's default budget for one recipient.
+const CLIENT_FUEL: &str = "[plugins.defaults.client]\nfuel = 20000000\n";
+
+fn sandbox() -> PluginSandbox {
+    let sandbox = sandbox();
+    sandbox.write_config(CLIENT_FUEL).unwrap();
+    sandbox
+}
+
 #[tokio::test]
 async fn update_counter_in_typescript_answers_like_the_rust_one() {
-    let sandbox = PluginSandbox::new().unwrap();
+    let sandbox = sandbox();
     for file in [SERVER, CLIENT] {
         sandbox.add(example_plugins(), file).unwrap();
     }
@@ -55,7 +65,10 @@ async fn update_counter_in_typescript_answers_like_the_rust_one() {
     for (n, outcome) in outcomes.iter().enumerate() {
         match outcome {
             RecipientOutcome::Deliver(bytes) if n % 3 != 1 => {
-                assert_eq!(unpack(bytes).unwrap(), json!({ "receivedBy": format!("user-{n}") }));
+                assert_eq!(
+                    unpack(bytes).unwrap(),
+                    json!({ "receivedBy": format!("user-{n}") })
+                );
             }
             RecipientOutcome::DeliverPlain if n % 3 == 1 => {}
             other => panic!("recipient {n}: {other:?}"),
@@ -65,7 +78,7 @@ async fn update_counter_in_typescript_answers_like_the_rust_one() {
 
 #[tokio::test]
 async fn a_claim_filter_in_typescript_skips_other_teams() {
-    let sandbox = PluginSandbox::new().unwrap();
+    let sandbox = sandbox();
     sandbox.add(example_plugins(), TEAM_CLIENT).unwrap();
     let runtime = sandbox.start().unwrap();
     let route = runtime
@@ -84,13 +97,17 @@ async fn a_claim_filter_in_typescript_skips_other_teams() {
         .unwrap();
     assert_eq!(
         outcomes,
-        vec![RecipientOutcome::DeliverPlain, RecipientOutcome::Skip, RecipientOutcome::Skip]
+        vec![
+            RecipientOutcome::DeliverPlain,
+            RecipientOutcome::Skip,
+            RecipientOutcome::Skip
+        ]
     );
 }
 
 #[tokio::test]
 async fn async_main_settles_and_failures_come_back_as_codes() {
-    let sandbox = PluginSandbox::new().unwrap();
+    let sandbox = sandbox();
     sandbox.add(fixture_plugins(), ATTACK).unwrap();
     let runtime = sandbox.start().unwrap();
     let route = runtime
@@ -104,12 +121,25 @@ async fn async_main_settles_and_failures_come_back_as_codes() {
     };
     let settled = sync.server(attack("async")).await.unwrap();
     assert_eq!(unpack(&settled).unwrap(), json!({ "steps": 100 }));
-    let code = |result: Result<_, synchost::plugin::StageError>| result.unwrap_err().code().to_owned();
-    assert_eq!(code(sync.server(attack("pending")).await), "plugin.asyncNotSettled");
-    assert_eq!(code(sync.server(attack("throw")).await), "sync.serverExecutionFailed");
+    let code =
+        |result: Result<_, synchost::plugin::StageError>| result.unwrap_err().code().to_owned();
+    assert_eq!(
+        code(sync.server(attack("pending")).await),
+        "plugin.asyncNotSettled"
+    );
+    assert_eq!(
+        code(sync.server(attack("throw")).await),
+        "sync.serverExecutionFailed"
+    );
     assert_eq!(code(sync.server(attack("refuse")).await), "hostile.refused");
     let looped = code(sync.server(attack("loop")).await);
-    assert!(looped == "plugin.outOfFuel" || looped == "plugin.timeout", "{looped}");
+    assert!(
+        looped == "plugin.outOfFuel" || looped == "plugin.timeout",
+        "{looped}"
+    );
     // The trapped instance is gone; the next call gets a fresh one.
-    assert_eq!(unpack(&sync.server(attack("ok")).await.unwrap()).unwrap(), json!({ "attack": "ok" }));
+    assert_eq!(
+        unpack(&sync.server(attack("ok")).await.unwrap()).unwrap(),
+        json!({ "attack": "ok" })
+    );
 }
