@@ -74,7 +74,7 @@ fn a_typescript_handler_publishes_the_types_written_in_its_source() {
     let sandbox = PluginSandbox::new().unwrap();
     // A fresh JavaScript engine's first call costs more than a client stage's default budget.
     sandbox
-        .write_config("[plugins.defaults.client]\nfuel = 20000000\n")
+        .write_config("[plugins.defaults.client]\nfuel = 20000000\ntimeout_ms = 2000\n")
         .unwrap();
     for file in [
         "examples-ts/_sync/updateCounter_server_v1.wasm",

@@ -16,8 +16,8 @@ const TEAM_CLIENT: &str = "examples-ts/_sync/teamMessage_client_v1.wasm";
 const ATTACK: &str = "hostile-ts/_sync/attack_server_v1.wasm";
 
 /// A fresh JavaScript engine spends 1-2 million instructions on its first call (the first one is
-/// `metadata()`), more than the client stage's default budget for one recipient.
-const CLIENT_FUEL: &str = "[plugins.defaults.client]\nfuel = 20000000\n";
+/// `metadata()`), more than the client stage's default budget (fuel and time) for one recipient.
+const CLIENT_FUEL: &str = "[plugins.defaults.client]\nfuel = 20000000\ntimeout_ms = 2000\n";
 
 fn sandbox() -> PluginSandbox {
     let sandbox = sandbox();
