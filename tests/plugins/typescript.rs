@@ -20,7 +20,7 @@ const ATTACK: &str = "hostile-ts/_sync/attack_server_v1.wasm";
 const CLIENT_FUEL: &str = "[plugins.defaults.client]\nfuel = 20000000\ntimeout_ms = 2000\n";
 
 fn sandbox() -> PluginSandbox {
-    let sandbox = sandbox();
+    let sandbox = PluginSandbox::new().unwrap();
     sandbox.write_config(CLIENT_FUEL).unwrap();
     sandbox
 }
