@@ -67,6 +67,9 @@ export async function bundle(file, stage, schemas) {
     target: "es2022",
     external: ["synchost:*"],
     alias: { "synchost-sdk": path.join(sdk, "src", "index.ts") },
+    // The bundle names its source files relative to this folder: the repository, so the bytes
+    // (and the cache key) do not depend on where the build was started from.
+    absWorkingDir: repo,
     logLevel: "silent",
   });
   return result.outputFiles[0].text;
