@@ -3,9 +3,10 @@
 //! and reload latency (rename -> serving) from the cache and cold. Each figure is the median of
 //! several runs. Builds the example plugins with `scripts/build-plugins` first.
 //!
-//! Run: `cargo bench -p synchost --bench plugins [-- <section>...]` with sections `warm`, `pool`,
-//! `fanout`, `fresh`, `reload` (default: all). For instruction counts under callgrind,
-//! `-- count-warm <n>` and `-- count-fanout <n>` make exactly `n` calls after a fixed warm-up and
+//! Run: `cargo bench -p synchost --bench plugins [-- <section>...]` with sections `warm`, `server`,
+//! `pool`, `fanout`, `fresh`, `reload` (default: all). `SYNCHOST_BENCH_PAGE=examples-ts`
+//! measures the TypeScript twins of the same handlers instead of the Rust ones. For instruction
+//! counts under callgrind, `-- count-warm <n>` and `-- count-fanout <n>` make exactly `n` calls after a fixed warm-up and
 //! print nothing else; the difference between two counts divided by the difference in `n` is the
 //! cost of one call.
 #![allow(clippy::unwrap_used, missing_docs)]
@@ -16,11 +17,20 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use synchost::config::Config;
-use synchost::plugin::{ClientBatchCall, PluginRuntime, Route, RouteKey, Session, SyncCall};
+use synchost::plugin::{
+    ClientBatchCall, PluginRuntime, Route, RouteKey, ServerCall, Session, SyncCall,
+};
 
 const RUNS: usize = 5;
-const SERVER: &str = "examples/_sync/updateCounter_server_v1.wasm";
-const CLIENT: &str = "examples/_sync/updateCounter_client_v1.wasm";
+
+/// The page whose updateCounter is measured: `examples` (Rust) or `examples-ts` (TypeScript).
+fn page() -> String {
+    std::env::var("SYNCHOST_BENCH_PAGE").unwrap_or_else(|_| "examples".into())
+}
+
+fn stage_file(stage: &str, version: u32) -> String {
+    format!("{}/_sync/updateCounter_{stage}_v{version}.wasm", page())
+}
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -96,8 +106,8 @@ impl Bench {
         let built = build_examples();
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("plugins");
-        for file in [SERVER, CLIENT] {
-            copy_atomically(&built.join(file), &root.join(file), None);
+        for file in [stage_file("server", 1), stage_file("client", 1)] {
+            copy_atomically(&built.join(&file), &root.join(&file), None);
         }
         let mut config = Config::default();
         config.runtime.cache_dir = dir.path().join("cache");
@@ -105,8 +115,19 @@ impl Bench {
         if small_pool {
             config.runtime.max_instances = 8;
         }
+        if page() != "examples" {
+            // A fresh JavaScript engine's first call (`metadata()`) outlasts the client stage's
+            // default budget for one recipient.
+            config.plugins.defaults.fuel = Some(20_000_000);
+            config.plugins.defaults.timeout_ms = Some(2_000);
+        }
+        let compiling = Instant::now();
         let runtime = PluginRuntime::start(config, &root).unwrap();
-        let key = RouteKey::new("examples", "updateCounter", 1);
+        println!(
+            "start with both stages compiled cold {:>8.0} ms",
+            compiling.elapsed().as_secs_f64() * 1e3
+        );
+        let key = RouteKey::new(page(), "updateCounter", 1);
         let route = runtime.route(&key).unwrap();
         let encode = |value| Bytes::from(rmp_serde::to_vec_named(&value).unwrap());
         Self {
@@ -157,6 +178,31 @@ fn warm(bench: &Bench, sync: &SyncCall) {
         "warm client call, 1 recipient      p50 {:>8.2} us   p99 {:>8.2} us",
         median(p50s),
         median(p99s)
+    );
+}
+
+/// Warm server-stage call on the calling thread: `{amount}` in, `{newValue}` out.
+fn server(bench: &Bench, sync: &SyncCall) {
+    let mut p50s = Vec::new();
+    for _ in 0..RUNS {
+        let mut samples: Vec<f64> = (0..5_000)
+            .map(|_| {
+                let call = ServerCall {
+                    input: bench.input.clone(),
+                    caller: Some(session("ann")),
+                    room: "bench".into(),
+                };
+                let started = Instant::now();
+                sync.server_blocking(call).unwrap();
+                started.elapsed().as_secs_f64() * 1e6
+            })
+            .collect();
+        samples.sort_by(f64::total_cmp);
+        p50s.push(percentile(&samples, 0.5));
+    }
+    println!(
+        "warm server call                   p50 {:>8.2} us",
+        median(p50s)
     );
 }
 
@@ -236,7 +282,11 @@ fn reload(bench: &Bench) {
             .hash()
             .to_owned();
         let started = Instant::now();
-        copy_atomically(&bench.built.join(source), &bench.root.join(SERVER), nonce);
+        copy_atomically(
+            &bench.built.join(source),
+            &bench.root.join(stage_file("server", 1)),
+            nonce,
+        );
         loop {
             let route = runtime.route(key).unwrap();
             if route.server().unwrap().hash() != before {
@@ -249,19 +299,19 @@ fn reload(bench: &Bench) {
             std::thread::sleep(Duration::from_micros(500));
         }
     };
-    let v2 = "examples/_sync/updateCounter_server_v2.wasm";
-    // Both builds are in the cache after the first round trip.
-    reload(None, v2);
-    reload(None, SERVER);
+    // Two builds that differ only in a custom section: both are in the cache after one round.
+    let server = stage_file("server", 1);
+    reload(Some(1_000), &server);
+    reload(Some(1_001), &server);
     let cached: Vec<f64> = (0..RUNS * 2)
-        .map(|round| reload(None, if round % 2 == 0 { v2 } else { SERVER }))
+        .map(|round| reload(Some(1_000 + round as u64 % 2), &server))
         .collect();
     println!(
         "reload from cache, rename->serving {:>8.1} ms",
         median(cached)
     );
     let cold: Vec<f64> = (0..RUNS)
-        .map(|round| reload(Some(round as u64 + 1), SERVER))
+        .map(|round| reload(Some(round as u64 + 1), &server))
         .collect();
     println!(
         "reload cold compile, rename->serving {:>6.1} ms",
@@ -309,6 +359,9 @@ fn main() {
     let wanted = |name: &str| args.is_empty() || args.iter().any(|arg| arg == name);
     if wanted("warm") {
         warm(&bench, &sync);
+    }
+    if wanted("server") {
+        server(&bench, &sync);
     }
     if wanted("pool") {
         pool(&bench, &sync);

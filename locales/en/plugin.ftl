@@ -15,3 +15,4 @@ plugin-stageMissing = This sync has no handler for this step.
 plugin-unavailable = The handler is temporarily unavailable. Please try again shortly.
 # $reason: what went wrong in the server function the handler called.
 plugin-hostCallFailed = A server function called by the handler failed: { $reason }
+plugin-asyncNotSettled = The handler's asynchronous work never finished.

@@ -13,3 +13,4 @@ plugin-inputTooLarge = De invoer is te groot voor de handler.
 plugin-stageMissing = Deze sync heeft geen handler voor deze stap.
 plugin-unavailable = De handler is tijdelijk niet beschikbaar. Probeer het zo opnieuw.
 plugin-hostCallFailed = Een serverfunctie die de handler aanriep is mislukt: { $reason }
+plugin-asyncNotSettled = Het asynchrone werk van de handler werd nooit afgerond.

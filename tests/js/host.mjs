@@ -94,7 +94,9 @@ export async function launch(args) {
   });
   const url = await new Promise((resolve, reject) => {
     let seen = "";
-    const timer = setTimeout(() => reject(new Error(`no listening line from ${binary}: ${seen}`)), 180000);
+    // Only a guard against hanging: a cold start compiles every component first, and those built
+    // from TypeScript embed a whole JavaScript engine each.
+    const timer = setTimeout(() => reject(new Error(`no listening line from ${binary}: ${seen}`)), 300000);
     child.stdout.on("data", (chunk) => {
       seen += chunk.toString();
       const match = seen.match(/listening on (http:\/\/[^\s]+)/);

@@ -12,6 +12,9 @@ import { io } from "socket.io-client";
 import { repo, startHost, signToken } from "./host.mjs";
 
 const SECRET = "e2e-secret-not-for-production";
+// The example handlers in Rust (plugins/examples) and their TypeScript twins (plugins/examples-ts):
+// the tests that name a page run once for each.
+const PAGES = ["examples", "examples-ts"];
 let host;
 
 before(async () => {
@@ -27,6 +30,25 @@ capabilities = ["kv"]
 rate_limit_per_minute = 3
 [plugins.routes."examples/teamMessage"]
 capabilities = ["config", "rooms"]
+[plugins.routes."examples-ts/durableCounter"]
+capabilities = ["kv"]
+rate_limit_per_minute = 3
+[plugins.routes."examples-ts/teamMessage"]
+capabilities = ["config", "rooms"]
+# A fresh JavaScript engine spends 1-2 million instructions on its first call, more than the client
+# stage's default budget (fuel and time) for one recipient (README, "Writing a handler in TypeScript").
+[plugins.routes."examples-ts/teamMessage".client]
+fuel = 20000000
+timeout_ms = 2000
+[plugins.routes."examples-ts/updateCounter".client]
+fuel = 20000000
+timeout_ms = 2000
+[plugins.routes."examples-ts/seedCounter".client]
+fuel = 20000000
+timeout_ms = 2000
+[plugins.routes."hostile-ts/attack".server]
+fuel = 0
+timeout_ms = 3000
 [plugins.routes."hostile/attack".server]
 fuel = 0
 timeout_ms = 3000
@@ -111,36 +133,40 @@ async function marker(socket, room) {
   return (f) => f.serverOutput?.newValue === amount + 1;
 }
 
-test("two clients in a room: A syncs updateCounter and B sees serverOutput.newValue", async () => {
-  const room = freshRoom();
-  const [a, b] = [await client(), await client()];
-  await join(a, room);
-  await join(b, room);
-  const reply = await sync(a, { name: "examples/updateCounter", version: "v1", data: { amount: 41 }, receiver: room });
-  assert.deepEqual(reply, { status: "success", result: { newValue: 42 } });
-  const got = await frame(b, (f) => f.fullName === "sync/examples/updateCounter/v1");
-  assert.equal(got.status, "success");
-  assert.equal(got.name, "examples/updateCounter");
-  assert.equal(got.version, "v1");
-  assert.equal(got.serverOutput.newValue, 42);
-  assert.equal(got.clientOutput, null, "anonymous recipients get the plain server output");
-  // The sender is a member too and gets the frame as well as the ack.
-  await frame(a, (f) => f.fullName === "sync/examples/updateCounter/v1");
-});
+for (const page of PAGES) {
+  test(`two clients in a room: A syncs updateCounter and B sees serverOutput.newValue [${page}]`, async () => {
+    const room = freshRoom();
+    const [a, b] = [await client(), await client()];
+    await join(a, room);
+    await join(b, room);
+    const reply = await sync(a, { name: `${page}/updateCounter`, version: "v1", data: { amount: 41 }, receiver: room });
+    assert.deepEqual(reply, { status: "success", result: { newValue: 42 } });
+    const got = await frame(b, (f) => f.fullName === `sync/${page}/updateCounter/v1`);
+    assert.equal(got.status, "success");
+    assert.equal(got.name, `${page}/updateCounter`);
+    assert.equal(got.version, "v1");
+    assert.equal(got.serverOutput.newValue, 42);
+    assert.equal(got.clientOutput, null, "anonymous recipients get the plain server output");
+    // The sender is a member too and gets the frame as well as the ack.
+    await frame(a, (f) => f.fullName === `sync/${page}/updateCounter/v1`);
+  });
+}
 
-test("the full name form and the client stage seeing each recipient's own session", async () => {
-  const room = freshRoom();
-  const ann = await client({ token: host.token("--sub", "ann") });
-  const ben = await client({ token: host.token("--sub", "ben") });
-  await join(ann, room);
-  await join(ben, room);
-  const reply = await sync(ann, { name: "sync/examples/updateCounter/v1", data: { amount: 1 }, receiver: room });
-  assert.equal(reply.result.newValue, 2);
-  const forBen = await frame(ben, (f) => f.fullName === "sync/examples/updateCounter/v1");
-  const forAnn = await frame(ann, (f) => f.fullName === "sync/examples/updateCounter/v1");
-  assert.deepEqual(forBen.clientOutput, { receivedBy: "ben" });
-  assert.deepEqual(forAnn.clientOutput, { receivedBy: "ann" });
-});
+for (const page of PAGES) {
+  test(`the full name form and the client stage seeing each recipient's own session [${page}]`, async () => {
+    const room = freshRoom();
+    const ann = await client({ token: host.token("--sub", "ann") });
+    const ben = await client({ token: host.token("--sub", "ben") });
+    await join(ann, room);
+    await join(ben, room);
+    const reply = await sync(ann, { name: `sync/${page}/updateCounter/v1`, data: { amount: 1 }, receiver: room });
+    assert.equal(reply.result.newValue, 2);
+    const forBen = await frame(ben, (f) => f.fullName === `sync/${page}/updateCounter/v1`);
+    const forAnn = await frame(ann, (f) => f.fullName === `sync/${page}/updateCounter/v1`);
+    assert.deepEqual(forBen.clientOutput, { receivedBy: "ben" });
+    assert.deepEqual(forAnn.clientOutput, { receivedBy: "ann" });
+  });
+}
 
 test("ignoreSelf skips every connection of the sender, and only those", async () => {
   const room = freshRoom();
@@ -160,25 +186,27 @@ test("ignoreSelf skips every connection of the sender, and only those", async ()
   }
 });
 
-test("a client-stage filter delivers to some members only (teamMessage by team claim)", async () => {
-  const room = freshRoom();
-  const alice = await client({ token: host.token("--sub", "alice", "--claim", "team=red") });
-  const bob = await client({ token: host.token("--sub", "bob", "--claim", "team=blue") });
-  const carol = await client({ token: host.token("--sub", "carol", "--claim", "team=red") });
-  for (const socket of [alice, bob, carol]) await join(socket, room);
-  const reply = await sync(alice, {
-    name: "examples/teamMessage", version: "v1", data: { team: "red", text: " hello reds " }, receiver: room,
+for (const page of PAGES) {
+  test(`a client-stage filter delivers to some members only (teamMessage by team claim) [${page}]`, async () => {
+    const room = freshRoom();
+    const alice = await client({ token: host.token("--sub", "alice", "--claim", "team=red") });
+    const bob = await client({ token: host.token("--sub", "bob", "--claim", "team=blue") });
+    const carol = await client({ token: host.token("--sub", "carol", "--claim", "team=red") });
+    for (const socket of [alice, bob, carol]) await join(socket, room);
+    const reply = await sync(alice, {
+      name: `${page}/teamMessage`, version: "v1", data: { team: "red", text: " hello reds " }, receiver: room,
+    });
+    assert.equal(reply.status, "success", JSON.stringify(reply));
+    assert.equal(reply.result.sentBy, "alice");
+    assert.equal(reply.result.roomSize, 3);
+    const got = await frame(carol, (f) => f.fullName === `sync/${page}/teamMessage/v1`);
+    assert.equal(got.serverOutput.text, "hello reds");
+    await frame(alice, (f) => f.fullName === `sync/${page}/teamMessage/v1`);
+    const isMarker = await marker(carol, room);
+    const first = await frame(bob, () => true);
+    assert.ok(isMarker(first), `bob (team blue) got ${JSON.stringify(first)}`);
   });
-  assert.equal(reply.status, "success", JSON.stringify(reply));
-  assert.equal(reply.result.sentBy, "alice");
-  assert.equal(reply.result.roomSize, 3);
-  const got = await frame(carol, (f) => f.fullName === "sync/examples/teamMessage/v1");
-  assert.equal(got.serverOutput.text, "hello reds");
-  await frame(alice, (f) => f.fullName === "sync/examples/teamMessage/v1");
-  const isMarker = await marker(carol, room);
-  const first = await frame(bob, () => true);
-  assert.ok(isMarker(first), `bob (team blue) got ${JSON.stringify(first)}`);
-});
+}
 
 test("a nested-page sync resolves to page test/nestedTest and sync room", async () => {
   const room = freshRoom();
@@ -446,22 +474,24 @@ test("malformed syncs get precise codes and the connection keeps working", async
   assert.equal(ok.status, "success");
 });
 
-test("rate limit per route and user answers 429 with the seconds to wait", async () => {
-  const room = freshRoom();
-  const a = await client({ token: host.token("--sub", "rob") });
-  await join(a, room);
-  const request = { name: "examples/durableCounter", version: "v1", data: { amount: 1 }, receiver: room };
-  for (let n = 0; n < 3; n++) assert.equal((await sync(a, request)).status, "success");
-  const limited = await sync(a, request);
-  assert.equal(limited.errorCode, "sync.rateLimitExceeded");
-  assert.equal(limited.httpStatus, 429);
-  const seconds = limited.errorParams.find((param) => param.key === "seconds").value;
-  assert.ok(seconds >= 1 && seconds <= 60, `seconds = ${seconds}`);
-  // Another user has a budget of their own.
-  const b = await client({ token: host.token("--sub", "rex") });
-  await join(b, room);
-  assert.equal((await sync(b, request)).status, "success");
-});
+for (const page of PAGES) {
+  test(`rate limit per route and user answers 429 with the seconds to wait [${page}]`, async () => {
+    const room = freshRoom();
+    const a = await client({ token: host.token("--sub", "rob") });
+    await join(a, room);
+    const request = { name: `${page}/durableCounter`, version: "v1", data: { amount: 1 }, receiver: room };
+    for (let n = 0; n < 3; n++) assert.equal((await sync(a, request)).status, "success");
+    const limited = await sync(a, request);
+    assert.equal(limited.errorCode, "sync.rateLimitExceeded");
+    assert.equal(limited.httpStatus, 429);
+    const seconds = limited.errorParams.find((param) => param.key === "seconds").value;
+    assert.ok(seconds >= 1 && seconds <= 60, `seconds = ${seconds}`);
+    // Another user has a budget of their own.
+    const b = await client({ token: host.token("--sub", "rex") });
+    await join(b, room);
+    assert.equal((await sync(b, request)).status, "success");
+  });
+}
 
 test("a plugin's message file is reloaded when it changes", async () => {
   const room = freshRoom();
@@ -567,4 +597,42 @@ test("past max_fan_out_mb the remaining recipients get plugin.fanOutTooLarge, th
   assert.equal(refused.length, 2);
   for (const f of refused) assert.equal(f.errorCode, "plugin.fanOutTooLarge");
   await marker(members[1], room);
+});
+
+test("a seed-style TypeScript handler, changed only in its imports, serves its sync", async () => {
+  const room = freshRoom();
+  const sender = await client({ token: host.token("--sub", "sid") });
+  const watcher = await client();
+  await join(sender, room);
+  await join(watcher, room);
+  const reply = await sync(sender, { name: "examples-ts/seedCounter", version: "v1", data: { amount: 5 }, receiver: room });
+  assert.deepEqual(reply, { status: "success", result: { newValue: 6 } });
+  const got = await frame(watcher, (f) => f.fullName === "sync/examples-ts/seedCounter/v1");
+  assert.equal(got.serverOutput.newValue, 6);
+  assert.equal(got.clientOutput, null, "the seed's client stage returns success alone: the plain server output");
+  const anonymous = await sync(watcher, { name: "examples-ts/seedCounter", version: "v1", data: { amount: 5 }, receiver: room });
+  assert.equal(anonymous.errorCode, "auth.required", "its `auth` export reaches the host");
+});
+
+test("a TypeScript handler: async main settles, refusals, throws, pending promises and loops are contained", async () => {
+  const room = freshRoom();
+  const a = await client({ headers: { "accept-language": "nl" } });
+  await join(a, room);
+  const attack = (attack) => sync(a, { name: "hostile-ts/attack", version: "v1", data: { attack }, receiver: room });
+  assert.deepEqual(await attack("async"), { status: "success", result: { steps: 100 } });
+  const refused = await attack("refuse");
+  assert.equal(refused.errorCode, "hostile.refused");
+  assert.equal(refused.httpStatus, 409);
+  assert.deepEqual(refused.errorParams, [{ key: "depth", value: 3 }]);
+  const threw = await attack("throw");
+  assert.equal(threw.errorCode, "sync.serverExecutionFailed");
+  assert.equal(threw.httpStatus, 500);
+  assert.notEqual(threw.message, "sync.serverExecutionFailed", "a built-in message in the caller's language");
+  const pending = await attack("pending");
+  assert.equal(pending.errorCode, "plugin.asyncNotSettled");
+  assert.notEqual(pending.message, "plugin.asyncNotSettled");
+  const looped = await attack("loop");
+  assert.equal(looped.errorCode, "plugin.timeout");
+  assert.equal(looped.httpStatus, 504);
+  assert.deepEqual(await attack("ok"), { status: "success", result: { attack: "ok" } }, "the handler recovers after the trap");
 });

@@ -10,4 +10,5 @@ mod reload;
 mod support;
 mod swaps;
 mod types;
+mod typescript;
 mod waits;

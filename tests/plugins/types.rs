@@ -68,3 +68,27 @@ fn the_watched_file_follows_a_hot_reload_and_is_left_alone_otherwise() {
     })
     .unwrap();
 }
+
+#[test]
+fn a_typescript_handler_publishes_the_types_written_in_its_source() {
+    let sandbox = PluginSandbox::new().unwrap();
+    // A fresh JavaScript engine's first call costs more than a client stage's default budget.
+    sandbox
+        .write_config("[plugins.defaults.client]\nfuel = 20000000\ntimeout_ms = 2000\n")
+        .unwrap();
+    for file in [
+        "examples-ts/_sync/updateCounter_server_v1.wasm",
+        "examples-ts/_sync/updateCounter_client_v1.wasm",
+    ] {
+        sandbox.add(example_plugins(), file).unwrap();
+    }
+    let runtime = sandbox.start_with(None, false).unwrap();
+    let text = typegen::generate(&runtime);
+    assert!(text.contains("\"examples-ts/updateCounter\": {"), "{text}");
+    assert!(text.contains("clientInput: { amount: number }"), "{text}");
+    assert!(
+        text.contains("serverOutput: { newValue: number }"),
+        "{text}"
+    );
+    assert!(text.contains("receivedBy"), "{text}");
+}
