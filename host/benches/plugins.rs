@@ -115,12 +115,6 @@ impl Bench {
         if small_pool {
             config.runtime.max_instances = 8;
         }
-        if page() != "examples" {
-            // A fresh JavaScript engine's first call (`metadata()`) outlasts the client stage's
-            // default budget for one recipient.
-            config.plugins.defaults.fuel = Some(20_000_000);
-            config.plugins.defaults.timeout_ms = Some(2_000);
-        }
         let compiling = Instant::now();
         let runtime = PluginRuntime::start(config, &root).unwrap();
         println!(

@@ -35,17 +35,6 @@ capabilities = ["kv"]
 rate_limit_per_minute = 3
 [plugins.routes."examples-ts/teamMessage"]
 capabilities = ["config", "rooms"]
-# A fresh JavaScript engine spends 1-2 million instructions on its first call, more than the client
-# stage's default budget (fuel and time) for one recipient (README, "Writing a handler in TypeScript").
-[plugins.routes."examples-ts/teamMessage".client]
-fuel = 20000000
-timeout_ms = 2000
-[plugins.routes."examples-ts/updateCounter".client]
-fuel = 20000000
-timeout_ms = 2000
-[plugins.routes."examples-ts/seedCounter".client]
-fuel = 20000000
-timeout_ms = 2000
 [plugins.routes."hostile-ts/attack".server]
 fuel = 0
 timeout_ms = 3000

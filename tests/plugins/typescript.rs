@@ -15,13 +15,11 @@ const CLIENT: &str = "examples-ts/_sync/updateCounter_client_v1.wasm";
 const TEAM_CLIENT: &str = "examples-ts/_sync/teamMessage_client_v1.wasm";
 const ATTACK: &str = "hostile-ts/_sync/attack_server_v1.wasm";
 
-/// A fresh JavaScript engine spends 1-2 million instructions on its first call (the first one is
-/// `metadata()`), more than the client stage's default budget (fuel and time) for one recipient.
-const CLIENT_FUEL: &str = "[plugins.defaults.client]\nfuel = 20000000\ntimeout_ms = 2000\n";
-
+/// The stages' default budgets: a fresh JavaScript engine's start-up (1-2 million instructions on
+/// its first call) is measured at load and allowed once per instance on top of them.
 fn sandbox() -> PluginSandbox {
     let sandbox = PluginSandbox::new().unwrap();
-    sandbox.write_config(CLIENT_FUEL).unwrap();
+    sandbox.write_config("").unwrap();
     sandbox
 }
 
@@ -105,6 +103,41 @@ async fn a_claim_filter_in_typescript_skips_other_teams() {
     );
 }
 
+/// Under `per-request` every sync gets a fresh instance, so every client call is an engine's first
+/// call: it succeeds within the default per-recipient budget only because the start-up measured at
+/// load is allowed on top, once per instance.
+#[tokio::test]
+async fn a_fresh_typescript_instance_starts_within_the_default_budget() {
+    let sandbox = PluginSandbox::new().unwrap();
+    sandbox
+        .write_config(
+            "[plugins.routes.\"examples-ts/teamMessage\".client]\ninstance_policy = \"per-request\"\n",
+        )
+        .unwrap();
+    sandbox.add(example_plugins(), TEAM_CLIENT).unwrap();
+    let runtime = sandbox.start().unwrap();
+    let route = runtime
+        .route(&RouteKey::new("examples-ts", "teamMessage", 1))
+        .unwrap();
+    for round in 0..3 {
+        let sync = runtime.begin(route.clone());
+        let outcomes = sync
+            .clients(ClientBatchCall {
+                input: pack(&json!({ "team": "red", "text": "hi" })),
+                server_output: Some(pack(&json!({ "sentBy": "ann" }))),
+                room: "r".into(),
+                recipients: vec![Some(Arc::new(session_with("a", &json!({ "team": "red" }))))],
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            outcomes,
+            vec![RecipientOutcome::DeliverPlain],
+            "round {round}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn async_main_settles_and_failures_come_back_as_codes() {
     let sandbox = sandbox();
@@ -141,5 +174,34 @@ async fn async_main_settles_and_failures_come_back_as_codes() {
     assert_eq!(
         unpack(&sync.server(attack("ok")).await.unwrap()).unwrap(),
         json!({ "attack": "ok" })
+    );
+}
+
+/// Every TypeScript component embeds the same JavaScript engine, so once one has compiled, the
+/// per-function cache gives the next one almost all of its code.
+#[test]
+fn a_second_typescript_component_reuses_the_first_ones_compiled_functions() {
+    let sandbox = PluginSandbox::new().unwrap();
+    let private_cache = sandbox.dir().join("private-cache");
+    std::fs::create_dir(&private_cache).unwrap();
+    sandbox.write_config_with_cache("", &private_cache).unwrap();
+    sandbox.add(example_plugins(), SERVER).unwrap();
+    let first = sandbox.start().unwrap().status().cache;
+    assert_eq!(first.compiles, 1);
+    assert!(first.function_misses > 1000, "{first:?}");
+
+    sandbox.remove(SERVER).unwrap();
+    sandbox
+        .add(
+            example_plugins(),
+            "examples-ts/_sync/durableCounter_server_v1.wasm",
+        )
+        .unwrap();
+    let second = sandbox.start().unwrap().status().cache;
+    assert_eq!(second.compiles, 1, "a different file: compiled, not loaded");
+    let total = second.function_hits + second.function_misses;
+    assert!(
+        second.function_misses * 10 < total,
+        "at most a tenth of its functions compiled again: {second:?}"
     );
 }

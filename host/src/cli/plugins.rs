@@ -186,8 +186,11 @@ pub fn list(args: &ListArgs) -> anyhow::Result<String> {
         out.push_str(&format!("ignored  {}\n", path.display()));
     }
     out.push_str(&format!(
-        "cache: {} compiled, {} from cache\n",
-        status.cache.compiles, status.cache.hits
+        "cache: {} compiled, {} from cache; functions: {} reused, {} compiled\n",
+        status.cache.compiles,
+        status.cache.hits,
+        status.cache.function_hits,
+        status.cache.function_misses
     ));
     Ok(out)
 }

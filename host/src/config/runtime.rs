@@ -39,6 +39,9 @@ pub struct RuntimeSection {
     pub unpublish_on_delete: bool,
     /// Wall-clock budget of loading one file's instance and `metadata()`, in ms (never unlimited).
     pub load_timeout_ms: u64,
+    /// Fuel of that first `metadata()` call. What it spends is the plugin's start-up cost, which
+    /// every fresh instance's first call may spend on top of its stage's budget.
+    pub load_fuel: u64,
     /// Largest plugin file the scan reads, in KiB; bigger files are refused unread.
     pub max_plugin_file_kb: u64,
 }
@@ -58,6 +61,7 @@ impl Default for RuntimeSection {
             rescan_interval_s: 30,
             unpublish_on_delete: true,
             load_timeout_ms: 5_000,
+            load_fuel: 200_000_000,
             max_plugin_file_kb: 32 * 1024,
         }
     }
@@ -116,6 +120,9 @@ impl RuntimeSection {
         }
         if !(1..=600_000).contains(&self.load_timeout_ms) {
             return Err(invalid("load_timeout_ms", "must be between 1 and 600000"));
+        }
+        if !(1..=1_000_000_000_000).contains(&self.load_fuel) {
+            return Err(invalid("load_fuel", "must be between 1 and 1000000000000"));
         }
         if !(1..=1024 * 1024).contains(&self.max_plugin_file_kb) {
             return Err(invalid(

@@ -6,22 +6,24 @@
 //! when the last strong one is gone.
 
 use std::num::NonZeroUsize;
+use std::sync::Arc;
 use std::time::Duration;
 
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 use super::Error;
 use super::limits::BACKTRACE_FRAMES;
+use super::loader::function_cache::FunctionCache;
 use crate::config::RuntimeSection;
 
 /// One epoch tick: the granularity of `timeout_ms`.
 pub const EPOCH_TICK_MS: u64 = 10;
 
-/// Builds the engine for `runtime` and starts its epoch ticker.
+/// Builds the engine for `runtime`, compiling through `functions`, and starts its epoch ticker.
 ///
 /// # Errors
 /// [`Error::Engine`] when wasmtime rejects the configuration (e.g. the host cannot reserve the pool).
-pub fn build(runtime: &RuntimeSection) -> Result<Engine, Error> {
+pub fn build(runtime: &RuntimeSection, functions: Arc<FunctionCache>) -> Result<Engine, Error> {
     let instances = runtime.max_instances;
     let mut pool = PoolingAllocationConfig::new();
     // Each component may hold a bounded number of memories, tables and core instances (a Rust
@@ -62,6 +64,9 @@ pub fn build(runtime: &RuntimeSection) -> Result<Engine, Error> {
         .memory_init_cow(true)
         .parallel_compilation(true)
         .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    config
+        .enable_incremental_compilation(functions)
+        .map_err(|error| Error::Engine(format!("{error:#}")))?;
     let engine = Engine::new(&config).map_err(|error| Error::Engine(format!("{error:#}")))?;
     start_ticker(&engine)?;
     Ok(engine)

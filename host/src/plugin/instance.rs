@@ -14,7 +14,7 @@ use super::bindings::server::{ServerStage, ServerStagePre};
 use super::bindings::{ClientBatch, ClientResult, HandlerError, StageMetadata, WitServerCall};
 use super::error::{ErrorCode, PluginError};
 use super::host_impl::{PluginIdentity, PluginState};
-use super::limits::{arm, classify};
+use super::limits::{Startup, arm, classify};
 use crate::config::StageLimits;
 
 /// A component linked and type-checked against one stage world, ready to instantiate.
@@ -35,6 +35,8 @@ pub struct Instance {
     store: Store<PluginState>,
     exports: Exports,
     calls: u64,
+    /// Added to the budget of the first call only.
+    startup: Startup,
 }
 
 fn unavailable(error: &wasmtime::Error) -> PluginError {
@@ -48,7 +50,8 @@ fn unavailable(error: &wasmtime::Error) -> PluginError {
 }
 
 impl StagePre {
-    /// A fresh instance with `limits` armed for its start-up code.
+    /// A fresh instance with `limits` armed for its start-up code; its first call may spend
+    /// `startup` beyond its budget.
     ///
     /// # Errors
     /// [`ErrorCode::Unavailable`] when the engine pool is exhausted; a trap code when the plugin's
@@ -58,10 +61,11 @@ impl StagePre {
         engine: &Engine,
         identity: &Arc<PluginIdentity>,
         limits: Arc<StageLimits>,
+        startup: Startup,
     ) -> Result<Instance, PluginError> {
         let mut store = Store::new(engine, PluginState::new(identity.clone(), limits.clone()));
         store.limiter(|state| &mut state.limiter);
-        arm(&mut store, &limits, 1)?;
+        arm(&mut store, &limits, 1, Startup::default())?;
         let exports = match self {
             Self::Server(pre) => Exports::Server(
                 pre.instantiate(&mut store)
@@ -76,19 +80,30 @@ impl StagePre {
             store,
             exports,
             calls: 0,
+            startup,
         })
     }
 }
 
 impl Instance {
     fn begin(&mut self, limits: &Arc<StageLimits>, units: u64) -> Result<(), PluginError> {
+        let startup = if self.calls == 0 {
+            self.startup
+        } else {
+            Startup::default()
+        };
         self.calls += 1;
         let state = self.store.data_mut();
         state.limiter.set_cap(limits.memory_mb);
         if !Arc::ptr_eq(&state.limits, limits) {
             state.limits = limits.clone();
         }
-        arm(&mut self.store, limits, units)
+        arm(&mut self.store, limits, units, startup)
+    }
+
+    /// Fuel left from the last call's budget.
+    pub fn fuel_left(&self) -> u64 {
+        self.store.get_fuel().unwrap_or(0)
     }
 
     /// Calls `metadata()`.

@@ -17,6 +17,32 @@ use super::msgpack_check;
 use super::waits::WaitDeadline;
 use crate::config::StageLimits;
 
+/// What a fresh instance's first call may spend beyond its stage's budget: the plugin's start-up,
+/// as measured on the first instance's `metadata()` at load. A Rust component starts in a few
+/// thousand instructions; one built from JavaScript runs its engine's lazy start-up (a million
+/// or more) on the first call into it, which a client stage's per-recipient budget would not cover.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Startup {
+    /// Extra fuel.
+    pub fuel: u64,
+    /// Extra wall clock, in ms.
+    pub ms: u64,
+}
+
+impl Startup {
+    /// The allowance for a start-up that spent `fuel` in `elapsed`: all of the fuel, and twice the
+    /// time plus one epoch tick (time is noisier than fuel).
+    pub fn measured(fuel: u64, elapsed: std::time::Duration) -> Self {
+        let ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
+        Self {
+            fuel,
+            ms: ms
+                .saturating_mul(2)
+                .saturating_add(super::engine::EPOCH_TICK_MS),
+        }
+    }
+}
+
 /// Most table elements an instance may hold, summed over all its tables.
 const MAX_TABLE_ELEMENTS: usize = 100_000;
 /// The deadline used when `timeout_ms = 0` (unlimited): far away but safe to add to the epoch.
@@ -118,19 +144,25 @@ pub fn budget_ms(limits: &StageLimits, units: u64) -> u64 {
 
 /// Arms fuel and the wall-clock deadline for a call covering `units` recipients (1 for the server):
 /// the epoch deadline for wasm code and the [`WaitDeadline`] for host waits.
+///
+/// `startup` is added once on top, for a fresh instance's first call.
 pub fn arm(
     store: &mut Store<PluginState>,
     limits: &StageLimits,
     units: u64,
+    startup: Startup,
 ) -> Result<(), PluginError> {
     let fuel = match limits.fuel {
         0 => u64::MAX,
-        fuel => fuel.saturating_mul(units),
+        fuel => fuel.saturating_mul(units).saturating_add(startup.fuel),
     };
     store
         .set_fuel(fuel)
         .map_err(|error| PluginError::new(ErrorCode::Unavailable, format!("{error:#}")))?;
-    let budget = budget_ms(limits, units);
+    let budget = match budget_ms(limits, units) {
+        0 => 0,
+        budget => budget.saturating_add(startup.ms),
+    };
     let ticks = match budget {
         0 => NO_DEADLINE_TICKS,
         budget => ticks_for(budget).min(NO_DEADLINE_TICKS),

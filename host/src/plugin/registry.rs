@@ -231,7 +231,14 @@ impl Registry {
         let previous = state.files.remove(&relative).and_then(|entry| entry.loaded);
         match loaded {
             Ok(stage) => {
-                tracing::info!(plugin = %name.key, stage = name.stage.as_str(), hash = &hash[..12], "plugin loaded");
+                tracing::info!(
+                    plugin = %name.key,
+                    stage = name.stage.as_str(),
+                    hash = &hash[..12],
+                    startup_fuel = stage.startup.fuel,
+                    startup_ms = stage.startup.ms,
+                    "plugin loaded"
+                );
                 state.errors.remove(&relative);
                 state.files.insert(
                     relative,

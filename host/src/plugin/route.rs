@@ -16,6 +16,7 @@ use super::bindings::StageMetadata;
 use super::error::PluginError;
 use super::host_impl::PluginIdentity;
 use super::instance::{Instance, StagePre, WarmPool};
+use super::limits::Startup;
 use super::names::RouteKey;
 use crate::config::{Stage, StageLimits};
 
@@ -30,6 +31,8 @@ pub struct LoadedStage {
     pub(super) engine: Engine,
     pub(super) identity: Arc<PluginIdentity>,
     pub(super) limits: ArcSwap<StageLimits>,
+    /// What a fresh instance's first call may spend beyond the limits.
+    pub(super) startup: Startup,
     pub(super) pool: WarmPool,
     pub(super) _alive: AliveToken,
 }
@@ -106,7 +109,7 @@ impl LoadedStage {
     /// A new instance.
     pub(super) fn fresh(&self) -> Result<Instance, PluginError> {
         self.pre
-            .instantiate(&self.engine, &self.identity, self.limits())
+            .instantiate(&self.engine, &self.identity, self.limits(), self.startup)
     }
 
     /// A warm instance if one is idle, else a new one.

@@ -15,6 +15,7 @@ use super::engine;
 use super::error::{Error, StageError};
 use super::host_impl::HostServices;
 use super::loader::cache::CompileCache;
+use super::loader::function_cache::FunctionCache;
 use super::loader::{LoadBudget, Loader};
 use super::names::RouteKey;
 use super::registry::{Registry, ScanHook};
@@ -87,9 +88,10 @@ impl PluginRuntime {
             path: root.to_owned(),
             source,
         })?;
-        let engine = engine::build(&config.runtime)?;
         let cache_dir = &config.runtime.cache_dir;
-        let cache = CompileCache::new(cache_dir, &engine)?;
+        let functions = Arc::new(FunctionCache::new(cache_dir)?);
+        let engine = engine::build(&config.runtime, functions.clone())?;
+        let cache = CompileCache::new(cache_dir, &engine, functions)?;
         let kv = match options.kv {
             Some(kv) => kv,
             None => Arc::new(Store::open(&config.store.path).map_err(Error::Store)?.kv()),
@@ -102,6 +104,7 @@ impl PluginRuntime {
         let stack = config.runtime.max_wasm_stack_kb as usize * 1024 + HOST_STACK_MARGIN;
         let budget = LoadBudget {
             timeout_ms: config.runtime.load_timeout_ms,
+            fuel: config.runtime.load_fuel,
             stack_bytes: stack,
         };
         let loader = Loader::new(engine, cache, services, worker_count, budget)?;

@@ -105,6 +105,18 @@ pub fn render(server: &Server) -> String {
         registry.cache.hits,
     );
     metric(
+        "synchost_plugin_function_cache_hits_total",
+        "counter",
+        "Functions of compiled handler files copied from the per-function cache.",
+        registry.cache.function_hits,
+    );
+    metric(
+        "synchost_plugin_function_cache_misses_total",
+        "counter",
+        "Functions of compiled handler files that Cranelift compiled.",
+        registry.cache.function_misses,
+    );
+    metric(
         "synchost_syncs_accepted_total",
         "counter",
         "Syncs that passed every check and their server stage.",

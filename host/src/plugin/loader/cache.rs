@@ -15,16 +15,20 @@ use std::hash::{Hash, Hasher};
 use std::io::Write;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use wasmtime::Engine;
 use wasmtime::component::Component;
+
+use super::function_cache::FunctionCache;
 
 /// The compile cache of one engine.
 #[derive(Debug)]
 pub struct CompileCache {
     dir: PathBuf,
     engine_tag: String,
+    functions: Arc<FunctionCache>,
     compiles: AtomicU64,
     hits: AtomicU64,
 }
@@ -36,14 +40,22 @@ pub struct CacheStats {
     pub compiles: u64,
     /// Files loaded from a cached `.cwasm`.
     pub hits: u64,
+    /// Functions of compiled files copied from the per-function cache.
+    pub function_hits: u64,
+    /// Functions of compiled files that Cranelift compiled.
+    pub function_misses: u64,
 }
 
 impl CompileCache {
-    /// A cache in `dir` (created when missing) for `engine`.
+    /// A cache in `dir` (created when missing) for `engine`, whose compiler uses `functions`.
     ///
     /// # Errors
     /// [`CacheError`] when the folder cannot be created, or others than its owner may write it.
-    pub fn new(dir: &Path, engine: &Engine) -> Result<Self, CacheError> {
+    pub fn new(
+        dir: &Path,
+        engine: &Engine,
+        functions: Arc<FunctionCache>,
+    ) -> Result<Self, CacheError> {
         let io = |source| CacheError::Io {
             path: dir.to_owned(),
             source,
@@ -62,6 +74,7 @@ impl CompileCache {
         Ok(Self {
             dir: dir.to_owned(),
             engine_tag,
+            functions,
             compiles: AtomicU64::new(0),
             hits: AtomicU64::new(0),
         })
@@ -69,9 +82,12 @@ impl CompileCache {
 
     /// Counters so far.
     pub fn stats(&self) -> CacheStats {
+        let functions = self.functions.stats();
         CacheStats {
             compiles: self.compiles.load(Ordering::Relaxed),
             hits: self.hits.load(Ordering::Relaxed),
+            function_hits: functions.hits,
+            function_misses: functions.misses,
         }
     }
 
@@ -145,7 +161,7 @@ pub enum CacheError {
 }
 
 /// Why a cache folder or file could be written by someone other than the user running the host.
-fn unsafe_owner_or_mode(metadata: &std::fs::Metadata) -> Option<String> {
+pub(super) fn unsafe_owner_or_mode(metadata: &std::fs::Metadata) -> Option<String> {
     let mode = metadata.permissions().mode();
     if mode & 0o022 != 0 {
         return Some(format!(
@@ -209,27 +225,36 @@ mod tests {
         (dir, cache)
     }
 
+    /// A function cache of its own, beside the folder under test.
+    fn functions() -> (tempfile::TempDir, Arc<FunctionCache>) {
+        let (dir, folder) = folder_with_mode(0o700);
+        let functions = FunctionCache::new(&folder).unwrap_or_else(|error| panic!("{error}"));
+        (dir, Arc::new(functions))
+    }
+
     #[test]
     fn a_cache_folder_others_may_write_is_refused_at_start() {
         let engine = Engine::default();
+        let (_functions_dir, functions) = functions();
         for mode in [0o777, 0o775, 0o1777] {
             let (_dir, cache) = folder_with_mode(mode);
-            let result = CompileCache::new(&cache, &engine);
+            let result = CompileCache::new(&cache, &engine, functions.clone());
             assert!(
                 matches!(result, Err(CacheError::Unsafe { .. })),
                 "mode {mode:o}: {result:?}"
             );
         }
         let (_dir, cache) = folder_with_mode(0o755);
-        assert!(CompileCache::new(&cache, &engine).is_ok());
+        assert!(CompileCache::new(&cache, &engine, functions).is_ok());
     }
 
     #[test]
     fn a_group_writable_cached_file_is_compiled_again_not_loaded() {
         let engine = Engine::default();
         let (_dir, cache_dir) = folder_with_mode(0o700);
-        let cache =
-            CompileCache::new(&cache_dir, &engine).unwrap_or_else(|error| panic!("cache: {error}"));
+        let (_functions_dir, functions) = functions();
+        let cache = CompileCache::new(&cache_dir, &engine, functions)
+            .unwrap_or_else(|error| panic!("cache: {error}"));
         // The smallest component: no imports, no exports.
         let bytes = b"\0asm\x0d\0\x01\0";
         let hash = "0".repeat(64);

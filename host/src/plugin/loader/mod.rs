@@ -12,10 +12,12 @@
 //! in the registry status, never a failure at the first sync.
 
 pub mod cache;
+pub mod function_cache;
 
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
 
 use arc_swap::ArcSwap;
 use sha2::{Digest, Sha256};
@@ -28,6 +30,7 @@ use super::bindings::server::{ServerStage, ServerStagePre};
 use super::error::{Error, PluginError};
 use super::host_impl::{HostServices, PluginIdentity, PluginState};
 use super::instance::{Instance, StagePre, WarmPool};
+use super::limits::Startup;
 use super::log::PluginLog;
 use super::names::PluginFileName;
 use super::route::{AliveToken, LoadedStage};
@@ -94,11 +97,13 @@ pub struct Loader {
     alive: Arc<AtomicUsize>,
 }
 
-/// What the plugin's load-time code may use: a wall-clock budget and a stack.
+/// What the plugin's load-time code may use: a wall-clock budget, fuel and a stack.
 #[derive(Debug, Clone, Copy)]
 pub struct LoadBudget {
     /// Wall clock for instantiation plus `metadata()`, in ms (never 0).
     pub timeout_ms: u64,
+    /// Fuel for `metadata()` (never 0).
+    pub fuel: u64,
     /// Stack of the thread that runs them (the workers' size).
     pub stack_bytes: usize,
 }
@@ -212,7 +217,7 @@ impl Loader {
             services: self.services.clone(),
         });
         let limits = Arc::new(limits);
-        let (scratch, metadata) = self.first_instance(&pre, &identity, &limits)?;
+        let (scratch, metadata, startup) = self.first_instance(&pre, &identity, &limits)?;
         let pool = WarmPool::new(self.warm_per_plugin);
         pool.give(scratch, limits.max_invocations);
         Ok(LoadedStage {
@@ -225,31 +230,40 @@ impl Loader {
             engine: self.engine.clone(),
             identity,
             limits: ArcSwap::new(limits),
+            startup,
             pool,
             _alive: AliveToken::take(&self.alive),
         })
     }
 
-    /// Instantiates `pre` and reads its `metadata()` on a thread of its own, under the load budget.
+    /// Instantiates `pre` and reads its `metadata()` on a thread of its own, under the load budget,
+    /// and measures what that first call cost: the start-up every fresh instance will pay once.
     fn first_instance(
         &self,
         pre: &StagePre,
         identity: &Arc<PluginIdentity>,
         limits: &Arc<StageLimits>,
-    ) -> Result<(Instance, StageMetadata), LoadError> {
-        // The stage's own fuel applies; the wall clock is the load budget, never unlimited.
+    ) -> Result<(Instance, StageMetadata, Startup), LoadError> {
+        // The load budget, never unlimited; instantiation itself runs under the stage's own.
         let load_limits = Arc::new(StageLimits {
             timeout_ms: self.budget.timeout_ms,
+            fuel: self.budget.fuel,
             ..StageLimits::clone(limits)
         });
         let run = || {
             let mut scratch = pre
-                .instantiate(&self.engine, identity, load_limits.clone())
+                .instantiate(&self.engine, identity, limits.clone(), Startup::default())
                 .map_err(LoadError::Instantiate)?;
+            let started = Instant::now();
             let metadata = scratch
                 .metadata(&load_limits)
                 .map_err(LoadError::Metadata)?;
-            Ok((scratch, metadata))
+            let spent = self.budget.fuel.saturating_sub(scratch.fuel_left());
+            Ok((
+                scratch,
+                metadata,
+                Startup::measured(spent, started.elapsed()),
+            ))
         };
         std::thread::scope(|scope| {
             let thread = std::thread::Builder::new()
