@@ -10,22 +10,36 @@
 // handlers cost nothing on the next run; a file whose bytes did not change is left alone, and new
 // files are written under a temporary name and renamed, so a watching host never reloads for
 // nothing nor reads half a file. Nothing is downloaded: componentize-js runs from node_modules
-// with ahead-of-time compilation (weval, which would fetch a binary) left off.
+// with ahead-of-time compilation (weval, which would fetch a binary) left off. Its first step, the
+// splice of the world's bindings into the engine, is the same for every handler of a world and is
+// kept on disk too (splice-cache.mjs).
 
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import * as esbuild from "esbuild";
 import { componentize } from "@bytecodealliance/componentize-js";
 import { schemaReader } from "./schemas.mjs";
+import { remember } from "./splice-cache.mjs";
 
 const sdk = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const repo = path.resolve(sdk, "../..");
 const wit = path.join(repo, "wit");
 const cacheDir = path.join(repo, "target", "ts-components");
 const HANDLER = /^(.+)\/_sync\/[A-Za-z0-9]+_(server|client)_v[0-9]+\.ts$/;
+
+const componentizeJs = path.join(sdk, "node_modules", "@bytecodealliance", "componentize-js");
+const componentizeVersion = JSON.parse(fs.readFileSync(path.join(componentizeJs, "package.json"), "utf8")).version;
+const witText = fs
+  .readdirSync(wit)
+  .sort()
+  .map((name) => fs.readFileSync(path.join(wit, name), "utf8"))
+  .join("\n");
+const { splicer } = await import(pathToFileURL(path.join(componentizeJs, "lib", "spidermonkey-embedding-splicer.js")).href);
+/** Splices taken from / added to the cache by this process. */
+export const spliceCounts = remember(splicer, path.join(cacheDir, "splices"), witText, componentizeVersion);
 
 /** Every handler file under `root`, relative to it, in a stable order. */
 export function handlerFiles(root) {
@@ -76,15 +90,9 @@ export async function bundle(file, stage, schemas) {
 }
 
 async function componentFor(source, stage, bundled) {
-  const version = JSON.parse(
-    fs.readFileSync(path.join(sdk, "node_modules", "@bytecodealliance", "componentize-js", "package.json"), "utf8"),
-  ).version;
-  const witText = fs
-    .readdirSync(wit)
-    .sort()
-    .map((name) => fs.readFileSync(path.join(wit, name), "utf8"))
-    .join("\n");
-  const key = createHash("sha256").update(`${version}\n${stage}\n${witText}\n${bundled}`).digest("hex");
+  const key = createHash("sha256")
+    .update(`${componentizeVersion}\n${stage}\n${witText}\n${bundled}`)
+    .digest("hex");
   const cached = path.join(cacheDir, `${key}.wasm`);
   if (fs.existsSync(cached)) return cached;
   fs.mkdirSync(cacheDir, { recursive: true });
