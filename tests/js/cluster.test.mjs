@@ -1,9 +1,11 @@
 // Three synchost nodes on one real Redis, with the official socket.io-client: a room spread over the
 // nodes gets every sync exactly once and in order, each member's client stage runs on that member's
 // own node, ignoreSelf holds across nodes, the HTTP trigger on one node reaches members on another,
-// and a Redis restart mid-run heals without restarting any node.
+// a handler's kv counter and a route's rate limit are one counter and one window for the whole
+// cluster, and a Redis restart mid-run heals without restarting any node.
 //
-// The `cluster/stamp` fixture stamps the node a stage ran on (operator config value `node`).
+// The `cluster/stamp` fixture stamps the node a stage ran on (operator config value `node`);
+// `examples/durableCounter` adds to a kv counter.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -22,6 +24,11 @@ const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), "synchost-cluster-cache-"
 // Only the `cluster/` page of the fixtures: the nodes have nothing else to compile.
 const handlers = fs.mkdtempSync(path.join(os.tmpdir(), "synchost-cluster-handlers-"));
 copyTree(path.join(repo, "build", "fixtures", "cluster"), path.join(handlers, "cluster"));
+fs.mkdirSync(path.join(handlers, "examples", "_sync"), { recursive: true });
+fs.copyFileSync(
+  path.join(repo, "build", "plugins", "examples", "_sync", "durableCounter_server_v1.wasm"),
+  path.join(handlers, "examples", "_sync", "durableCounter_server_v1.wasm"),
+);
 
 before(async () => {
   redis = await startRedis();
@@ -39,6 +46,9 @@ key_prefix = "e2e${process.pid}"
 [plugins.routes."cluster/stamp"]
 capabilities = ["config"]
 config = { node = "${node}" }
+[plugins.routes."examples/durableCounter"]
+capabilities = ["kv"]
+rate_limit_per_minute = 4
 `,
     });
   }
@@ -183,6 +193,38 @@ test("the HTTP trigger on node a delivers to members on node c", async () => {
   assert.equal(response.status, 200);
   const got = await waitFor(watcher, 7);
   assert.equal(got.clientOutput.clientNode, "c");
+});
+
+test("one kv counter and one rate window for the cluster: a user's syncs through three nodes share both", async () => {
+  const room = freshRoom();
+  const token = hosts.a.token("--sub", "ron");
+  const tabs = [];
+  for (const node of NODES) {
+    const socket = await client(node, token);
+    await join(socket, room);
+    tabs.push(socket);
+  }
+  const add = (socket) =>
+    ack(socket, "sync", { name: "examples/durableCounter", version: "v1", data: { amount: 1 }, receiver: room });
+  // Four syncs, one window of 4 per minute: a, b, c, a. Each adds 1 to the one shared counter.
+  const values = [];
+  for (const socket of [tabs[0], tabs[1], tabs[2], tabs[0]]) {
+    const reply = await add(socket);
+    assert.equal(reply.status, "success", `${socket.node}: ${JSON.stringify(reply)}`);
+    values.push(reply.result.value);
+  }
+  const first = values[0];
+  assert.deepEqual(values, [first, first + 1, first + 2, first + 3], "one counter, not one per node");
+  // The fifth, on a node that served only one of the four, is over the shared window.
+  const limited = await add(tabs[2]);
+  assert.equal(limited.errorCode, "sync.rateLimitExceeded", JSON.stringify(limited));
+  assert.equal(limited.httpStatus, 429);
+  // Another user has a window of their own, on any node.
+  const other = await client("b", hosts.b.token("--sub", "ola"));
+  await join(other, room);
+  const own = await add(other);
+  assert.equal(own.status, "success", JSON.stringify(own));
+  assert.equal(own.result.value, first + 4);
 });
 
 test("Redis restarted mid-run: local delivery never stops, cross-node delivery resumes by itself", async () => {

@@ -68,11 +68,6 @@ impl RedisRates {
         }
     }
 
-    /// How many checks this node's own windows answered because Redis was unavailable.
-    pub fn fallbacks(&self) -> u64 {
-        self.fallbacks.load(Ordering::Relaxed)
-    }
-
     fn now_ms(&self) -> u64 {
         u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
@@ -89,6 +84,11 @@ impl RedisRates {
 }
 
 impl RateWindows for RedisRates {
+    /// How many checks this node's own windows answered because Redis was unavailable.
+    fn fallbacks(&self) -> u64 {
+        self.fallbacks.load(Ordering::Relaxed)
+    }
+
     fn check(&self, route: &str, identity: Identity, limit: u32) -> Result<(), u64> {
         if limit == 0 {
             return Ok(());

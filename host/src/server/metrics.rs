@@ -181,5 +181,11 @@ pub fn render(server: &Server) -> String {
     ] {
         metric(name, "counter", help, BusStats::read(value));
     }
+    metric(
+        "synchost_cluster_rate_fallbacks_total",
+        "counter",
+        "Rate-limit checks this node answered from its own windows because Redis was unreachable.",
+        server.sync.rate_fallbacks(),
+    );
     page
 }

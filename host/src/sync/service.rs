@@ -98,6 +98,11 @@ impl SyncService {
         self.seams.bus.stats()
     }
 
+    /// Rate checks answered by this node's own windows while the shared ones were unreachable.
+    pub fn rate_fallbacks(&self) -> u64 {
+        self.seams.rates.fallbacks()
+    }
+
     /// Counters for `/metrics`.
     pub fn stats(&self) -> &SyncStats {
         &self.stats
