@@ -2,7 +2,7 @@
 // nodes gets every sync exactly once and in order, each member's client stage runs on that member's
 // own node, ignoreSelf holds across nodes, the HTTP trigger on one node reaches members on another,
 // a handler's kv counter and a route's rate limit are one counter and one window for the whole
-// cluster, and a Redis restart mid-run heals without restarting any node.
+// cluster, `receiver: "all"` reaches every node's connections, and a Redis restart mid-run heals without restarting any node.
 //
 // The `cluster/stamp` fixture stamps the node a stage ran on (operator config value `node`);
 // `examples/durableCounter` adds to a kv counter.
@@ -39,6 +39,8 @@ before(async () => {
       config: `
 [auth]
 secret = "${SECRET}"
+[sync]
+allow_receiver_all = true
 [cluster]
 redis_url = "${redis.url}"
 node_id = "${node}"
@@ -225,6 +227,22 @@ test("one kv counter and one rate window for the cluster: a user's syncs through
   const own = await add(other);
   assert.equal(own.status, "success", JSON.stringify(own));
   assert.equal(own.result.value, first + 4);
+});
+
+test('receiver "all" reaches every connection of every node, once', async () => {
+  const sender = await client("a", hosts.a.token("--sub", "ali"));
+  const listeners = [await client("a"), await client("b"), await client("c")];
+  const seq = 900001;
+  const reply = await stamp(sender, "all", seq);
+  assert.equal(reply.status, "success", JSON.stringify(reply));
+  for (const socket of [sender, ...listeners]) {
+    const got = await waitFor(socket, seq);
+    assert.equal(got.clientOutput.clientNode, socket.node, "each node runs the client stage for its own");
+  }
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  for (const socket of listeners) {
+    assert.equal(socket.frames.filter((f) => f.serverOutput?.seq === seq).length, 1, `${socket.node}: once`);
+  }
 });
 
 test("Redis restarted mid-run: local delivery never stops, cross-node delivery resumes by itself", async () => {
