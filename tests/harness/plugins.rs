@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail, ensure};
 use serde_json::Value;
 use synchost::config::Config;
-use synchost::plugin::{PluginRuntime, RoomDirectory, RuntimeOptions, Session};
+use synchost::plugin::{PluginRuntime, RoomDirectory, RuntimeOptions, ScanHook, Session};
 
 /// How long an event wait may take before the test fails as hung.
 pub const EVENT_DEADLINE: Duration = Duration::from_secs(60);
@@ -158,6 +158,20 @@ impl PluginSandbox {
     /// Starts a runtime on this sandbox with hot reload, watching the config file.
     pub fn start(&self) -> anyhow::Result<PluginRuntime> {
         self.start_with(None, true)
+    }
+
+    /// Starts a runtime with hot reload that calls `hook` after every scan.
+    pub fn start_hooked(&self, hook: ScanHook) -> anyhow::Result<PluginRuntime> {
+        let options = RuntimeOptions {
+            config_path: Some(self.config_path.clone()),
+            after_scan: Some(hook),
+            ..RuntimeOptions::default()
+        };
+        Ok(PluginRuntime::start_with(
+            self.config()?,
+            &self.root,
+            options,
+        )?)
     }
 
     /// Starts a runtime with a room directory and a choice of hot reload.

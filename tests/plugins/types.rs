@@ -43,8 +43,13 @@ fn the_watched_file_follows_a_hot_reload_and_is_left_alone_otherwise() {
     sandbox.add(example_plugins(), FILES[0]).unwrap();
     let out = sandbox.dir().join("apiTypes.generated.ts");
     let watcher = TypesWatcher::new(out.clone());
-    let runtime = std::sync::Arc::new(sandbox.start().unwrap());
-    watcher.attach(&runtime);
+    let hook = watcher.clone();
+    let runtime = sandbox
+        .start_hooked(std::sync::Arc::new(
+            move |_root: &std::path::Path, routes: &[_]| hook.refresh(routes),
+        ))
+        .unwrap();
+    // The first scan ran inside start: the file is there before anything else happens.
     let first = std::fs::read_to_string(&out).unwrap();
     assert!(first.contains("\"examples/updateCounter\""), "{first}");
     assert!(!first.contains("examples/cursor"), "{first}");
@@ -52,17 +57,14 @@ fn the_watched_file_follows_a_hot_reload_and_is_left_alone_otherwise() {
 
     // A rescan with nothing new leaves the file untouched.
     runtime.rescan();
-    watcher.refresh();
     assert_eq!(
         std::fs::metadata(&out).unwrap().modified().unwrap(),
         written_at
     );
 
-    // The runtime's own hook is not wired here (that is `serve`'s job), so poll the watcher the
-    // way the hook would, until the reloaded route shows up.
+    // The hot reload's scan rewrites it through the hook.
     sandbox.add(example_plugins(), FILES[3]).unwrap();
     wait_for("the cursor route in the types file", || {
-        watcher.refresh();
         let text = std::fs::read_to_string(&out).ok()?;
         text.contains("\"examples/cursor\"").then_some(())
     })

@@ -88,9 +88,11 @@ pub struct Registry {
     after_scan: Option<ScanHook>,
 }
 
-/// Called with the plugins root after every scan, for files that live beside the plugins (the
-/// message files of the i18n layer).
-pub type ScanHook = Arc<dyn Fn(&Path) + Send + Sync>;
+/// Called after every scan (the first one included) with the plugins root, for files that live
+/// beside the plugins (the message files of the i18n layer), and the routes published now, sorted
+/// by key (the types file). It gets what it needs as arguments, so nothing built on the runtime has
+/// to be attached to it after the runtime exists.
+pub type ScanHook = Arc<dyn Fn(&Path, &[Arc<Route>]) + Send + Sync>;
 
 impl Registry {
     /// An empty registry over `root`; call [`Registry::scan`] to fill it.
@@ -129,6 +131,13 @@ impl Registry {
     /// The current version of `key`.
     pub fn route(&self, key: &RouteKey) -> Option<Arc<Route>> {
         self.routes.load().get(key).cloned()
+    }
+
+    /// Every published route, sorted by key.
+    pub fn routes(&self) -> Vec<Arc<Route>> {
+        let mut routes: Vec<_> = self.routes.load().values().cloned().collect();
+        routes.sort_by(|a, b| a.key().cmp(b.key()));
+        routes
     }
 
     /// Walks the root, loads new and changed files, unpublishes deleted ones, publishes the result.
@@ -185,7 +194,7 @@ impl Registry {
         self.report.store(Arc::new(Report::of(&state)));
         drop(state);
         if let Some(hook) = &self.after_scan {
-            hook(&self.root);
+            hook(&self.root, &self.routes());
         }
     }
 

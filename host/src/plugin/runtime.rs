@@ -40,7 +40,7 @@ pub struct RuntimeOptions {
     pub kv: Option<Arc<dyn Kv>>,
     /// Whether to watch the root and config file for changes.
     pub hot_reload: bool,
-    /// Called with the root after every scan (the first one included).
+    /// Called with the root and the published routes after every scan (the first one included).
     pub after_scan: Option<ScanHook>,
 }
 
@@ -129,6 +129,11 @@ impl PluginRuntime {
             workers,
             _reload: reload,
         })
+    }
+
+    /// Every published route, sorted by key.
+    pub fn routes(&self) -> Vec<Arc<Route>> {
+        self.registry.routes()
     }
 
     /// The current version of a route, to pin for one request.

@@ -100,11 +100,10 @@ pub async fn router(
         hot_reload: true,
         after_scan: Some(Arc::new({
             let messages = messages.clone();
-            let types = types.clone();
-            move |root: &std::path::Path| {
+            move |root: &std::path::Path, routes: &[Arc<crate::plugin::Route>]| {
                 messages.reload_plugin_files(root);
                 if let Some(types) = &types {
-                    types.refresh();
+                    types.refresh(routes);
                 }
             }
         })),
@@ -114,9 +113,6 @@ pub async fn router(
             .await
             .map_err(|_| Error::Interrupted)??;
     let runtime = Arc::new(runtime);
-    if let Some(types) = &types {
-        types.attach(&runtime);
-    }
     let sync = Arc::new(SyncService::new(Parts {
         runtime: runtime.clone(),
         verifier,

@@ -19,7 +19,7 @@ mod file_tests;
 mod schema_tests;
 
 pub use file::{HEADER, RouteTypes, StageTypes, render, version_entry};
-pub use output::{published_routes, write_if_changed};
+pub use output::{route_types, write_if_changed};
 pub use schema::{Limits, schema_text_to_ts, schema_to_ts};
 pub use ts::TsType;
 pub use watch::TypesWatcher;
@@ -28,5 +28,5 @@ use crate::plugin::PluginRuntime;
 
 /// The types file for the routes `runtime` publishes now.
 pub fn generate(runtime: &PluginRuntime) -> String {
-    render(&published_routes(runtime), Limits::default())
+    render(&route_types(&runtime.routes()), Limits::default())
 }

@@ -1,28 +1,24 @@
-//! Getting the types out of a running plugin runtime and into a file: the routes' schemas as
-//! published right now, and a file write that never leaves a half-written file and never touches
+//! Getting the types out of published routes and into a file: the routes' schemas, and a file write that never leaves a half-written file and never touches
 //! an unchanged one (so a bundler watching it does not rebuild for nothing).
 
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::file::{RouteTypes, StageTypes};
-use crate::plugin::{PluginRuntime, StageMetadata};
+use crate::plugin::{Route, StageMetadata};
 
-/// The routes `runtime` publishes now, with their stages' schemas, sorted by route.
-pub fn published_routes(runtime: &PluginRuntime) -> Vec<RouteTypes> {
+/// The stages' schemas of `routes`, in their order.
+pub fn route_types(routes: &[Arc<Route>]) -> Vec<RouteTypes> {
     let stage = |metadata: Option<&StageMetadata>| {
         metadata.map(|metadata| StageTypes {
             input: metadata.input_schema.clone(),
             output: metadata.output_schema.clone(),
         })
     };
-    runtime
-        .status()
-        .routes
-        .into_iter()
-        // A route unpublished between the snapshot and this lookup is simply left out.
-        .filter_map(|status| runtime.route(&status.key))
+    routes
+        .iter()
         .map(|route| RouteTypes {
             key: route.key().clone(),
             server: stage(route.server_metadata()),
