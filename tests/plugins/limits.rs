@@ -106,6 +106,22 @@ async fn outputs_nested_past_max_output_depth_are_refused_with_their_own_code() 
     assert_eq!(unpack(&ok).unwrap(), json!({ "ok": true }));
 }
 
+/// Memory never shrinks: an instance that keeps `n` bytes on every call would fail a call once it
+/// reached `memory_mb`. It is retired before that, and every call succeeds.
+#[tokio::test]
+async fn an_instance_whose_memory_keeps_growing_is_retired_before_a_call_fails() {
+    let sandbox = sandbox("", "[plugins.routes.\"hostile/limits\"]\nmemory_mb = 8\n");
+    let runtime = sandbox.start().unwrap();
+    // 256 KiB kept per call: about 25 calls fill 8 MiB.
+    for call in 0..120 {
+        let result = attack(&runtime, "leak", 256 * 1024).await;
+        assert!(result.is_ok(), "call {call}: {result:?}");
+    }
+    // A single call larger than the cap still fails with its code.
+    let result = attack(&runtime, "leak", 16 << 20).await;
+    assert_eq!(failure_code(&result), "plugin.memoryLimit");
+}
+
 #[tokio::test]
 async fn wasi_random_is_capped_at_the_documented_4096_bytes() {
     let sandbox = sandbox("", "");

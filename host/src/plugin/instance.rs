@@ -2,7 +2,10 @@
 //! with a budget armed, and the small pool of warm ones kept between syncs.
 //!
 //! A warm instance is reused until `max_invocations` calls, and dropped after any failed call: a
-//! trapped component instance can never be entered again. Instances are `Send` but used by one
+//! trapped component instance can never be entered again. It is also retired once its memories
+//! have grown by half the room they had under `memory_mb` after its first call: wasm memory never
+//! shrinks, so an instance that keeps growing (a leak, or a JavaScript engine's heap) is replaced
+//! while its calls still succeed, instead of failing one with `plugin.memoryLimit` later. Instances are `Send` but used by one
 //! thread at a time; the pool hands each one to exactly one caller.
 
 use std::sync::{Arc, Mutex, PoisonError};
@@ -37,6 +40,8 @@ pub struct Instance {
     calls: u64,
     /// Added to the budget of the first call only.
     startup: Startup,
+    /// Bytes of its memories once its first call returned (0 until then).
+    baseline_bytes: usize,
 }
 
 fn unavailable(error: &wasmtime::Error) -> PluginError {
@@ -81,6 +86,7 @@ impl StagePre {
             exports,
             calls: 0,
             startup,
+            baseline_bytes: 0,
         })
     }
 }
@@ -185,9 +191,21 @@ impl WarmPool {
             .pop()
     }
 
-    /// Returns a healthy instance; it is dropped if it is worn out or the pool is full.
-    pub fn give(&self, instance: Instance, max_invocations: u64) {
+    /// Returns a healthy instance; it is dropped if it is worn out (calls or memory) or the pool
+    /// is full.
+    pub fn give(&self, mut instance: Instance, max_invocations: u64) {
         if instance.calls >= max_invocations {
+            return;
+        }
+        let limiter = &instance.store.data().limiter;
+        if instance.baseline_bytes == 0 {
+            instance.baseline_bytes = limiter.memory_bytes();
+        } else if limiter.worn(instance.baseline_bytes) {
+            tracing::debug!(
+                bytes = limiter.memory_bytes(),
+                calls = instance.calls,
+                "retiring an instance whose memory keeps growing"
+            );
             return;
         }
         let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);

@@ -84,9 +84,16 @@ impl MemoryLimiter {
     }
 
     /// Bytes held by all the instance's memories.
-    #[cfg(test)]
-    fn memory_bytes(&self) -> usize {
+    pub fn memory_bytes(&self) -> usize {
         self.memory_bytes
+    }
+
+    /// Whether an instance that held `baseline` bytes after its first call has since used up half
+    /// of the room it then had under the cap: memory never shrinks, so such an instance (a leak,
+    /// or a garbage-collected engine whose heap only grows) would sooner or later fail a call.
+    pub fn worn(&self, baseline: usize) -> bool {
+        let room = self.cap_bytes.saturating_sub(baseline);
+        self.memory_bytes > baseline.saturating_add(room / 2)
     }
 }
 
