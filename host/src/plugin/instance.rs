@@ -107,6 +107,11 @@ impl Instance {
         arm(&mut self.store, limits, units, startup)
     }
 
+    /// Bytes held by the instance's memories.
+    pub fn memory_bytes(&self) -> usize {
+        self.store.data().limiter.memory_bytes()
+    }
+
     /// Fuel left from the last call's budget.
     pub fn fuel_left(&self) -> u64 {
         self.store.get_fuel().unwrap_or(0)

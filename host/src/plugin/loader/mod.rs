@@ -259,6 +259,11 @@ impl Loader {
                 .metadata(&load_limits)
                 .map_err(LoadError::Metadata)?;
             let spent = self.budget.fuel.saturating_sub(scratch.fuel_left());
+            tracing::debug!(
+                memory_bytes = scratch.memory_bytes(),
+                startup_fuel = spent,
+                "first instance started"
+            );
             Ok((
                 scratch,
                 metadata,
