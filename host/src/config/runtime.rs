@@ -40,8 +40,13 @@ pub struct RuntimeSection {
     /// Wall-clock budget of loading one file's instance and `metadata()`, in ms (never unlimited).
     pub load_timeout_ms: u64,
     /// Fuel of that first `metadata()` call. What it spends is the plugin's start-up cost, which
-    /// every fresh instance's first call may spend on top of its stage's budget.
+    /// every fresh instance's first call may spend on top of its stage's budget, up to
+    /// `max_startup_fuel` and `max_startup_ms`.
     pub load_fuel: u64,
+    /// The most fuel a fresh instance's first call gets on top of its stage's budget.
+    pub max_startup_fuel: u64,
+    /// The most wall clock, in ms, a fresh instance's first call gets on top of its stage's budget.
+    pub max_startup_ms: u64,
     /// Largest plugin file the scan reads, in KiB; bigger files are refused unread.
     pub max_plugin_file_kb: u64,
 }
@@ -62,6 +67,8 @@ impl Default for RuntimeSection {
             unpublish_on_delete: true,
             load_timeout_ms: 5_000,
             load_fuel: 200_000_000,
+            max_startup_fuel: 5_000_000,
+            max_startup_ms: 100,
             max_plugin_file_kb: 32 * 1024,
         }
     }
@@ -120,6 +127,9 @@ impl RuntimeSection {
         }
         if !(1..=600_000).contains(&self.load_timeout_ms) {
             return Err(invalid("load_timeout_ms", "must be between 1 and 600000"));
+        }
+        if self.max_startup_ms > 10_000 {
+            return Err(invalid("max_startup_ms", "must be at most 10000"));
         }
         if !(1..=1_000_000_000_000).contains(&self.load_fuel) {
             return Err(invalid("load_fuel", "must be between 1 and 1000000000000"));

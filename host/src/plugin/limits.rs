@@ -18,9 +18,11 @@ use super::waits::WaitDeadline;
 use crate::config::StageLimits;
 
 /// What a fresh instance's first call may spend beyond its stage's budget: the plugin's start-up,
-/// as measured on the first instance's `metadata()` at load. A Rust component starts in a few
-/// thousand instructions; one built from JavaScript runs its engine's lazy start-up (a million
-/// or more) on the first call into it, which a client stage's per-recipient budget would not cover.
+/// measured at load as the cost of the first instance's first call (`metadata()`), within the
+/// `[runtime]` caps. A Rust component's is a few ten thousand instructions; one built from
+/// JavaScript runs its engine's lazy start-up (over a million) on the first call into it, which a
+/// client stage's per-recipient budget would not cover. The caps keep a hostile plugin whose
+/// `metadata()` is slow on purpose from buying every fresh instance a long first call.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Startup {
     /// Extra fuel.
@@ -39,6 +41,14 @@ impl Startup {
             ms: ms
                 .saturating_mul(2)
                 .saturating_add(super::engine::EPOCH_TICK_MS),
+        }
+    }
+
+    /// Each part at most `max`'s.
+    pub fn capped(self, max: Self) -> Self {
+        Self {
+            fuel: self.fuel.min(max.fuel),
+            ms: self.ms.min(max.ms),
         }
     }
 }
@@ -276,6 +286,26 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::config::Stage;
+
+    #[test]
+    fn a_start_up_allowance_is_what_was_measured_within_the_caps() {
+        let measured = Startup::measured(1_500_000, std::time::Duration::from_millis(7));
+        assert_eq!(
+            measured,
+            Startup {
+                fuel: 1_500_000,
+                ms: 24
+            }
+        );
+        let caps = Startup {
+            fuel: 5_000_000,
+            ms: 100,
+        };
+        assert_eq!(measured.capped(caps), measured);
+        // A metadata() slow on purpose buys a fresh instance no more than the caps.
+        let hostile = Startup::measured(199_000_000, std::time::Duration::from_millis(4_900));
+        assert_eq!(hostile.capped(caps), caps);
+    }
 
     #[test]
     fn outputs_must_be_one_msgpack_value_within_size() {

@@ -14,6 +14,7 @@ use super::call::{ClientBatchCall, RecipientOutcome, ServerCall, SyncCall};
 use super::engine;
 use super::error::{Error, StageError};
 use super::host_impl::HostServices;
+use super::limits::Startup;
 use super::loader::cache::CompileCache;
 use super::loader::function_cache::FunctionCache;
 use super::loader::{LoadBudget, Loader};
@@ -105,6 +106,10 @@ impl PluginRuntime {
         let budget = LoadBudget {
             timeout_ms: config.runtime.load_timeout_ms,
             fuel: config.runtime.load_fuel,
+            max_startup: Startup {
+                fuel: config.runtime.max_startup_fuel,
+                ms: config.runtime.max_startup_ms,
+            },
             stack_bytes: stack,
         };
         let loader = Loader::new(engine, cache, services, worker_count, budget)?;

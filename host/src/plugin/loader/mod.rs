@@ -104,6 +104,8 @@ pub struct LoadBudget {
     pub timeout_ms: u64,
     /// Fuel for `metadata()` (never 0).
     pub fuel: u64,
+    /// The most a start-up allowance may be.
+    pub max_startup: Startup,
     /// Stack of the thread that runs them (the workers' size).
     pub stack_bytes: usize,
 }
@@ -237,7 +239,8 @@ impl Loader {
     }
 
     /// Instantiates `pre` and reads its `metadata()` on a thread of its own, under the load budget,
-    /// and measures what that first call cost: the start-up every fresh instance will pay once.
+    /// and measures what that first call cost: the start-up every fresh instance will pay once,
+    /// allowed on its first call up to the `[runtime]` caps.
     fn first_instance(
         &self,
         pre: &StagePre,
@@ -259,16 +262,14 @@ impl Loader {
                 .metadata(&load_limits)
                 .map_err(LoadError::Metadata)?;
             let spent = self.budget.fuel.saturating_sub(scratch.fuel_left());
+            let startup =
+                Startup::measured(spent, started.elapsed()).capped(self.budget.max_startup);
             tracing::debug!(
                 memory_bytes = scratch.memory_bytes(),
-                startup_fuel = spent,
+                spent,
                 "first instance started"
             );
-            Ok((
-                scratch,
-                metadata,
-                Startup::measured(spent, started.elapsed()),
-            ))
+            Ok((scratch, metadata, startup))
         };
         std::thread::scope(|scope| {
             let thread = std::thread::Builder::new()
