@@ -12,6 +12,8 @@
 
 mod bus;
 mod keys;
+mod presence_mirror;
+mod presence_writer;
 mod redis_conn;
 mod redis_kv;
 mod redis_presence;
