@@ -4,10 +4,11 @@
 //! stops (its runtime dropped, like `kill -9`) stops counting after its TTL; while Redis is down a
 //! query fails instead of answering with a part of the room, and counts come back with Redis.
 
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use synchost::cluster::{RedisPresence, connect};
+use synchost::cluster::{Alive, RedisPresence, connect};
 use synchost::config::ClusterSection;
 use synchost::plugin::{RoomDirectory, Session};
 use synchost::sync::Presence;
@@ -29,6 +30,11 @@ struct PresenceNode {
 
 impl PresenceNode {
     fn on(redis: &RedisServer, node: &str) -> Self {
+        Self::watching(redis, node, None)
+    }
+
+    /// A node that asks `alive` which of its sockets are still connected.
+    fn watching(redis: &RedisServer, node: &str, alive: Option<Alive>) -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -41,7 +47,7 @@ impl PresenceNode {
         };
         let presence = runtime.block_on(async {
             let shared = connect(&section).await.unwrap();
-            RedisPresence::start(shared.conn, "synchost", node, TTL, None)
+            RedisPresence::start(shared.conn, "synchost", node, TTL, alive)
                 .await
                 .unwrap()
         });
@@ -177,6 +183,31 @@ fn a_leave_and_a_disconnect_are_seen_by_the_other_node() {
     );
 }
 
+/// A socket can leave without its leave being reported (it left while it was connecting); the node
+/// finds it gone at a beat and the others stop counting it.
+#[test]
+fn members_whose_socket_is_gone_are_dropped_at_the_next_beat() {
+    let redis = RedisServer::start();
+    let connected = Arc::new(Mutex::new(HashSet::from([
+        "b1".to_owned(),
+        "b2".to_owned(),
+    ])));
+    let alive: Alive = Arc::new({
+        let connected = connected.clone();
+        move |socket: &str| connected.lock().unwrap().contains(socket)
+    });
+    let a = PresenceNode::on(&redis, "a");
+    let b = PresenceNode::watching(&redis, "b", Some(alive));
+    b.join("b1", "r", Some("bob"));
+    b.join("b2", "r", Some("bea"));
+    eventually("a counts b's two", || a.size("r") == 2);
+    connected.lock().unwrap().remove("b1");
+    eventually("b1 is dropped everywhere", || {
+        a.size("r") == 1 && b.size("r") == 1
+    });
+    assert_eq!(a.ids("r", 0, 10), ["bea"]);
+}
+
 #[test]
 fn a_node_whose_heartbeat_stops_is_no_longer_counted() {
     let redis = RedisServer::start();
@@ -224,4 +255,24 @@ fn queries_fail_while_redis_is_down_and_count_again_when_it_is_back() {
     let mut listed = a.ids("r", 0, 10);
     listed.sort();
     assert_eq!(listed, ["bea", "bob"]);
+}
+
+/// Redis restarted empty with no change meanwhile: each node finds its incarnation gone at its next
+/// beat, registers a new one and writes its members again.
+#[test]
+fn a_redis_that_forgot_everything_is_told_again() {
+    let mut redis = RedisServer::start();
+    let (a, b) = (PresenceNode::on(&redis, "a"), PresenceNode::on(&redis, "b"));
+    let before = b.presence.incarnation();
+    a.join("a1", "r", Some("ann"));
+    b.join("b1", "r", Some("bob"));
+    b.join("b2", "r", None);
+    eventually("a counts b", || a.size("r") == 3);
+    redis.restart();
+    assert_eq!(redis.command("EXISTS synchost:presence:nodes"), ":0");
+    eventually("both count everyone again", || {
+        a.presence.size("r") == Ok(3) && b.presence.size("r") == Ok(3)
+    });
+    assert_ne!(b.presence.incarnation(), before);
+    assert_eq!(a.ids("r", 0, 10), ["ann", "bob"]);
 }
