@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use synchost::store::RoomMemory;
-use synchost::sync::{Identity, RateWindows, Seams, SoloBus};
+use synchost::sync::{Identity, NoPresence, RateWindows, Seams, SoloBus};
 use synchost_tests::redis::RedisServer;
 
 use crate::node::Node;
@@ -17,6 +17,7 @@ fn seams_built_on_the_shared_state_see_the_other_node() {
         a.state.memory.clone(),
         a.state.rates.clone(),
         Arc::new(SoloBus::default()),
+        Arc::new(NoPresence),
     );
     assert!(b.state.memory.join("u", "lobby", 4).unwrap());
     assert_eq!(seams.memory.rooms("u").unwrap(), ["lobby"]);

@@ -43,6 +43,40 @@ impl Keys {
         };
         format!("{}:rate:{}:{kind}:{id}", self.prefix, escape(route))
     }
+
+    /// `<prefix>:presence:nodes`: every node's presence incarnation, scored by the Redis time (ms)
+    /// its heartbeat runs out (a sorted set).
+    pub(crate) fn presence_nodes(&self) -> String {
+        format!("{}:presence:nodes", self.prefix)
+    }
+
+    /// `<prefix>:presence:{<room>}:<incarnation>:all`: one node's members of a room, socket id →
+    /// the member's session (MessagePack; empty for an anonymous member) (a hash).
+    pub(crate) fn presence_all(&self, room: &str, incarnation: &str) -> String {
+        format!(
+            "{}:presence:{{{}}}:{}:all",
+            self.prefix,
+            escape(room),
+            escape(incarnation)
+        )
+    }
+
+    /// `<prefix>:presence:{<room>}:<incarnation>:signed`: the signed-in ones among them, by socket
+    /// id (a sorted set, every score 0, so in byte order).
+    pub(crate) fn presence_signed(&self, room: &str, incarnation: &str) -> String {
+        format!(
+            "{}:presence:{{{}}}:{}:signed",
+            self.prefix,
+            escape(room),
+            escape(incarnation)
+        )
+    }
+
+    /// `<prefix>:presence:rooms:{<incarnation>}`: the rooms a node has members in (a set), so its
+    /// keys can be found and removed once its heartbeat has run out.
+    pub(crate) fn presence_rooms(&self, incarnation: &str) -> String {
+        format!("{}:presence:rooms:{{{}}}", self.prefix, escape(incarnation))
+    }
 }
 
 fn escape(part: &str) -> String {
@@ -71,6 +105,15 @@ mod tests {
         assert_ne!(keys.kv_value("a}:v:x", "y"), keys.kv_value("a", "x}:v:y"));
         assert_ne!(keys.kv_usage("a}:usage"), keys.kv_usage("a"));
         assert_eq!(keys.rooms("{u}"), "p:rooms:{%7Bu%7D}");
+        assert_eq!(keys.presence_all("r", "n#1"), "p:presence:{r}:n#1:all");
+        assert_ne!(
+            keys.presence_all("a}:x", "n"),
+            keys.presence_all("a", "x}:n")
+        );
+        assert_ne!(
+            keys.presence_signed("a", "n:all"),
+            keys.presence_all("a", "n")
+        );
         let user = Identity::User("b".into());
         let other = Identity::User("a:u:b".into());
         assert_ne!(keys.rate("r:u:a", &user), keys.rate("r", &other));

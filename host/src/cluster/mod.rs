@@ -7,11 +7,16 @@
 //! - `bus`: prepared syncs over Redis pub/sub, once per sync, in order per publisher.
 //! - `shared` ([`connect`]): the state nodes share (kv, remembered rooms, rate windows) on one
 //!   self-reconnecting connection (`redis_conn`), under the key names of `keys`.
+//! - `redis_presence` ([`RedisPresence`]): every live node's room members, for the plugins'
+//!   `rooms.size` and `rooms.members`, with a heartbeat so a dead node stops counting.
 
 mod bus;
 mod keys;
+mod presence_mirror;
+mod presence_writer;
 mod redis_conn;
 mod redis_kv;
+mod redis_presence;
 mod redis_rates;
 mod redis_rooms;
 mod shared;
@@ -19,6 +24,7 @@ mod shared;
 pub use bus::{ClusterError, RedisBus};
 pub use redis_conn::RedisConn;
 pub use redis_kv::RedisKv;
+pub use redis_presence::{Alive, RedisPresence};
 pub use redis_rates::{RETRY_AFTER, RedisRates};
 pub use redis_rooms::RedisRooms;
 pub use shared::{SharedState, connect};

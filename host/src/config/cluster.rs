@@ -20,6 +20,10 @@ pub struct ClusterSection {
     /// The longest a plugin's host call (kv, rooms) or a sync's shared-state check waits for Redis
     /// before failing, in milliseconds. Default 1000.
     pub timeout_ms: u64,
+    /// How long a node's room members still count for the others' `rooms.size` and
+    /// `rooms.members` after its last heartbeat, in milliseconds (it beats three times per period).
+    /// At least twice `timeout_ms`. Default 10000.
+    pub presence_ttl_ms: u64,
 }
 
 impl Default for ClusterSection {
@@ -29,6 +33,7 @@ impl Default for ClusterSection {
             node_id: None,
             key_prefix: "synchost".to_owned(),
             timeout_ms: 1000,
+            presence_ttl_ms: 10_000,
         }
     }
 }
@@ -76,6 +81,14 @@ impl ClusterSection {
         if self.timeout_ms == 0 || self.timeout_ms > 60_000 {
             return Err(invalid("timeout_ms", "must be between 1 and 60000"));
         }
+        if self.presence_ttl_ms < self.timeout_ms.saturating_mul(2)
+            || self.presence_ttl_ms > 600_000
+        {
+            return Err(invalid(
+                "presence_ttl_ms",
+                "must be at least twice timeout_ms and at most 600000",
+            ));
+        }
         Ok(())
     }
 }
@@ -94,11 +107,16 @@ mod tests {
         .unwrap();
         assert!(config.cluster.enabled());
         assert_eq!(config.cluster.key_prefix, "synchost");
+        assert_eq!(config.cluster.presence_ttl_ms, 10_000);
+        let short = Config::from_toml("[cluster]\ntimeout_ms = 100\npresence_ttl_ms = 200\n");
+        assert_eq!(short.unwrap().cluster.presence_ttl_ms, 200);
         for bad in [
             "[cluster]\nredis_url = \"http://x\"\n",
             "[cluster]\nnode_id = \"a b\"\n",
             "[cluster]\nkey_prefix = \"\"\n",
             "[cluster]\ntimeout_ms = 0\n",
+            "[cluster]\npresence_ttl_ms = 1999\n",
+            "[cluster]\ntimeout_ms = 100\npresence_ttl_ms = 600001\n",
         ] {
             assert!(Config::from_toml(bad).is_err(), "{bad}");
         }

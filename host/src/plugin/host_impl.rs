@@ -16,7 +16,7 @@ use super::bindings::server::synchost::plugin::{capability, config, host, kv, ro
 use super::bindings::{DeniedOrFailed, Level, Session};
 use super::limits::MemoryLimiter;
 use super::log::{GuestOutput, PluginLog};
-use super::rooms::RoomDirectory;
+use super::rooms::{RoomDirectory, RoomsUnavailable};
 use super::waits::WaitDeadline;
 use crate::config::{Capability, StageLimits};
 use crate::store::{Kv, KvError, KvQuota};
@@ -183,7 +183,11 @@ impl kv::Host for PluginState {
 impl rooms::Host for PluginState {
     fn size(&mut self, room: String) -> Result<u32, DeniedOrFailed> {
         self.granted(Capability::Rooms)?;
-        Ok(self.identity.services.rooms.size(&room))
+        self.identity
+            .services
+            .rooms
+            .size(&room)
+            .map_err(|RoomsUnavailable(reason)| DeniedOrFailed::Storage(reason))
     }
 
     fn members(
@@ -193,10 +197,10 @@ impl rooms::Host for PluginState {
         limit: u32,
     ) -> Result<Vec<Session>, DeniedOrFailed> {
         self.granted(Capability::Rooms)?;
-        Ok(self
-            .identity
+        self.identity
             .services
             .rooms
-            .members(&room, offset, limit.min(MAX_MEMBERS_PAGE)))
+            .members(&room, offset, limit.min(MAX_MEMBERS_PAGE))
+            .map_err(|RoomsUnavailable(reason)| DeniedOrFailed::Storage(reason))
     }
 }

@@ -48,7 +48,7 @@ pub use loader::LoadError;
 pub use loader::cache::CacheStats;
 pub use names::RouteKey;
 pub use registry::ScanHook;
-pub use rooms::{MemoryRooms, RoomDirectory};
+pub use rooms::{MemoryRooms, RoomDirectory, RoomsUnavailable};
 pub use route::{LoadedStage, Route};
 pub use runtime::{PluginRuntime, RuntimeOptions};
 pub use status::{FileError, PoolStats, RegistryStatus, RouteStatus, StageStatus};

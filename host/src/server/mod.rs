@@ -22,7 +22,7 @@ use crate::plugin::{PluginRuntime, RuntimeOptions};
 use crate::protocol::{NamespaceRooms, SocketIo};
 use crate::session::TokenVerifier;
 use crate::store::Store;
-use crate::sync::{Envelopes, LocalRooms, Parts, SyncGateway, SyncService};
+use crate::sync::{Envelopes, Parts, SyncGateway, SyncService};
 use crate::transport::Engine;
 use crate::typegen::TypesWatcher;
 
@@ -86,7 +86,7 @@ pub async fn router(
     // The namespace's rooms exist before anything built on them, so nothing is attached later.
     let namespace = NamespaceRooms::new("/");
     let store = Store::open(&config.store.path).map_err(crate::plugin::Error::Store)?;
-    let chosen = cluster::choose(&config, &store).await?;
+    let chosen = cluster::choose(&config, &store, &namespace).await?;
     let root = config.server.plugins_root.clone();
     let engine_config = config.engine.clone();
     let connect_timeout = std::time::Duration::from_millis(config.server.connect_timeout_ms);
@@ -95,7 +95,7 @@ pub async fn router(
     let types = types_out.map(TypesWatcher::new);
     let options = RuntimeOptions {
         config_path,
-        rooms: Arc::new(LocalRooms::new(namespace.clone())),
+        rooms: chosen.rooms,
         kv: Some(chosen.kv),
         hot_reload: true,
         after_scan: Some(Arc::new({

@@ -1,10 +1,11 @@
-//! The view of this node's rooms that plugins get (capability `rooms`): sizes and member sessions.
+//! The view of this node's rooms that plugins get (capability `rooms`) on a node alone: sizes and
+//! member sessions. A node of a cluster answers from `cluster::RedisPresence` instead.
 //!
 //! Built on the namespace's rooms before the namespace's handler exists, so it answers from the
 //! first call; nothing is attached later. It reads sessions from the [`Peer`] each socket got at
 //! CONNECT and never blocks: plugins call it from worker threads while a guest waits.
 
-use crate::plugin::{RoomDirectory, Session};
+use crate::plugin::{RoomDirectory, RoomsUnavailable, Session};
 use crate::protocol::NamespaceRooms;
 
 use super::peer::Peer;
@@ -23,18 +24,24 @@ impl LocalRooms {
 }
 
 impl RoomDirectory for LocalRooms {
-    fn size(&self, room: &str) -> u32 {
-        u32::try_from(self.rooms.room_size(room)).unwrap_or(u32::MAX)
+    fn size(&self, room: &str) -> Result<u32, RoomsUnavailable> {
+        Ok(u32::try_from(self.rooms.room_size(room)).unwrap_or(u32::MAX))
     }
 
-    fn members(&self, room: &str, offset: u32, limit: u32) -> Vec<Session> {
-        self.rooms
+    fn members(
+        &self,
+        room: &str,
+        offset: u32,
+        limit: u32,
+    ) -> Result<Vec<Session>, RoomsUnavailable> {
+        Ok(self
+            .rooms
             .to(room)
             .sockets()
             .iter()
             .filter_map(|socket| socket.data::<Peer>()?.session.as_deref().cloned())
             .skip(offset as usize)
             .take(limit as usize)
-            .collect()
+            .collect())
     }
 }

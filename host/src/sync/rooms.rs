@@ -68,7 +68,7 @@ impl SyncService {
             match self.seams.memory.rooms(user) {
                 Ok(rooms) => {
                     for room in rooms {
-                        socket.join(&room);
+                        self.enter(socket, peer, &room);
                     }
                 }
                 Err(error) => tracing::warn!(%error, "remembered rooms unavailable; not rejoined"),
@@ -105,8 +105,19 @@ impl SyncService {
                 }
             }
         }
-        socket.join(room);
+        self.enter(socket, peer, room);
         Ok(())
+    }
+
+    /// Puts `socket` in `room` and reports it to the cluster's presence (when it really joined: a
+    /// socket that left meanwhile joins nothing).
+    fn enter(&self, socket: &Socket, peer: &Peer, room: &str) {
+        socket.join(room);
+        if socket.in_room(room) {
+            self.seams
+                .presence
+                .joined(socket.id(), room, peer.session.as_ref());
+        }
     }
 
     fn leave(&self, socket: &Socket, peer: &Peer, room: &str) -> Result<(), Failure> {
@@ -117,6 +128,7 @@ impl SyncService {
             self.seams.memory.leave(user, room).map_err(unavailable)?;
         }
         socket.leave(room);
+        self.seams.presence.left(socket.id(), room);
         Ok(())
     }
 }

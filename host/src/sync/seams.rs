@@ -2,14 +2,15 @@
 //! trait, bundled so the pipeline is built on them at construction.
 //!
 //! [`Seams::local`] is one node: remembered rooms in the embedded store (they survive a restart),
-//! rate windows in memory, and a bus with no other node on it, so a single node pays nothing for the
-//! seam. [`Seams::redis`] is a node of a cluster: the same traits over Redis. Nothing here may hold a
+//! rate windows in memory, a bus with no other node on it and no presence to report, so a single
+//! node pays nothing for the seam. [`Seams::redis`] is a node of a cluster: the same traits over Redis. Nothing here may hold a
 //! socket: what crosses nodes is data about a sync, never a connection.
 
 use std::sync::Arc;
 
 use super::bus::{SoloBus, SyncBus};
 use super::limiter::{RateLimiter, RateWindows};
+use super::presence::{NoPresence, Presence};
 use crate::store::{RoomMemory, Store};
 
 /// What the pipeline shares with other nodes.
@@ -21,6 +22,8 @@ pub struct Seams {
     pub rates: Arc<dyn RateWindows>,
     /// Hands prepared syncs to the other nodes.
     pub bus: Arc<dyn SyncBus>,
+    /// Told this node's joins, leaves and disconnects (for cluster-wide room queries).
+    pub presence: Arc<dyn Presence>,
 }
 
 impl Seams {
@@ -30,17 +33,25 @@ impl Seams {
             memory: Arc::new(store.rooms()),
             rates: Arc::new(RateLimiter::default()),
             bus: Arc::new(SoloBus::default()),
+            presence: Arc::new(NoPresence),
         }
     }
 
     /// A node of a cluster: remembered rooms and rate windows shared through Redis (see
-    /// [`crate::cluster::connect`]), and the bus to the other nodes.
+    /// [`crate::cluster::connect`]), the bus to the other nodes, and where its members are reported
+    /// (`cluster::RedisPresence`).
     pub fn redis(
         memory: Arc<dyn RoomMemory>,
         rates: Arc<dyn RateWindows>,
         bus: Arc<dyn SyncBus>,
+        presence: Arc<dyn Presence>,
     ) -> Self {
-        Self { memory, rates, bus }
+        Self {
+            memory,
+            rates,
+            bus,
+            presence,
+        }
     }
 }
 

@@ -21,7 +21,7 @@ use super::reply::Reply;
 use super::request::from_frame;
 use super::rooms::RoomEvent;
 use super::service::SyncService;
-use crate::protocol::{BoxFuture, ConnectError, Event, NamespaceHandler, Socket};
+use crate::protocol::{BoxFuture, ConnectError, DisconnectReason, Event, NamespaceHandler, Socket};
 use crate::session::{token_from_auth, token_from_headers};
 
 /// The handshake headers `peer_for` reads: the token (Bearer header or cookie) and the language.
@@ -93,6 +93,10 @@ impl NamespaceHandler for SyncGateway {
                 reply.send(&service.room_event(&own, room_event, first));
             }),
         }
+    }
+
+    fn on_disconnect(&self, socket: &Socket, _reason: DisconnectReason) {
+        self.service.seams.presence.disconnected(socket.id());
     }
 }
 
