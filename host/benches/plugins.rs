@@ -5,7 +5,8 @@
 //!
 //! Run: `cargo bench -p synchost --bench plugins [-- <section>...]` with sections `warm`, `server`,
 //! `pool`, `fanout`, `fresh`, `reload` (default: all). `SYNCHOST_BENCH_PAGE=examples-ts`
-//! measures the TypeScript twins of the same handlers instead of the Rust ones. For instruction
+//! measures the TypeScript twins of the same handlers instead of the Rust ones;
+//! `SYNCHOST_BENCH_ROOT=<built tree>` takes the components from there instead of building. For instruction
 //! counts under callgrind, `-- count-warm <n>` and `-- count-fanout <n>` make exactly `n` calls after a fixed warm-up and
 //! print nothing else; the difference between two counts divided by the difference in `n` is the
 //! cost of one call.
@@ -39,7 +40,12 @@ fn workspace() -> PathBuf {
         .to_path_buf()
 }
 
+/// The examples built by `scripts/build-plugins`, or the built tree `SYNCHOST_BENCH_ROOT` names
+/// (to compare builds of the same handlers, e.g. with other componentize-js options).
 fn build_examples() -> PathBuf {
+    if let Some(root) = std::env::var_os("SYNCHOST_BENCH_ROOT") {
+        return PathBuf::from(root);
+    }
     let out = workspace().join("target/test-plugins/examples");
     let status = std::process::Command::new(workspace().join("scripts/build-plugins"))
         .arg(&out)
