@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use synchost::conformance::engineio_config;
-use synchost::transport::{CloseReason, EngineHandler, EngineSocket, Incoming};
+use synchost::transport::{CloseReason, EngineConnection, EngineHandler, Incoming};
 use synchost_tests::engineio::{EngineServer, STEP};
 use synchost_tests::http_client::HttpClient;
 
@@ -32,14 +32,14 @@ async fn e_c2_client_close_over_websocket_closes_at_once() {
 /// Keeps every socket so the test can close them from outside.
 #[derive(Default, Clone)]
 struct Keeper {
-    sockets: Arc<Mutex<Vec<EngineSocket>>>,
+    sockets: Arc<Mutex<Vec<EngineConnection>>>,
     closes: Arc<Mutex<Vec<CloseReason>>>,
 }
 
 impl EngineHandler for Keeper {
     type Connection = ();
 
-    fn on_open(&self, socket: EngineSocket) {
+    fn on_open(&self, socket: EngineConnection) {
         self.sockets.lock().unwrap().push(socket);
     }
 

@@ -1,12 +1,12 @@
 //! What a hostile peer cannot make the transport hold: request heads past 16 KiB, headers no layer
-//! reads, and more pending sessions than `max_pending_sessions`.
+//! reads, and more pending connections than `max_pending_connections`.
 
 use std::sync::{Arc, Mutex};
 
 use hyper::HeaderMap;
 use hyper::header::HeaderName;
 use synchost::conformance::engineio_config;
-use synchost::transport::{CloseReason, EngineConfig, EngineHandler, EngineSocket, Incoming};
+use synchost::transport::{CloseReason, EngineConfig, EngineConnection, EngineHandler, Incoming};
 use synchost_tests::engineio::{EngineServer, STEP};
 use synchost_tests::http_client::HttpClient;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -75,7 +75,7 @@ impl EngineHandler for HeaderRecorder {
         &READS
     }
 
-    fn on_open(&self, socket: EngineSocket) {
+    fn on_open(&self, socket: EngineConnection) {
         self.seen
             .lock()
             .unwrap()
@@ -121,9 +121,9 @@ async fn a_session_keeps_only_the_headers_its_upper_layer_reads() {
     assert_eq!(kept, [("accept-language", b"nl".as_slice())]);
 }
 
-fn capped(max_pending_sessions: usize) -> EngineConfig {
+fn capped(max_pending_connections: usize) -> EngineConfig {
     EngineConfig {
-        max_pending_sessions,
+        max_pending_connections,
         // Long enough that no session times out while the test runs.
         ping_interval_ms: 60_000,
         ..engineio_config()
@@ -131,7 +131,7 @@ fn capped(max_pending_sessions: usize) -> EngineConfig {
 }
 
 #[tokio::test]
-async fn handshakes_past_max_pending_sessions_get_503_until_a_slot_frees() {
+async fn handshakes_past_max_pending_connections_get_503_until_a_slot_frees() {
     // The echo handler never accepts a connection, so every open session stays pending.
     let server = EngineServer::start_with(capped(3)).await.unwrap();
     let http = HttpClient::new();
@@ -145,7 +145,7 @@ async fn handshakes_past_max_pending_sessions_get_503_until_a_slot_frees() {
         .unwrap();
     assert_eq!(refused.status, 503);
     assert_eq!(refused.header("retry-after"), Some("1"));
-    assert_eq!(refused.text(), "Too many pending sessions");
+    assert_eq!(refused.text(), "Too many pending connections");
     // A WebSocket handshake is refused the same way, before the upgrade.
     let ws =
         synchost_tests::ws_client::WsClient::connect(&server.ws_url("EIO=4&transport=websocket"))

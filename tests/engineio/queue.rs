@@ -2,7 +2,7 @@
 
 use synchost::conformance::engineio_config;
 use synchost::transport::{
-    CloseReason, EngineConfig, EngineHandler, EngineSocket, Incoming, Message, SendError,
+    CloseReason, EngineConfig, EngineConnection, EngineHandler, Incoming, Message, SendError,
 };
 use synchost_tests::engineio::{EngineServer, STEP};
 use synchost_tests::http_client::HttpClient;
@@ -14,13 +14,13 @@ const CAPACITY: usize = 8;
 struct Filler;
 
 impl EngineHandler for Filler {
-    type Connection = EngineSocket;
+    type Connection = EngineConnection;
 
-    fn on_open(&self, socket: EngineSocket) -> EngineSocket {
+    fn on_open(&self, socket: EngineConnection) -> EngineConnection {
         socket
     }
 
-    fn on_message(&self, socket: &EngineSocket, message: Incoming) {
+    fn on_message(&self, socket: &EngineConnection, message: Incoming) {
         let Incoming::Text(text) = message else {
             return;
         };
@@ -48,7 +48,7 @@ impl EngineHandler for Filler {
         }
     }
 
-    fn on_close(&self, _: &EngineSocket, _: CloseReason) {}
+    fn on_close(&self, _: &EngineConnection, _: CloseReason) {}
 }
 
 fn config() -> EngineConfig {

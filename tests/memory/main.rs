@@ -1,6 +1,6 @@
 //! What a peer can make the host hold, in heap bytes: the whole `synchost serve` stack (transport,
 //! Socket.IO, the sync gateway) in this process, behind a global allocator that counts live and peak
-//! heap bytes. One pending session (N polling handshakes over one keep-alive connection), and one
+//! heap bytes. One pending connection (N polling handshakes over one keep-alive connection), and one
 //! POST body of tiny packets. Its own test binary, and its tests take turns, so nothing else
 //! allocates while one measures.
 //!
@@ -55,7 +55,7 @@ static ALLOCATOR: Counting = Counting;
 /// Sessions opened per measurement.
 const SESSIONS: usize = 500;
 
-/// What the README promises a pending session costs at most, without the headers it keeps.
+/// What the README promises a pending connection costs at most, without the headers it keeps.
 const FIXED_BOUND: usize = 8 * 1024;
 
 /// The largest request head the host reads (`http::MAX_HEAD_BYTES`).
@@ -126,7 +126,7 @@ async fn a_pending_session_costs_a_bounded_number_of_bytes() {
     let kept = per_session(&http, &url, &[("cookie", cookie.as_str())]).await;
 
     println!(
-        "live heap bytes per pending session: plain {plain}, with 14 KiB of unread headers \
+        "live heap bytes per pending connection: plain {plain}, with 14 KiB of unread headers \
          {padded}, with a {} B cookie {kept}",
         cookie.len()
     );

@@ -18,9 +18,9 @@ const BUDGET_BYTES: usize = 1000;
 
 /// The echo namespace on `/` with a 200 ms, 1000-byte binary budget and a heartbeat too slow to
 /// close anything while a test runs (so only the budget can close a connection).
-async fn server(max_pending_sessions: usize) -> SocketAddr {
+async fn server(max_pending_connections: usize) -> SocketAddr {
     server_with(EngineConfig {
-        max_pending_sessions,
+        max_pending_connections,
         ..config()
     })
     .await

@@ -5,7 +5,7 @@ use axum::Router;
 
 use crate::http::engine_router;
 use crate::transport::{
-    AllowedOrigins, CloseReason, CorsConfig, EngineConfig, EngineHandler, EngineSocket,
+    AllowedOrigins, CloseReason, CorsConfig, EngineConfig, EngineConnection, EngineHandler,
 };
 use crate::transport::{Engine, Incoming, Message};
 
@@ -14,13 +14,13 @@ use crate::transport::{Engine, Incoming, Message};
 pub struct EchoHandler;
 
 impl EngineHandler for EchoHandler {
-    type Connection = EngineSocket;
+    type Connection = EngineConnection;
 
-    fn on_open(&self, socket: EngineSocket) -> EngineSocket {
+    fn on_open(&self, socket: EngineConnection) -> EngineConnection {
         socket
     }
 
-    fn on_message(&self, socket: &EngineSocket, message: Incoming) {
+    fn on_message(&self, socket: &EngineConnection, message: Incoming) {
         let reply = match message {
             Incoming::Text(text) => Message::text_owned(text),
             Incoming::Binary(bytes) => Message::binary(bytes),
@@ -29,7 +29,7 @@ impl EngineHandler for EchoHandler {
         let _ = socket.send(reply);
     }
 
-    fn on_close(&self, _socket: &EngineSocket, _reason: CloseReason) {}
+    fn on_close(&self, _socket: &EngineConnection, _reason: CloseReason) {}
 }
 
 /// The suite's settings: `/engine.io/`, ping 300/200, maxPayload 1e6, CORS for any origin.

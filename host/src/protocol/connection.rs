@@ -19,7 +19,7 @@ use super::handler::{DisconnectReason, Event};
 use super::packet::PacketType;
 use super::server::ServerShared;
 use super::socket::Socket;
-use crate::transport::{CloseReason, EngineSocket, Incoming};
+use crate::transport::{CloseReason, EngineConnection, Incoming};
 
 /// The Socket.IO state of one Engine.IO connection.
 #[derive(Debug)]
@@ -29,7 +29,7 @@ pub struct Connection {
 
 #[derive(Debug)]
 pub(crate) struct ConnectionShared {
-    engine: EngineSocket,
+    engine: EngineConnection,
     server: Arc<ServerShared>,
     state: Mutex<State>,
 }
@@ -47,7 +47,7 @@ struct State {
 }
 
 impl Connection {
-    pub(crate) fn open(server: Arc<ServerShared>, engine: EngineSocket) -> Self {
+    pub(crate) fn open(server: Arc<ServerShared>, engine: EngineConnection) -> Self {
         let config = &server.config;
         let reassembler = Reassembler::new(config.max_attachments, config.max_binary_bytes);
         let state = State {

@@ -16,7 +16,7 @@ use super::connection::Connection;
 use super::handler::NamespaceHandler;
 use super::namespace::{Namespace, NamespaceRooms};
 use super::packet::DEFAULT_MAX_ATTACHMENTS;
-use crate::transport::{CloseReason, EngineHandler, EngineSocket, Incoming};
+use crate::transport::{CloseReason, EngineConnection, EngineHandler, Incoming};
 
 /// Server settings, with Node's defaults.
 #[derive(Debug, Clone)]
@@ -85,7 +85,7 @@ impl EngineHandler for SocketIo {
         &self.shared.request_headers
     }
 
-    fn on_open(&self, socket: EngineSocket) -> Connection {
+    fn on_open(&self, socket: EngineConnection) -> Connection {
         Connection::open(self.shared.clone(), socket)
     }
 

@@ -20,7 +20,7 @@ use super::emit;
 use super::handler::{DisconnectReason, NamespaceHandler};
 use super::namespace::{Broadcast, NamespaceShared};
 use crate::rooms::{Delivery, Member};
-use crate::transport::{EngineSocket, Message, RequestInfo, SendError};
+use crate::transport::{EngineConnection, Message, RequestInfo, SendError};
 
 /// How many packets a connecting socket holds before further ones fail.
 const MAX_HELD_WHILE_CONNECTING: usize = 256;
@@ -47,7 +47,7 @@ struct SocketInner {
     key: u64,
     id: String,
     namespace: Arc<NamespaceShared>,
-    engine: EngineSocket,
+    engine: EngineConnection,
     connection: Weak<ConnectionShared>,
     /// Fast path for sends: true once connected, false again once left.
     connected: AtomicBool,
@@ -68,7 +68,7 @@ enum Phase {
 impl Socket {
     pub(crate) fn new(
         namespace: Arc<NamespaceShared>,
-        engine: EngineSocket,
+        engine: EngineConnection,
         connection: Weak<ConnectionShared>,
     ) -> Self {
         static NEXT_KEY: AtomicU64 = AtomicU64::new(0);

@@ -22,7 +22,7 @@ fn socket() -> (Socket, Outbox) {
         query: String::new(),
         remote_addr: None,
     };
-    let (engine, outbox) = EngineSocket::detached("sid", request, 8);
+    let (engine, outbox) = EngineConnection::detached("sid", request, 8);
     let socket = Socket::new(namespace.shared().clone(), engine, Weak::new());
     (socket, outbox)
 }

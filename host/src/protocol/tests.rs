@@ -11,13 +11,13 @@ use tokio::sync::Notify;
 
 use super::*;
 use crate::transport::{
-    CloseReason, EngineHandler, EngineSocket, Incoming, Message, Outbox, RequestInfo,
+    CloseReason, EngineConnection, EngineHandler, Incoming, Message, Outbox, RequestInfo,
 };
 
 /// A client as the server sees it, minus the network.
 struct Client {
     server: SocketIo,
-    engine: EngineSocket,
+    engine: EngineConnection,
     connection: Connection,
     rx: Outbox,
 }
@@ -29,7 +29,7 @@ impl Client {
             query: String::new(),
             remote_addr: None,
         };
-        let (engine, rx) = EngineSocket::detached("eio-sid", request, 64);
+        let (engine, rx) = EngineConnection::detached("eio-sid", request, 64);
         let connection = server.on_open(engine.clone());
         Self {
             server: server.clone(),

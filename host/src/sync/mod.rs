@@ -2,7 +2,7 @@
 //! call, an answer to the sender and frames for every member of the room.
 //!
 //! Map, in the order data flows:
-//! - `socket` (Socket.IO entry: CONNECT, events) and `http` (the trigger) receive requests; a
+//! - `gateway` (Socket.IO entry: CONNECT, events) and `http` (the trigger) receive requests; a
 //!   connection's syncs and room events run in order on its `lane`;
 //! - `request` checks their shape and `name` parses sync names; `peer` says who sent them;
 //! - `service` runs the checks and the server stage, `limiter` counts rate, `convert` moves JSON to
@@ -20,6 +20,7 @@ pub(crate) mod convert;
 mod envelope;
 mod failure;
 mod fanout;
+mod gateway;
 mod http;
 mod lane;
 mod limiter;
@@ -33,13 +34,13 @@ mod room_queries;
 mod rooms;
 mod seams;
 mod service;
-mod socket;
 mod stats;
 
 pub use bus::{BusError, BusStats, SoloBus, SyncBus, WIRE_VERSION, WireError, WireSync};
 pub use envelope::Envelopes;
 pub use failure::{Code, Failure};
 pub use fanout::Delivered;
+pub use gateway::SyncGateway;
 pub use http::router;
 pub use limiter::{Identity, RateLimiter, RateWindows};
 pub use name::SyncName;
@@ -48,5 +49,4 @@ pub use presence::{NoPresence, Presence};
 pub use room_queries::LocalRooms;
 pub use seams::Seams;
 pub use service::{Parts, SyncService};
-pub use socket::SyncGateway;
 pub use stats::SyncTotals;

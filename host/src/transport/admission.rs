@@ -1,18 +1,18 @@
-//! The cap on pending sessions: sessions that completed the Engine.IO handshake but that the upper
+//! The cap on pending connections: connections that completed the Engine.IO handshake but that the upper
 //! layer has not accepted yet (for Socket.IO: no namespace joined).
 //!
-//! A pending session costs memory and a task until the upper layer accepts it or its timeouts close
+//! A pending connection costs memory and a task until the upper layer accepts it or its timeouts close
 //! it, and opening one costs a client a single GET, so without a cap a flood of handshakes grows the
 //! host without bound. A slot is taken before the handshake is answered and given back exactly once:
-//! when the upper layer accepts the session, when the session finishes, or when the handshake fails
-//! before a session exists. This file only counts; it must never decide what "accepted" means.
+//! when the upper layer accepts the connection, when the connection finishes, or when the handshake fails
+//! before a connection exists. This file only counts; it must never decide what "accepted" means.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use super::TransportMetrics;
 
-/// One of the `max_pending_sessions` slots; dropping it gives the slot back.
+/// One of the `max_pending_connections` slots; dropping it gives the slot back.
 #[derive(Debug)]
 pub(crate) struct PendingSlot(Arc<TransportMetrics>);
 

@@ -50,7 +50,7 @@ pub struct EngineConfig {
     /// Sessions that may be pending at once: handshaken but not yet accepted by the upper layer
     /// (no Socket.IO namespace joined). A handshake past it gets 503 with `Retry-After: 1`.
     /// Node has no such cap. Default 10000.
-    pub max_pending_sessions: usize,
+    pub max_pending_connections: usize,
     /// Transports clients may use. Default both.
     pub transports: Vec<TransportKind>,
     /// Cross-origin rules for polling (CORS) and the WebSocket `Origin` check.
@@ -67,7 +67,7 @@ impl Default for EngineConfig {
             max_payload_bytes: 1_000_000,
             queue_capacity: 1024,
             queue_max_bytes: 8 << 20,
-            max_pending_sessions: 10_000,
+            max_pending_connections: 10_000,
             transports: vec![TransportKind::Polling, TransportKind::Websocket],
             cors: CorsConfig::default(),
         }
@@ -162,7 +162,7 @@ impl EngineConfig {
             ("max_payload_bytes", self.max_payload_bytes),
             ("queue_capacity", self.queue_capacity),
             ("queue_max_bytes", self.queue_max_bytes),
-            ("max_pending_sessions", self.max_pending_sessions),
+            ("max_pending_connections", self.max_pending_connections),
         ];
         if let Some((name, _)) = positive.iter().find(|(_, value)| *value == 0) {
             return Err(ConfigError::Zero(name));

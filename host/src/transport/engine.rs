@@ -1,7 +1,7 @@
-//! The engine: the table of open sessions and the dispatch of every request on the mount path.
+//! The engine: the table of open connections and the dispatch of every request on the mount path.
 //!
 //! Validates a request in Node's order (transport, sid, method, protocol version) and hands it to the
-//! polling or WebSocket code. Owns the session table; must never hold its lock across an await or while
+//! polling or WebSocket code. Owns the connection table; must never hold its lock across an await or while
 //! calling the upper layer.
 
 use std::collections::HashMap;
@@ -20,7 +20,7 @@ use super::error::RequestError;
 use super::polling;
 use super::polling_link::PollingLink;
 use super::{
-    CloseReason, ConfigError, EngineConfig, EngineHandler, EngineSocket, Outbox, RequestInfo,
+    CloseReason, ConfigError, EngineConfig, EngineConnection, EngineHandler, Outbox, RequestInfo,
 };
 use super::{TransportKind, TransportMetrics};
 use super::{upgrade as probe, websocket};
@@ -43,14 +43,14 @@ pub(crate) struct EngineInner<H: EngineHandler> {
     pub(crate) config: EngineConfig,
     pub(crate) handler: H,
     pub(crate) metrics: Arc<TransportMetrics>,
-    sessions: Mutex<HashMap<Box<str>, SessionEntry>>,
+    connections: Mutex<HashMap<Box<str>, ConnectionEntry>>,
 }
 
-/// One open session in the table.
+/// One open connection in the table.
 #[derive(Clone)]
-pub(crate) struct SessionEntry {
-    pub(crate) socket: EngineSocket,
-    /// Present for sessions opened over polling, also after they upgraded.
+pub(crate) struct ConnectionEntry {
+    pub(crate) socket: EngineConnection,
+    /// Present for connections opened over polling, also after they upgraded.
     pub(crate) polling: Option<Arc<PollingLink>>,
 }
 
@@ -74,7 +74,7 @@ impl<H: EngineHandler> Engine<H> {
             config,
             handler,
             metrics: Arc::default(),
-            sessions: Mutex::default(),
+            connections: Mutex::default(),
         };
         Ok(Self {
             inner: Arc::new(inner),
@@ -97,15 +97,15 @@ impl<H: EngineHandler> Engine<H> {
     }
 
     /// Sessions currently in the table (handshaken and not yet closed).
-    pub fn session_count(&self) -> usize {
-        self.inner.sessions().len()
+    pub fn connection_count(&self) -> usize {
+        self.inner.connections().len()
     }
 
-    /// Closes every session with [`CloseReason::ServerShutdown`].
+    /// Closes every connection with [`CloseReason::ServerShutdown`].
     pub fn shutdown(&self) {
-        let sockets: Vec<EngineSocket> = self
+        let sockets: Vec<EngineConnection> = self
             .inner
-            .sessions()
+            .connections()
             .values()
             .map(|e| e.socket.clone())
             .collect();
@@ -156,21 +156,23 @@ impl<H: EngineHandler> Engine<H> {
             }
         }
         if let Some(sid) = query.sid {
-            let session = inner.session(&sid).ok_or(RequestError::UnknownSession)?;
+            let connection = inner
+                .connection(&sid)
+                .ok_or(RequestError::UnknownConnection)?;
             if upgrade {
-                if session.socket.is_closed() {
-                    return Err(RequestError::UnknownSession);
+                if connection.socket.is_closed() {
+                    return Err(RequestError::UnknownConnection);
                 }
-                return probe::upgrade(inner, parts, session).await;
+                return probe::upgrade(inner, parts, connection).await;
             }
-            // Polling on a session that is (or became) a WebSocket one is a transport mismatch.
-            let link = match (&session.polling, transport) {
+            // Polling on a connection that is (or became) a WebSocket one is a transport mismatch.
+            let link = match (&connection.polling, transport) {
                 (Some(link), TransportKind::Polling) if !link.is_upgraded() => link.clone(),
                 _ => return Err(RequestError::BadRequest),
             };
             return polling::serve(
                 inner,
-                &session.socket,
+                &connection.socket,
                 &link,
                 &parts.method,
                 &parts.headers,
@@ -187,7 +189,8 @@ impl<H: EngineHandler> Engine<H> {
         if query.eio.as_deref() != Some("4") {
             return Err(RequestError::UnsupportedProtocolVersion);
         }
-        let Some(slot) = PendingSlot::try_take(&inner.metrics, inner.config.max_pending_sessions)
+        let Some(slot) =
+            PendingSlot::try_take(&inner.metrics, inner.config.max_pending_connections)
         else {
             inner.metrics.record_busy_refusal();
             return Err(RequestError::TooManyPending);
@@ -208,15 +211,17 @@ impl<H: EngineHandler> Engine<H> {
 }
 
 impl<H: EngineHandler> EngineInner<H> {
-    fn sessions(&self) -> MutexGuard<'_, HashMap<Box<str>, SessionEntry>> {
+    fn connections(&self) -> MutexGuard<'_, HashMap<Box<str>, ConnectionEntry>> {
         // The table holds plain data and every critical section is a single map operation, so a panic
         // elsewhere cannot leave it half-updated: recovering from poisoning is safe.
-        self.sessions.lock().unwrap_or_else(PoisonError::into_inner)
+        self.connections
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// A session in the table; it may be closing (see `polling::serve`).
-    fn session(&self, sid: &str) -> Option<SessionEntry> {
-        self.sessions().get(sid).cloned()
+    /// A connection in the table; it may be closing (see `polling::serve`).
+    fn connection(&self, sid: &str) -> Option<ConnectionEntry> {
+        self.connections().get(sid).cloned()
     }
 
     /// A new socket with a fresh, unguessable id, and the receiving end of its queue. It holds `slot`
@@ -225,12 +230,12 @@ impl<H: EngineHandler> EngineInner<H> {
         &self,
         request: RequestInfo,
         slot: PendingSlot,
-    ) -> (EngineSocket, Outbox) {
+    ) -> (EngineConnection, Outbox) {
         // 15 random bytes from the thread-local CSPRNG, 20 characters of base64url, like Node.
         let bytes: [u8; 15] = rand::random();
         let id = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
         self.metrics.record_open();
-        EngineSocket::new(
+        EngineConnection::new(
             id.into(),
             request,
             (self.config.queue_capacity, self.config.queue_max_bytes),
@@ -239,13 +244,13 @@ impl<H: EngineHandler> EngineInner<H> {
         )
     }
 
-    pub(crate) fn insert(&self, entry: SessionEntry) {
-        self.sessions().insert(entry.socket.id().into(), entry);
+    pub(crate) fn insert(&self, entry: ConnectionEntry) {
+        self.connections().insert(entry.socket.id().into(), entry);
     }
 
-    /// Drops a session from the table; later requests with its sid get "Session ID unknown".
+    /// Drops a connection from the table; later requests with its sid get "Session ID unknown".
     pub(crate) fn remove(&self, sid: &str) {
-        self.sessions().remove(sid);
+        self.connections().remove(sid);
     }
 
     /// The `open` packet: exactly the five keys clients check, in Node's order.
@@ -263,7 +268,7 @@ impl<H: EngineHandler> EngineInner<H> {
 }
 
 /// A copy of the headers in `keep` (the ones the upper layer reads), owning its bytes; every other
-/// header is dropped, so a session keeps a few headers, not the whole request. The parsed values are
+/// header is dropped, so a connection keeps a few headers, not the whole request. The parsed values are
 /// slices of the connection's read buffer, so keeping them would keep that whole buffer alive too.
 fn kept_headers(headers: &HeaderMap, keep: &[HeaderName]) -> HeaderMap {
     let mut owned = HeaderMap::new();

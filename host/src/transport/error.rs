@@ -13,13 +13,13 @@ pub(crate) enum RequestError {
     /// Missing, unknown or disabled `transport` (code 0).
     #[error("Transport unknown")]
     UnknownTransport,
-    /// The `sid` names no open session (code 1).
+    /// The `sid` names no open connection (code 1).
     #[error("Session ID unknown")]
-    UnknownSession,
+    UnknownConnection,
     /// A handshake that is not a GET (code 2).
     #[error("Bad handshake method")]
     BadHandshakeMethod,
-    /// A request that does not fit the session's state, e.g. polling after an upgrade (code 3).
+    /// A request that does not fit the connection's state, e.g. polling after an upgrade (code 3).
     #[error("Bad request")]
     BadRequest,
     /// The origin is not allowed (code 4, HTTP 403).
@@ -28,18 +28,18 @@ pub(crate) enum RequestError {
     /// `EIO` is missing or not 4 (code 5).
     #[error("Unsupported protocol version")]
     UnsupportedProtocolVersion,
-    /// A second GET or POST while one is in flight: Node answers a bare 400 and closes the session.
+    /// A second GET or POST while one is in flight: Node answers a bare 400 and closes the connection.
     #[error("request overlap")]
     Overlap,
     /// The POST body is larger than `max_payload_bytes` (HTTP 413, empty body).
     #[error("payload too large")]
     PayloadTooLarge,
-    /// Neither GET nor POST on a polling session: Node answers a bare 500.
+    /// Neither GET nor POST on a polling connection: Node answers a bare 500.
     #[error("unsupported method")]
     UnsupportedMethod,
-    /// A handshake while `max_pending_sessions` sessions are pending (HTTP 503, `Retry-After: 1`;
+    /// A handshake while `max_pending_connections` connections are pending (HTTP 503, `Retry-After: 1`;
     /// Node has no such cap, so no Engine.IO code exists for it).
-    #[error("Too many pending sessions")]
+    #[error("Too many pending connections")]
     TooManyPending,
 }
 
@@ -47,7 +47,7 @@ impl RequestError {
     fn code(self) -> Option<u8> {
         match self {
             Self::UnknownTransport => Some(0),
-            Self::UnknownSession => Some(1),
+            Self::UnknownConnection => Some(1),
             Self::BadHandshakeMethod => Some(2),
             Self::BadRequest => Some(3),
             Self::Forbidden => Some(4),

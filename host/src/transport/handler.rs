@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 
 use bytes::Bytes;
 
-use super::EngineSocket;
+use super::EngineConnection;
 
 /// A message payload received from a client (the content of an Engine.IO `message` packet).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +31,7 @@ pub enum CloseReason {
     ParseError,
     /// The outgoing queue was full (slow consumer).
     QueueFull,
-    /// Closed by the server (an upper layer called [`EngineSocket::close`]).
+    /// Closed by the server (an upper layer called [`EngineConnection::close`]).
     ServerClose,
     /// The server is shutting down.
     ServerShutdown,
@@ -72,14 +72,14 @@ pub trait EngineHandler: Send + Sync + 'static {
     type Connection: Send + Sync + 'static;
 
     /// The request headers this layer (and the layers above it) read from [`RequestInfo::headers`].
-    /// Every other header is dropped at the handshake, so a pending session keeps only these.
+    /// Every other header is dropped at the handshake, so a pending connection keeps only these.
     /// Default: none.
     fn request_headers(&self) -> &[axum::http::HeaderName] {
         &[]
     }
 
     /// A connection completed its handshake.
-    fn on_open(&self, socket: EngineSocket) -> Self::Connection;
+    fn on_open(&self, socket: EngineConnection) -> Self::Connection;
 
     /// A message arrived on a connection.
     fn on_message(&self, connection: &Self::Connection, message: Incoming);

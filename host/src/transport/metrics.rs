@@ -1,5 +1,5 @@
 //! Counters the transport keeps for operators: connections, slow-consumer closes, volatile drops,
-//! and the gauge of pending sessions (handshaken, not yet accepted by the upper layer) that
+//! and the gauge of pending connections (handshaken, not yet accepted by the upper layer) that
 //! `admission.rs` caps.
 //!
 //! Plain relaxed atomics, shared by every connection of one engine; reading them never blocks a sender.
@@ -30,7 +30,7 @@ pub struct MetricsSnapshot {
     pub volatile_drops: u64,
     /// Sessions handshaken and not yet accepted by the upper layer (a gauge).
     pub pending: u64,
-    /// Handshakes refused because `max_pending_sessions` were pending.
+    /// Handshakes refused because `max_pending_connections` were pending.
     pub busy_refusals: u64,
 }
 

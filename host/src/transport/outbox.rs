@@ -19,7 +19,7 @@ use std::task::{Context, Poll};
 
 use futures_util::task::AtomicWaker;
 
-use super::{EngineSocket, Message};
+use super::{EngineConnection, Message};
 
 /// Why messages were not queued.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,11 +133,11 @@ impl OutQueue {
 /// closes the queue: later sends fail with [`Refused::Closed`].
 #[derive(Debug)]
 pub struct Outbox {
-    socket: EngineSocket,
+    socket: EngineConnection,
 }
 
 impl Outbox {
-    pub(crate) fn new(socket: EngineSocket) -> Self {
+    pub(crate) fn new(socket: EngineConnection) -> Self {
         Self { socket }
     }
 
@@ -167,13 +167,13 @@ mod tests {
     use super::*;
     use crate::transport::RequestInfo;
 
-    fn socket(capacity: usize) -> (EngineSocket, Outbox) {
+    fn socket(capacity: usize) -> (EngineConnection, Outbox) {
         let request = RequestInfo {
             headers: Default::default(),
             query: String::new(),
             remote_addr: None,
         };
-        EngineSocket::detached("a", request, capacity)
+        EngineConnection::detached("a", request, capacity)
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The Engine.IO v4 packet codec: one packet from a WebSocket frame, and the `\x1e`-separated bodies of
 //! HTTP long-polling.
 //!
-//! Pure functions over bytes: no I/O, no clock, no session state, so they can be table-tested and fuzzed.
+//! Pure functions over bytes: no I/O, no clock, no connection state, so they can be table-tested and fuzzed.
 //! Binary travels raw in WebSocket frames and as `b` + standard base64 in polling bodies (no `4` after
 //! the `b` in v4).
 
@@ -25,7 +25,7 @@ const BASE64: GeneralPurpose = GeneralPurpose::new(
 pub(crate) enum Packet {
     /// `0`: meaningless from a client; ignored.
     Open,
-    /// `1`: the client closes the session.
+    /// `1`: the client closes the connection.
     Close,
     /// `2`: a ping; only `2probe` (the upgrade probe) is legal from a v4 client.
     Ping { probe: bool },

@@ -1,8 +1,8 @@
 //! HTTP long-polling: the handshake over GET, held GETs that return every queued packet in one body,
 //! and POSTs that carry packets from the client.
 //!
-//! At most one GET and one POST may be in flight per session; an overlap closes the session, as in Node.
-//! Requests never call the upper layer: POSTed packets go to the session task in order, and GETs only
+//! At most one GET and one POST may be in flight per connection; an overlap closes the connection, as in Node.
+//! Requests never call the upper layer: POSTed packets go to the connection task in order, and GETs only
 //! drain the outgoing queue. While an upgrade is under way a GET is answered with a noop (`6`) so the
 //! client can move to the WebSocket.
 
@@ -17,23 +17,24 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::admission::PendingSlot;
-use super::engine::{EngineInner, SessionEntry};
+use super::engine::{ConnectionEntry, EngineInner};
 use super::error::RequestError;
 use super::packet::{self, SEPARATOR};
 use super::polling_link::{Inbound, PollingLink};
 use super::polling_link::{UPGRADE_DONE, UPGRADE_NONE};
 use super::{
-    CloseReason, EngineHandler, EngineSocket, Message, Outbox, RequestInfo, TransportKind, session,
+    CloseReason, EngineConnection, EngineHandler, Message, Outbox, RequestInfo, TransportKind,
+    driver,
 };
 
 /// How long a GET waits for an upgrade in progress to finish before it is answered with a noop
 /// (Node re-checks every 100 ms while upgrading).
 const UPGRADE_NOOP_DELAY: Duration = Duration::from_millis(100);
 
-/// POST bodies waiting for the session task; POSTs are one at a time, so this only absorbs a handover.
+/// POST bodies waiting for the connection task; POSTs are one at a time, so this only absorbs a handover.
 const INBOUND_CAPACITY: usize = 4;
 
-/// Opens a polling session: the body of the first GET is the `open` packet plus anything the upper
+/// Opens a polling connection: the body of the first GET is the `open` packet plus anything the upper
 /// layer queued in `on_open`.
 pub(crate) fn handshake<H: EngineHandler>(
     inner: &Arc<EngineInner<H>>,
@@ -55,11 +56,11 @@ pub(crate) fn handshake<H: EngineHandler>(
     }
     let (inbound, inbound_rx) = mpsc::channel(INBOUND_CAPACITY);
     let link = Arc::new(PollingLink::new(rx, inbound));
-    inner.insert(SessionEntry {
+    inner.insert(ConnectionEntry {
         socket: socket.clone(),
         polling: Some(link.clone()),
     });
-    tokio::spawn(session::run_polling(
+    tokio::spawn(driver::run_polling(
         inner.clone(),
         socket,
         link,
@@ -70,10 +71,10 @@ pub(crate) fn handshake<H: EngineHandler>(
     text_response(body)
 }
 
-/// Serves a GET or POST on an open polling session.
+/// Serves a GET or POST on an open polling connection.
 pub(crate) async fn serve<H: EngineHandler>(
     inner: &EngineInner<H>,
-    socket: &EngineSocket,
+    socket: &EngineConnection,
     link: &PollingLink,
     method: &Method,
     headers: &HeaderMap,
@@ -82,9 +83,9 @@ pub(crate) async fn serve<H: EngineHandler>(
     if link.pong_overdue() {
         socket.close(CloseReason::PingTimeout);
     }
-    // A closed session is unknown, except that the one GET racing a client's close gets its noop.
+    // A closed connection is unknown, except that the one GET racing a client's close gets its noop.
     if socket.is_closed() && !(*method == Method::GET && link.close_noop.load(Ordering::Acquire)) {
-        return Err(RequestError::UnknownSession);
+        return Err(RequestError::UnknownConnection);
     }
     match *method {
         Method::GET => poll(socket, link).await,
@@ -94,13 +95,13 @@ pub(crate) async fn serve<H: EngineHandler>(
 }
 
 /// A held GET: waits for packets (or a ping, a close, an upgrade) and returns all of them in one body.
-async fn poll(socket: &EngineSocket, link: &PollingLink) -> Result<Response, RequestError> {
+async fn poll(socket: &EngineConnection, link: &PollingLink) -> Result<Response, RequestError> {
     let Ok(mut queue) = link.rx.try_lock() else {
         socket.close(CloseReason::TransportError);
         return Err(RequestError::Overlap);
     };
     let rx = queue.as_mut().ok_or(RequestError::BadRequest)?;
-    // A GET whose client goes away mid-wait ends the session, as in Node.
+    // A GET whose client goes away mid-wait ends the connection, as in Node.
     let mut abort = CloseOnDrop(Some(socket));
     let mut noop_at: Option<Instant> = None;
     let body = loop {
@@ -116,7 +117,7 @@ async fn poll(socket: &EngineSocket, link: &PollingLink) -> Result<Response, Req
                 break "6".to_owned();
             }
             abort.0 = None;
-            return Err(RequestError::UnknownSession);
+            return Err(RequestError::UnknownConnection);
         }
         let upgrading = match link.upgrade.load(Ordering::Acquire) {
             UPGRADE_DONE => {
@@ -165,11 +166,11 @@ fn drain(link: &PollingLink, rx: &mut Outbox, first: Option<Message>) -> Option<
     (!body.is_empty()).then_some(body)
 }
 
-/// A POST: reads at most `max_payload` bytes (giving up when the session closes), parses the whole
+/// A POST: reads at most `max_payload` bytes (giving up when the connection closes), parses the whole
 /// body, hands the packets on in order.
 async fn push(
     max_payload: usize,
-    socket: &EngineSocket,
+    socket: &EngineConnection,
     link: &PollingLink,
     headers: &HeaderMap,
     body: Body,
@@ -193,11 +194,11 @@ async fn push(
     if declared.is_some_and(|length| length > max_payload as u64) {
         return Err(RequestError::PayloadTooLarge);
     }
-    // A body sent slowly must not outlive its session: the heartbeat closes a session whose only
+    // A body sent slowly must not outlive its connection: the heartbeat closes a connection whose only
     // POST never completes (the pong cannot arrive), and the read ends with it.
     let read = tokio::select! {
         read = axum::body::to_bytes(body, max_payload) => read,
-        _ = socket.closed() => return Err(RequestError::UnknownSession),
+        _ = socket.closed() => return Err(RequestError::UnknownConnection),
     };
     let bytes = match read {
         Ok(bytes) => bytes,
@@ -216,7 +217,7 @@ async fn push(
     link.inbound
         .send(Inbound::Packets(payload))
         .await
-        .map_err(|_| RequestError::UnknownSession)?;
+        .map_err(|_| RequestError::UnknownConnection)?;
     let content_type = [(header::CONTENT_TYPE, HeaderValue::from_static("text/html"))];
     Ok((StatusCode::OK, content_type, "ok").into_response())
 }
@@ -232,8 +233,8 @@ fn text_response(body: String) -> Response {
     (StatusCode::OK, headers, body).into_response()
 }
 
-/// Closes the session if a GET is dropped before it answered (the client went away).
-struct CloseOnDrop<'a>(Option<&'a EngineSocket>);
+/// Closes the connection if a GET is dropped before it answered (the client went away).
+struct CloseOnDrop<'a>(Option<&'a EngineConnection>);
 
 impl Drop for CloseOnDrop<'_> {
     fn drop(&mut self) {

@@ -1,8 +1,8 @@
-//! The state a polling session's requests share with its session task: the outgoing queue a GET
+//! The state a polling connection's requests share with its connection task: the outgoing queue a GET
 //! drains, the channel POSTs feed, the in-flight flags, the pending ping and the upgrade's progress.
 //!
 //! Everything here is a flag, a lock held only within one request, or a channel, so requests and the
-//! session task never wait on each other except where the protocol says so (one GET at a time; an
+//! connection task never wait on each other except where the protocol says so (one GET at a time; an
 //! upgrade handing over after the POST in flight). No HTTP here: that is `polling.rs`.
 
 use std::sync::PoisonError;
@@ -20,15 +20,15 @@ pub(super) const UPGRADE_NONE: u8 = 0;
 const UPGRADE_PENDING: u8 = 1;
 pub(super) const UPGRADE_DONE: u8 = 2;
 
-/// What reaches the session task of a polling session.
+/// What reaches the connection task of a polling connection.
 pub(crate) enum Inbound {
     /// The packets of one POST body, in order.
     Packets(Payload),
-    /// The upgrade finished: this WebSocket now carries the session.
+    /// The upgrade finished: this WebSocket now carries the connection.
     Upgrade(Box<WebSocket>),
 }
 
-/// The state polling requests share with the session task.
+/// The state polling requests share with the connection task.
 pub(crate) struct PollingLink {
     /// The outgoing queue; locked by the one GET in flight, taken by the WebSocket after an upgrade.
     pub(super) rx: Mutex<Option<Outbox>>,
@@ -37,16 +37,16 @@ pub(crate) struct PollingLink {
     /// Woken when a POST ends, for an upgrade that waits to hand over after it.
     pub(super) post_done: Notify,
     pub(super) ping_pending: AtomicBool,
-    /// Set when the client closed the session: the first GET to come (held or late) gets a noop.
+    /// Set when the client closed the connection: the first GET to come (held or late) gets a noop.
     pub(super) close_noop: AtomicBool,
-    /// When the pong for the ping in flight is due: requests arriving later see the session as timed
-    /// out even if the session task has not woken up yet.
+    /// When the pong for the ping in flight is due: requests arriving later see the connection as timed
+    /// out even if the connection task has not woken up yet.
     pong_deadline: std::sync::Mutex<Option<Instant>>,
     pub(super) upgrade: AtomicU8,
 }
 
 impl PollingLink {
-    /// The link of a new session: `rx` is its outgoing queue, `inbound` feeds its session task.
+    /// The link of a new connection: `rx` is its outgoing queue, `inbound` feeds its connection task.
     pub(super) fn new(rx: Outbox, inbound: mpsc::Sender<Inbound>) -> Self {
         Self {
             rx: Mutex::new(Some(rx)),
@@ -60,12 +60,12 @@ impl PollingLink {
         }
     }
 
-    /// Whether the session moved to a WebSocket; polling is refused from then on.
+    /// Whether the connection moved to a WebSocket; polling is refused from then on.
     pub(crate) fn is_upgraded(&self) -> bool {
         self.upgrade.load(Ordering::SeqCst) == UPGRADE_DONE
     }
 
-    /// Claims the one upgrade a session may have; false if one is under way or done.
+    /// Claims the one upgrade a connection may have; false if one is under way or done.
     pub(crate) fn begin_upgrade(&self) -> bool {
         self.upgrade
             .compare_exchange(
@@ -83,7 +83,7 @@ impl PollingLink {
         self.upgrade.store(UPGRADE_DONE, Ordering::SeqCst);
     }
 
-    /// Waits until no POST is in flight, so packets the client POSTed before its `5` reach the session
+    /// Waits until no POST is in flight, so packets the client POSTed before its `5` reach the connection
     /// task before the WebSocket does; false if one is still running at `deadline`.
     pub(crate) async fn posts_finished(&self, deadline: Instant) -> bool {
         loop {
@@ -133,7 +133,7 @@ impl PollingLink {
         deadline.is_some_and(|deadline| Instant::now() >= deadline)
     }
 
-    /// The client closed the session: offer the noop that ends its GET, held or about to arrive.
+    /// The client closed the connection: offer the noop that ends its GET, held or about to arrive.
     pub(crate) fn offer_close_noop(&self) {
         self.close_noop.store(true, Ordering::Release);
     }

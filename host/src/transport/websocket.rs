@@ -16,11 +16,11 @@ use futures_util::SinkExt;
 use tokio::time::Instant;
 
 use super::admission::PendingSlot;
-use super::engine::{EngineInner, SessionEntry};
+use super::driver::Driver;
+use super::engine::{ConnectionEntry, EngineInner};
 use super::error::RequestError;
 use super::heartbeat::Beat;
 use super::packet::{self, Packet};
-use super::session::Driver;
 use super::{CloseReason, EngineHandler, Incoming, Message, Outbox, RequestInfo};
 
 /// Read buffer per connection. Small because idle connections dominate and clients send little (pongs,
@@ -50,7 +50,7 @@ pub(crate) async fn accept<H: EngineHandler>(
         .max_frame_size(max))
 }
 
-/// A new session over WebSocket: the `open` packet (with no upgrades) is the first frame.
+/// A new connection over WebSocket: the `open` packet (with no upgrades) is the first frame.
 pub(crate) async fn handshake<H: EngineHandler>(
     inner: &Arc<EngineInner<H>>,
     parts: &mut Parts,
@@ -64,7 +64,7 @@ pub(crate) async fn handshake<H: EngineHandler>(
         let opened = Instant::now();
         let (socket, mut rx) = inner.new_socket(info, slot);
         let open = inner.open_packet(socket.id(), &[]);
-        inner.insert(SessionEntry {
+        inner.insert(ConnectionEntry {
             socket: socket.clone(),
             polling: None,
         });

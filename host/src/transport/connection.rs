@@ -20,7 +20,7 @@ use super::{CloseReason, Message, RequestInfo, TransportMetrics};
 /// connection with [`CloseReason::QueueFull`] (the slow-consumer policy), except for volatile sends,
 /// which are dropped and counted instead.
 #[derive(Debug, Clone)]
-pub struct EngineSocket {
+pub struct EngineConnection {
     shared: Arc<SocketShared>,
 }
 
@@ -36,11 +36,11 @@ struct SocketShared {
     /// Woken on every state change a waiting transport must look at: close, ping due, upgrade progress.
     wake: Notify,
     metrics: Arc<TransportMetrics>,
-    /// The pending-session slot, until the upper layer accepts the connection or it finishes.
+    /// The pending-connection slot, until the upper layer accepts the connection or it finishes.
     pending: Mutex<Option<PendingSlot>>,
 }
 
-impl EngineSocket {
+impl EngineConnection {
     /// A socket not attached to any transport: what is sent to it arrives on the returned receiver.
     /// For tests of the layers above.
     pub fn detached(id: &str, request: RequestInfo, capacity: usize) -> (Self, Outbox) {
@@ -78,7 +78,7 @@ impl EngineSocket {
         (socket, outbox)
     }
 
-    /// The Engine.IO session id. Secret: never send it to other clients.
+    /// The Engine.IO connection id. Secret: never send it to other clients.
     pub fn id(&self) -> &str {
         &self.shared.id
     }
@@ -89,7 +89,7 @@ impl EngineSocket {
     }
 
     /// Tells the transport the upper layer accepted this connection (for Socket.IO: it joined a
-    /// namespace), so it no longer counts against `max_pending_sessions`. Idempotent.
+    /// namespace), so it no longer counts against `max_pending_connections`. Idempotent.
     pub fn mark_accepted(&self) {
         drop(self.take_pending_slot());
     }
@@ -116,7 +116,7 @@ impl EngineSocket {
     /// More messages than the queue's capacity can never fit and count as a full queue.
     ///
     /// # Errors
-    /// As [`EngineSocket::send`].
+    /// As [`EngineConnection::send`].
     pub fn send_all(&self, messages: &[Message]) -> Result<(), SendError> {
         match self.push(messages) {
             Ok(()) => Ok(()),
@@ -195,7 +195,7 @@ impl EngineSocket {
         self.shared.wake.notify_waiters();
     }
 
-    /// A future that completes on the next [`EngineSocket::wake`] or close, registered at creation.
+    /// A future that completes on the next [`EngineConnection::wake`] or close, registered at creation.
     pub(crate) fn notified(&self) -> tokio::sync::futures::Notified<'_> {
         self.shared.wake.notified()
     }
@@ -243,7 +243,7 @@ mod tests {
     #[test]
     fn a_full_queue_closes_the_connection_and_volatile_sends_are_counted() {
         let metrics = Arc::new(TransportMetrics::default());
-        let (socket, _rx) = EngineSocket::new(
+        let (socket, _rx) = EngineConnection::new(
             "a".into(),
             request(),
             (2, usize::MAX),
@@ -262,7 +262,7 @@ mod tests {
 
     #[test]
     fn the_first_close_reason_wins() {
-        let (socket, _rx) = EngineSocket::detached("a", request(), 4);
+        let (socket, _rx) = EngineConnection::detached("a", request(), 4);
         socket.close(CloseReason::ServerClose);
         socket.close(CloseReason::PingTimeout);
         assert_eq!(socket.close_reason(), Some(CloseReason::ServerClose));

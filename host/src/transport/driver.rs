@@ -1,7 +1,7 @@
 //! The task that owns one connection's life: the upper layer's state, the heartbeat, and the end.
 //!
 //! Exactly one task per connection calls the upper layer, so its calls come in order and never
-//! overlap. A polling session's task receives POSTed packets and, after an upgrade, the WebSocket, which
+//! overlap. A polling connection's task receives POSTed packets and, after an upgrade, the WebSocket, which
 //! it then drives itself (see `websocket::drive`). This task must never hold a lock across an await.
 
 use std::sync::Arc;
@@ -14,15 +14,15 @@ use super::engine::EngineInner;
 use super::heartbeat::{Beat, Heartbeat};
 use super::packet::Packet;
 use super::polling_link::{Inbound, PollingLink};
-use super::{CloseReason, EngineHandler, EngineSocket, websocket};
+use super::{CloseReason, EngineConnection, EngineHandler, websocket};
 
-/// How long a session closed by the client stays findable for the GET that carries its noop.
+/// How long a connection closed by the client stays findable for the GET that carries its noop.
 const CLOSE_NOOP_GRACE: Duration = Duration::from_secs(1);
 
 /// One connection, as its task sees it.
 pub(crate) struct Driver<H: EngineHandler> {
     pub(crate) engine: Arc<EngineInner<H>>,
-    pub(crate) socket: EngineSocket,
+    pub(crate) socket: EngineConnection,
     pub(crate) heartbeat: Heartbeat,
     connection: H::Connection,
 }
@@ -32,7 +32,7 @@ impl<H: EngineHandler> Driver<H> {
     /// `connection` is what the upper layer returned from `on_open`.
     pub(crate) fn new(
         engine: Arc<EngineInner<H>>,
-        socket: EngineSocket,
+        socket: EngineConnection,
         connection: H::Connection,
         opened: Instant,
     ) -> Self {
@@ -67,7 +67,7 @@ impl<H: EngineHandler> Driver<H> {
         }
     }
 
-    /// Removes the session from the table and tells the upper layer, once.
+    /// Removes the connection from the table and tells the upper layer, once.
     pub(crate) fn finish(self, reason: CloseReason) {
         self.engine.remove(self.socket.id());
         self.notify_closed(reason);
@@ -83,10 +83,10 @@ impl<H: EngineHandler> Driver<H> {
     }
 }
 
-/// Runs a polling session until it closes, or until it upgrades and its WebSocket closes.
+/// Runs a polling connection until it closes, or until it upgrades and its WebSocket closes.
 pub(crate) async fn run_polling<H: EngineHandler>(
     engine: Arc<EngineInner<H>>,
-    socket: EngineSocket,
+    socket: EngineConnection,
     link: Arc<PollingLink>,
     mut inbound: mpsc::Receiver<Inbound>,
     connection: H::Connection,
@@ -124,7 +124,7 @@ pub(crate) async fn run_polling<H: EngineHandler>(
                     websocket::close(*ws, reason).await;
                     break reason;
                 }
-                // The link in the session table holds a sender for as long as the session is open.
+                // The link in the connection table holds a sender for as long as the connection is open.
                 None => break CloseReason::TransportError,
             },
         }
@@ -140,7 +140,7 @@ pub(crate) async fn run_polling<H: EngineHandler>(
     let engine = driver.engine.clone();
     driver.notify_closed(reason);
     // A client's close POST and its GET travel on separate connections and may be served in either
-    // order; keep the session findable briefly so a GET that lost the race still gets its noop.
+    // order; keep the connection findable briefly so a GET that lost the race still gets its noop.
     if link.close_noop_pending() {
         tokio::time::sleep(CLOSE_NOOP_GRACE).await;
     }
