@@ -168,6 +168,9 @@ test("while Redis is down the host call fails with storage; once it is back the 
     (reply) => reply.errorCode === "plugin.hostCallFailed",
   );
   assert.deepEqual(failed.errorParams, [{ key: "reason", value: "storage" }]);
+  const page = await (await fetch(`${hosts.a.url}/metrics`)).text();
+  const line = page.split("\n").find((l) => l.startsWith("synchost_cluster_presence_failures_total "));
+  assert.ok(Number(line?.split(" ")[1]) >= 1, `counted on /metrics: ${line}`);
 
   await redis.restart();
   await eventually("both counted again", asker, room, counts(2, ["ari", "ben"]));

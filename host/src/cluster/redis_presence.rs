@@ -148,11 +148,6 @@ impl RedisPresence {
         Ok(Self { inner })
     }
 
-    /// How many room queries failed because Redis did not answer (or had not at the last beat).
-    pub fn failures(&self) -> u64 {
-        self.inner.failures.load(Ordering::Relaxed)
-    }
-
     /// This node's current incarnation (what its keys are named after).
     pub fn incarnation(&self) -> String {
         read(&self.inner.view).own.clone()
@@ -172,6 +167,11 @@ pub(super) fn read(view: &RwLock<View>) -> std::sync::RwLockReadGuard<'_, View> 
 }
 
 impl Presence for RedisPresence {
+    /// How many room queries failed because Redis did not answer (or had not at the last beat).
+    fn failures(&self) -> u64 {
+        self.inner.failures.load(Ordering::Relaxed)
+    }
+
     fn joined(&self, socket: &str, room: &str, session: Option<&Arc<Session>>) {
         lock(&self.inner.mirror).join(socket, room, session);
         self.inner.wake.notify_one();

@@ -187,5 +187,11 @@ pub fn render(server: &Server) -> String {
         "Rate-limit checks this node answered from its own windows because Redis was unreachable.",
         server.sync.rate_fallbacks(),
     );
+    metric(
+        "synchost_cluster_presence_failures_total",
+        "counter",
+        "Plugins' room queries that failed with storage because Redis was unreachable.",
+        server.sync.presence_failures(),
+    );
     page
 }

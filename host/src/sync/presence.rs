@@ -18,6 +18,12 @@ pub trait Presence: Send + Sync + 'static {
     fn left(&self, socket: &str, room: &str);
     /// `socket` disconnected: it is in no room any more.
     fn disconnected(&self, socket: &str);
+
+    /// Plugins' room queries that failed because the shared members could not be read (always 0
+    /// for a node alone).
+    fn failures(&self) -> u64 {
+        0
+    }
 }
 
 /// A node alone: nothing to tell anyone.

@@ -103,6 +103,11 @@ impl SyncService {
         self.seams.rates.fallbacks()
     }
 
+    /// Plugins' room queries that failed because the cluster's members could not be read.
+    pub fn presence_failures(&self) -> u64 {
+        self.seams.presence.failures()
+    }
+
     /// Counters for `/metrics`.
     pub fn stats(&self) -> &SyncStats {
         &self.stats
