@@ -5,8 +5,9 @@
 //! trapped component instance can never be entered again. It is also retired once its memories
 //! have grown by half the room they had under `memory_mb` after its first call: wasm memory never
 //! shrinks, so an instance that keeps growing (a leak, or a JavaScript engine's heap) is replaced
-//! while its calls still succeed, instead of failing one with `plugin.memoryLimit` later. Instances are `Send` but used by one
-//! thread at a time; the pool hands each one to exactly one caller.
+//! while its calls still succeed, instead of failing one with `plugin.memoryLimit` later.
+//! Instances are `Send` but used by one thread at a time; the pool hands each one to exactly one
+//! caller.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
