@@ -1,5 +1,6 @@
-//! Getting the types out of published routes and into a file: the routes' schemas, and a file write that never leaves a half-written file and never touches
-//! an unchanged one (so a bundler watching it does not rebuild for nothing).
+//! Getting the types out of published routes and into a file: the routes' schemas, and a file
+//! write that never leaves a half-written file and never touches an unchanged one (so a bundler
+//! watching it does not rebuild for nothing).
 
 use std::io;
 use std::path::{Path, PathBuf};
