@@ -128,7 +128,7 @@ impl CompileCache {
             .precompile_component(bytes)
             .map_err(|error| format!("{error:#}"))?;
         self.compiles.fetch_add(1, Ordering::Relaxed);
-        if let Err(error) = write_atomically(&path, &compiled) {
+        if let Err(error) = write_atomically(&path, &[&compiled], true) {
             tracing::warn!(path = %path.display(), "cannot write the compile cache: {error}");
             return deserialize_bytes(engine, &compiled).map_err(|error| format!("{error:#}"));
         }
@@ -181,22 +181,29 @@ pub(super) fn unsafe_owner_or_mode(metadata: &std::fs::Metadata) -> Option<Strin
     None
 }
 
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Writes `parts` one after another to a temporary file beside `path` and renames it into place,
+/// so a reader never sees half a file; `durable` syncs the bytes to disk before the rename. The
+/// temporary file is removed when any step fails.
+pub(super) fn write_atomically(path: &Path, parts: &[&[u8]], durable: bool) -> std::io::Result<()> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let unique = COUNTER.fetch_add(1, Ordering::Relaxed);
     let temporary = path.with_extension(format!("{}.{unique}.tmp", std::process::id()));
-    // Never group- or world-writable, whatever the umask: `component` would not trust it.
+    // Never group- or world-writable, whatever the umask: the caches would not trust it.
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o644)
         .open(&temporary)?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
+    let written = parts
+        .iter()
+        .try_for_each(|part| file.write_all(part))
+        .and_then(|()| if durable { file.sync_all() } else { Ok(()) });
     drop(file);
-    std::fs::rename(&temporary, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&temporary);
-    })
+    written
+        .and_then(|()| std::fs::rename(&temporary, path))
+        .inspect_err(|_| {
+            let _ = std::fs::remove_file(&temporary);
+        })
 }
 
 #[allow(unsafe_code)]

@@ -20,15 +20,13 @@
 //! [`MAX_BYTES`], it is emptied (the next compile of each component then pays in full once).
 
 use std::borrow::Cow;
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use sha2::{Digest, Sha256};
 use wasmtime::CacheStore;
 
-use super::cache::CacheError;
+use super::cache::{CacheError, write_atomically};
 
 const CHECKSUM_LEN: usize = 32;
 
@@ -85,7 +83,7 @@ impl FunctionCache {
     }
 
     fn path(&self, key: &[u8]) -> PathBuf {
-        self.dir.join(hex(&Sha256::digest(key)))
+        self.dir.join(super::content_hash(key))
     }
 
     fn read(&self, path: &Path) -> Option<Vec<u8>> {
@@ -113,7 +111,9 @@ impl CacheStore for FunctionCache {
 
     fn insert(&self, key: &[u8], value: Vec<u8>) -> bool {
         let path = self.path(key);
-        match write_entry(&path, &value) {
+        // No fsync: a torn entry fails its checksum and is compiled again.
+        let checksum = Sha256::digest(&value);
+        match write_atomically(&path, &[&checksum, &value], false) {
             Ok(()) => true,
             Err(error) => {
                 tracing::debug!(path = %path.display(), "cannot write a function cache entry: {error}");
@@ -144,36 +144,6 @@ fn prune(dir: &Path, max_bytes: u64) -> std::io::Result<()> {
         }
     }
     Ok(())
-}
-
-/// Checksum then value, under a temporary name renamed into place. No fsync: a torn entry fails
-/// its checksum and is compiled again.
-fn write_entry(path: &Path, value: &[u8]) -> std::io::Result<()> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let unique = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let temporary = path.with_extension(format!("{}.{unique}.tmp", std::process::id()));
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o644)
-        .open(&temporary)?;
-    let written = file
-        .write_all(&Sha256::digest(value))
-        .and_then(|()| file.write_all(value));
-    drop(file);
-    written
-        .and_then(|()| std::fs::rename(&temporary, path))
-        .inspect_err(|_| {
-            let _ = std::fs::remove_file(&temporary);
-        })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::new(), |mut text, byte| {
-        let _ = write!(text, "{byte:02x}");
-        text
-    })
 }
 
 #[cfg(test)]
