@@ -78,6 +78,7 @@ pub const BUILTIN_CODES: &[&str] = &[
     "sync.invalidName",
     "sync.missingReceiver",
     "sync.notFound",
+    "sync.routeUnavailable",
     "sync.receiverNotAllowed",
     "sync.notRoomMember",
     "sync.rateLimitExceeded",

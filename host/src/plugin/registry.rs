@@ -7,6 +7,11 @@
 //! compiling. Scans and config changes are serialised by one mutex and run on the reload thread (or
 //! at start), never on a request. A file that fails to load, or that the folder rules refuse, keeps
 //! the previous good version published and shows up in [`RegistryStatus::errors`].
+//!
+//! Publishing fails closed (see `stage_sets`): a version is served only with exactly the stages it
+//! was first published with, remembered in the store's ledger across restarts; a version missing
+//! one of them is listed in [`RegistryStatus::unavailable`] and answered with a refusal, never served
+//! with the stage that is left.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -19,10 +24,18 @@ use super::folder::{self, Refusal};
 use super::loader::{Loader, content_hash};
 use super::names::{FileKind, PluginFileName, RouteKey, classify};
 use super::route::{LoadedStage, Route};
-use super::status::{FileError, RegistryStatus, RouteStatus, StageStatus};
+use super::stage_sets::{self, Decision, Missing, StageSet};
+use super::status::{FileError, RegistryStatus, RouteStatus, StageStatus, UnavailableRoute};
 use crate::config::{Config, Stage};
+use crate::store::PublishedStages;
 
-type RouteTable = HashMap<RouteKey, Arc<Route>>;
+/// What a scan publishes: the routes served and the versions refused, swapped in together.
+#[derive(Default)]
+struct RouteTable {
+    routes: HashMap<RouteKey, Arc<Route>>,
+    unavailable: HashMap<RouteKey, UnavailableRoute>,
+}
+
 /// A route's server and client stage while a table is being built.
 type StagePair = (Option<Arc<LoadedStage>>, Option<Arc<LoadedStage>>);
 
@@ -39,6 +52,12 @@ struct ScanState {
     errors: BTreeMap<PathBuf, String>,
     /// Entries the folder rules refused in the latest scan, with the reason.
     refused: BTreeMap<PathBuf, String>,
+    /// Every plugin file present in the latest scan, loaded or not.
+    present: BTreeMap<PathBuf, PluginFileName>,
+    /// The stage set each version was first published with (the ledger's rows).
+    first: BTreeMap<RouteKey, StageSet>,
+    /// Present files of a published version that it does not serve (its stage set was fixed first).
+    unserved: BTreeMap<PathBuf, String>,
     ignored: BTreeSet<PathBuf>,
     scans: u64,
     config_loads: u64,
@@ -65,6 +84,7 @@ impl Report {
                 .errors
                 .iter()
                 .chain(state.refused.iter())
+                .chain(state.unserved.iter())
                 .map(|(path, message)| FileError {
                     path: path.clone(),
                     message: message.clone(),
@@ -85,6 +105,7 @@ pub struct Registry {
     state: Mutex<ScanState>,
     report: ArcSwap<Report>,
     generation: AtomicU64,
+    ledger: PublishedStages,
     after_scan: Option<ScanHook>,
 }
 
@@ -95,18 +116,37 @@ pub struct Registry {
 pub type ScanHook = Arc<dyn Fn(&Path, &[Arc<Route>]) + Send + Sync>;
 
 impl Registry {
-    /// An empty registry over `root`; call [`Registry::scan`] to fill it.
+    /// An empty registry over `root` that remembers stage sets in `ledger`; call
+    /// [`Registry::scan`] to fill it.
+    ///
+    /// # Errors
+    /// [`KvError::Storage`](crate::store::KvError) when the ledger cannot be read: starting without
+    /// it could serve a version with a stage missing.
     pub fn new(
         root: PathBuf,
         loader: Loader,
         config: Arc<Config>,
+        ledger: PublishedStages,
         after_scan: Option<ScanHook>,
-    ) -> Self {
+    ) -> Result<Self, crate::store::KvError> {
+        let mut first = BTreeMap::new();
+        for (key, stages) in ledger.all()? {
+            match (
+                stage_sets::parse_ledger_key(&key),
+                StageSet::parse(&stages),
+            ) {
+                (Some(key), Some(stages)) => {
+                    first.insert(key, stages);
+                }
+                _ => tracing::warn!(row = %key, "published-stages ledger: unreadable row ignored"),
+            }
+        }
         let state = ScanState {
             config_loads: 1,
+            first,
             ..ScanState::default()
         };
-        Self {
+        Ok(Self {
             root,
             loader,
             config: ArcSwap::new(config),
@@ -114,8 +154,9 @@ impl Registry {
             report: ArcSwap::new(Arc::new(Report::of(&state))),
             state: Mutex::new(state),
             generation: AtomicU64::new(0),
+            ledger,
             after_scan,
-        }
+        })
     }
 
     /// The plugins root.
@@ -128,14 +169,19 @@ impl Registry {
         self.config.load_full()
     }
 
-    /// The current version of `key`.
+    /// The current version of `key`, if it is served.
     pub fn route(&self, key: &RouteKey) -> Option<Arc<Route>> {
-        self.routes.load().get(key).cloned()
+        self.routes.load().routes.get(key).cloned()
     }
 
-    /// Every published route, sorted by key.
+    /// Why `key` is refused, if it is a published version with a stage missing.
+    pub fn unavailable(&self, key: &RouteKey) -> Option<UnavailableRoute> {
+        self.routes.load().unavailable.get(key).cloned()
+    }
+
+    /// Every served route, sorted by key.
     pub fn routes(&self) -> Vec<Arc<Route>> {
-        let mut routes: Vec<_> = self.routes.load().values().cloned().collect();
+        let mut routes: Vec<_> = self.routes.load().routes.values().cloned().collect();
         routes.sort_by(|a, b| a.key().cmp(b.key()));
         routes
     }
@@ -147,8 +193,12 @@ impl Registry {
         let listing = folder::walk(&self.root);
         let mut seen = BTreeSet::new();
         let mut changed = false;
+        let mut present = BTreeMap::new();
         state.refused.clear();
         for (relative, refusal) in listing.refused {
+            if let FileKind::Plugin(name) = classify(&relative) {
+                present.insert(relative.clone(), name);
+            }
             tracing::warn!(file = %relative.display(), "{refusal}");
             state.errors.remove(&relative);
             state.refused.insert(relative.clone(), refusal.to_string());
@@ -166,6 +216,7 @@ impl Registry {
                 }
             };
             seen.insert(relative.clone());
+            present.insert(relative.clone(), name.clone());
             changed |= self.refresh(&mut state, &config, relative, name);
         }
         // Errors of entries that are gone, or that are now regular files without one, are over.
@@ -187,9 +238,11 @@ impl Registry {
         state
             .ignored
             .retain(|path| std::fs::symlink_metadata(root.join(path)).is_ok());
+        changed |= present != state.present;
+        state.present = present;
         state.scans += 1;
         if changed {
-            self.publish(&state);
+            self.publish(&mut state);
         }
         self.report.store(Arc::new(Report::of(&state)));
         drop(state);
@@ -280,7 +333,7 @@ impl Registry {
         }
     }
 
-    fn publish(&self, state: &ScanState) {
+    fn publish(&self, state: &mut ScanState) {
         let mut stages: BTreeMap<RouteKey, StagePair> = BTreeMap::new();
         for entry in state.files.values() {
             let Some(stage) = &entry.loaded else { continue };
@@ -290,21 +343,126 @@ impl Registry {
                 Stage::Client => slot.1 = Some(stage.clone()),
             }
         }
-        let table = stages
-            .into_iter()
-            .map(|(key, (server, client))| {
-                (
-                    key.clone(),
-                    Arc::new(Route {
-                        key,
-                        server,
-                        client,
-                    }),
-                )
-            })
-            .collect();
+        let mut present: BTreeMap<RouteKey, StageSet> = BTreeMap::new();
+        for name in state.present.values() {
+            let set = present.entry(name.key.clone()).or_default();
+            *set = set.with(name.stage);
+        }
+        let keys: BTreeSet<RouteKey> = stages.keys().chain(present.keys()).cloned().collect();
+        let previous = self.routes.load_full();
+        let mut table = RouteTable::default();
+        state.unserved.clear();
+        for key in keys {
+            let (server, client) = stages.remove(&key).unwrap_or_default();
+            let loaded = StageSet {
+                server: server.is_some(),
+                client: client.is_some(),
+            };
+            let here = present.get(&key).copied().unwrap_or_default();
+            let first = state.first.get(&key).copied();
+            match stage_sets::decide(first, here, loaded) {
+                Decision::Serve(set) => {
+                    if first.is_none() {
+                        self.remember(state, &key, set);
+                    }
+                    self.mark_unserved(state, &key, first, here);
+                    let route = Route {
+                        key: key.clone(),
+                        server: server.filter(|_| set.server),
+                        client: client.filter(|_| set.client),
+                    };
+                    table.routes.insert(key, Arc::new(route));
+                }
+                Decision::Unavailable { stage, missing } => {
+                    let reason = self.unavailable_reason(state, &key, stage, missing, first);
+                    if previous.unavailable.get(&key).map(|old| &old.reason) != Some(&reason) {
+                        tracing::warn!(plugin = %key, "version refused until its {} stage is back: {reason}", stage.as_str());
+                    }
+                    let refused = UnavailableRoute {
+                        key: key.clone(),
+                        stage,
+                        reason,
+                    };
+                    table.unavailable.insert(key, refused);
+                }
+                Decision::Absent => {}
+            }
+        }
         self.routes.store(Arc::new(table));
         self.generation.fetch_add(1, Ordering::Release);
+    }
+
+    /// Records the stage set a version is published with for the first time, in memory and in the
+    /// ledger. A ledger that cannot be written is logged; the set still holds until a restart.
+    fn remember(&self, state: &mut ScanState, key: &RouteKey, set: StageSet) {
+        let kept = match self.ledger.record(&stage_sets::ledger_key(key), set.as_text()) {
+            Ok(kept) => StageSet::parse(&kept).unwrap_or(set),
+            Err(error) => {
+                tracing::error!(plugin = %key, "published-stages ledger not written: {error}");
+                set
+            }
+        };
+        state.first.insert(key.clone(), kept);
+    }
+
+    /// Reports the present files of `key` that its fixed stage set leaves out.
+    fn mark_unserved(
+        &self,
+        state: &mut ScanState,
+        key: &RouteKey,
+        first: Option<StageSet>,
+        here: StageSet,
+    ) {
+        let extra = stage_sets::unserved(first, here);
+        if extra.is_empty() {
+            return;
+        }
+        let paths: Vec<PathBuf> = state
+            .present
+            .iter()
+            .filter(|(_, name)| &name.key == key && extra.contains(name.stage))
+            .map(|(path, _)| path.clone())
+            .collect();
+        let published = first.unwrap_or_default();
+        for path in paths {
+            let message = format!(
+                "not served: {key} was first published with {published}; a different set of stages needs a new version"
+            );
+            state.errors.remove(&path);
+            state.unserved.insert(path, message);
+        }
+    }
+
+    /// Why `key` is refused, in words for operators.
+    fn unavailable_reason(
+        &self,
+        state: &ScanState,
+        key: &RouteKey,
+        stage: Stage,
+        missing: Missing,
+        first: Option<StageSet>,
+    ) -> String {
+        let published = first.map_or_else(
+            || "its stage files".to_owned(),
+            |first| format!("{first}"),
+        );
+        match missing {
+            Missing::Deleted => format!(
+                "the {} stage file is gone; {key} was published with {published}",
+                stage.as_str()
+            ),
+            Missing::NotLoaded => {
+                let error = state
+                    .present
+                    .iter()
+                    .find(|(_, name)| &name.key == key && name.stage == stage)
+                    .and_then(|(path, _)| {
+                        state.errors.get(path).or_else(|| state.refused.get(path))
+                    })
+                    .map_or("not loaded", String::as_str);
+                format!("the {} stage did not load: {error}", stage.as_str())
+            }
+        }
     }
 
     /// Applies a new configuration: per-plugin limits change for the next call; engine-wide settings
@@ -354,6 +512,7 @@ impl Registry {
         };
         let table = self.routes.load();
         let mut routes: Vec<RouteStatus> = table
+            .routes
             .values()
             .map(|route| RouteStatus {
                 key: route.key().clone(),
@@ -362,11 +521,14 @@ impl Registry {
             })
             .collect();
         routes.sort_by(|a, b| a.key.cmp(&b.key));
+        let mut unavailable: Vec<UnavailableRoute> = table.unavailable.values().cloned().collect();
+        unavailable.sort_by(|a, b| a.key.cmp(&b.key));
         RegistryStatus {
             generation: self.generation.load(Ordering::Acquire),
             scans: report.scans,
             config_loads: report.config_loads,
             routes,
+            unavailable,
             errors: report.errors.clone(),
             ignored: report.ignored.clone(),
             config_error: report.config_error.clone(),

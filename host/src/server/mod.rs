@@ -97,6 +97,8 @@ pub async fn router(
         config_path,
         rooms: chosen.rooms,
         kv: Some(chosen.kv),
+        // Stage sets belong to this node's files, so they stay in its own store in a cluster too.
+        published: Some(store.published_stages()),
         hot_reload: true,
         after_scan: Some(Arc::new({
             let messages = messages.clone();

@@ -18,6 +18,9 @@ pub enum Code {
     MissingReceiver,
     /// No handler is published under this name and version (param `name`).
     NotFound,
+    /// The version is published but a stage it was published with is missing, so it is refused
+    /// rather than served without it (params `name`, `stage`).
+    RouteUnavailable,
     /// `receiver: "all"` is not allowed by the operator.
     ReceiverNotAllowed,
     /// The sender is not a member of the target room (param `room`).
@@ -54,11 +57,12 @@ pub enum Code {
 
 impl Code {
     /// Every code, for the test that checks each has a message in every shipped language.
-    pub const ALL: [Self; 20] = [
+    pub const ALL: [Self; 21] = [
         Self::InvalidRequest,
         Self::InvalidName,
         Self::MissingReceiver,
         Self::NotFound,
+        Self::RouteUnavailable,
         Self::ReceiverNotAllowed,
         Self::NotRoomMember,
         Self::RateLimitExceeded,
@@ -84,6 +88,7 @@ impl Code {
             Self::InvalidName => "sync.invalidName",
             Self::MissingReceiver => "sync.missingReceiver",
             Self::NotFound => "sync.notFound",
+            Self::RouteUnavailable => "sync.routeUnavailable",
             Self::ReceiverNotAllowed => "sync.receiverNotAllowed",
             Self::NotRoomMember => "sync.notRoomMember",
             Self::RateLimitExceeded => "sync.rateLimitExceeded",
@@ -113,7 +118,7 @@ impl Code {
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
             Self::MethodNotAllowed => 405,
-            Self::StateUnavailable => 503,
+            Self::StateUnavailable | Self::RouteUnavailable => 503,
             Self::ServerBusy => 503,
             Self::BodyTimeout => 408,
             _ => 400,

@@ -134,10 +134,15 @@ impl SyncService {
     ) -> Result<Prepared, Failure> {
         let config = self.config();
         let key = &request.name.key;
-        let route = self
-            .runtime
-            .route(key)
-            .ok_or_else(|| Failure::new(Code::NotFound).text("name", request.name.full_name()))?;
+        let route = self.runtime.route(key).ok_or_else(|| {
+            let name = request.name.full_name();
+            match self.runtime.unavailable(key) {
+                Some(refused) => Failure::new(Code::RouteUnavailable)
+                    .text("name", name)
+                    .text("stage", refused.stage.as_str()),
+                None => Failure::new(Code::NotFound).text("name", name),
+            }
+        })?;
         // The server stage governs auth and rate when there is one; client-only syncs use the
         // client stage's.
         let Some(governing) = route.server().or_else(|| route.client()) else {
