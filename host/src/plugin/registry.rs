@@ -8,10 +8,10 @@
 //! at start), never on a request. A file that fails to load, or that the folder rules refuse, keeps
 //! the previous good version published and shows up in [`RegistryStatus::errors`].
 //!
-//! Publishing fails closed (see `stage_sets`): a version is served only with exactly the stages it
-//! was first published with, remembered in the store's ledger across restarts; a version missing
-//! one of them is listed in [`RegistryStatus::unavailable`] and answered with a refusal, never served
-//! with the stage that is left.
+//! Publishing fails closed (see `stage_sets`): a version is served only with every stage it was
+//! ever published with, remembered in the store's ledger across restarts; a version missing one of
+//! them is listed in [`RegistryStatus::unavailable`] and answered with a refusal, never served with
+//! the stage that is left.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -54,10 +54,8 @@ struct ScanState {
     refused: BTreeMap<PathBuf, String>,
     /// Every plugin file present in the latest scan, loaded or not.
     present: BTreeMap<PathBuf, PluginFileName>,
-    /// The stage set each version was first published with (the ledger's rows).
+    /// The stage set each version has been published with (the ledger's rows).
     first: BTreeMap<RouteKey, StageSet>,
-    /// Present files of a published version that it does not serve (its stage set was fixed first).
-    unserved: BTreeMap<PathBuf, String>,
     ignored: BTreeSet<PathBuf>,
     scans: u64,
     config_loads: u64,
@@ -84,7 +82,6 @@ impl Report {
                 .errors
                 .iter()
                 .chain(state.refused.iter())
-                .chain(state.unserved.iter())
                 .map(|(path, message)| FileError {
                     path: path.clone(),
                     message: message.clone(),
@@ -351,7 +348,6 @@ impl Registry {
         let keys: BTreeSet<RouteKey> = stages.keys().chain(present.keys()).cloned().collect();
         let previous = self.routes.load_full();
         let mut table = RouteTable::default();
-        state.unserved.clear();
         for key in keys {
             let (server, client) = stages.remove(&key).unwrap_or_default();
             let loaded = StageSet {
@@ -362,10 +358,9 @@ impl Registry {
             let first = state.first.get(&key).copied();
             match stage_sets::decide(first, here, loaded) {
                 Decision::Serve(set) => {
-                    if first.is_none() {
+                    if first != Some(set) {
                         self.remember(state, &key, set);
                     }
-                    self.mark_unserved(state, &key, first, here);
                     let route = Route {
                         key: key.clone(),
                         server: server.filter(|_| set.server),
@@ -392,45 +387,13 @@ impl Registry {
         self.generation.fetch_add(1, Ordering::Release);
     }
 
-    /// Records the stage set a version is published with for the first time, in memory and in the
-    /// ledger. A ledger that cannot be written is logged; the set still holds until a restart.
+    /// Records the stage set a version is published with (the first time, or grown), in memory and
+    /// in the ledger. A ledger that cannot be written is logged; the set still holds until a restart.
     fn remember(&self, state: &mut ScanState, key: &RouteKey, set: StageSet) {
-        let kept = match self.ledger.record(&stage_sets::ledger_key(key), set.as_text()) {
-            Ok(kept) => StageSet::parse(&kept).unwrap_or(set),
-            Err(error) => {
-                tracing::error!(plugin = %key, "published-stages ledger not written: {error}");
-                set
-            }
-        };
-        state.first.insert(key.clone(), kept);
-    }
-
-    /// Reports the present files of `key` that its fixed stage set leaves out.
-    fn mark_unserved(
-        &self,
-        state: &mut ScanState,
-        key: &RouteKey,
-        first: Option<StageSet>,
-        here: StageSet,
-    ) {
-        let extra = stage_sets::unserved(first, here);
-        if extra.is_empty() {
-            return;
+        if let Err(error) = self.ledger.set(&stage_sets::ledger_key(key), set.as_text()) {
+            tracing::error!(plugin = %key, "published-stages ledger not written: {error}");
         }
-        let paths: Vec<PathBuf> = state
-            .present
-            .iter()
-            .filter(|(_, name)| &name.key == key && extra.contains(name.stage))
-            .map(|(path, _)| path.clone())
-            .collect();
-        let published = first.unwrap_or_default();
-        for path in paths {
-            let message = format!(
-                "not served: {key} was first published with {published}; a different set of stages needs a new version"
-            );
-            state.errors.remove(&path);
-            state.unserved.insert(path, message);
-        }
+        state.first.insert(key.clone(), set);
     }
 
     /// Why `key` is refused, in words for operators.

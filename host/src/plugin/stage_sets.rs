@@ -6,8 +6,10 @@
 //! never fall back to the client stage's auth. So the registry remembers, per version, the stages it
 //! was first published with (durably, in the store's published-stages ledger) and asks [`decide`]
 //! on every scan: serve exactly those stages when all are loaded, otherwise mark the version
-//! unavailable until the missing stage is back. A stage added to a version already published is not
-//! served: a different stage set is a new version. Pure logic, no I/O.
+//! unavailable until the missing stage is back. A set may grow, never shrink: a stage that appears
+//! beside a published one joins the version (two files deployed one scan apart land that way, and
+//! the version becomes what its author wrote), and from then on it is required too. Pure logic, no
+//! I/O.
 
 use std::fmt;
 
@@ -46,11 +48,11 @@ impl StageSet {
         }
     }
 
-    /// The stages of `self` that are not in `other`.
-    pub fn minus(self, other: Self) -> Self {
+    /// The stages in both sets.
+    pub fn intersection(self, other: Self) -> Self {
         Self {
-            server: self.server && !other.server,
-            client: self.client && !other.client,
+            server: self.server && other.server,
+            client: self.client && other.client,
         }
     }
 
@@ -143,14 +145,18 @@ pub enum Decision {
     Absent,
 }
 
-/// Decides one version from the stage set it was first published with (`None`: never published),
-/// the stages whose files are present now (loaded or not) and the stages loaded and servable.
+/// Decides one version from the stage set it was published with so far (`None`: never published),
+/// the stages whose files are present now (loaded or not) and the stages loaded and servable. A
+/// served set is the published one plus any stage present and loaded beside it.
 pub fn decide(first: Option<StageSet>, present: StageSet, loaded: StageSet) -> Decision {
     if present.is_empty() && loaded.is_empty() {
         // Nothing of the version is left (or was ever here): unpublished, as a deleted route is.
         return Decision::Absent;
     }
-    let needed = first.unwrap_or(present.union(loaded));
+    let needed = match first {
+        Some(first) => first.union(present.intersection(loaded)),
+        None => present.union(loaded),
+    };
     for stage in needed.stages() {
         if !loaded.contains(stage) {
             let missing = if present.contains(stage) {
@@ -162,12 +168,6 @@ pub fn decide(first: Option<StageSet>, present: StageSet, loaded: StageSet) -> D
         }
     }
     Decision::Serve(needed)
-}
-
-/// The stages present now that a published version does not serve, because its stage set was fixed
-/// before they appeared.
-pub fn unserved(first: Option<StageSet>, present: StageSet) -> StageSet {
-    first.map_or(StageSet::default(), |first| present.minus(first))
 }
 
 #[cfg(test)]
@@ -238,10 +238,11 @@ mod tests {
     }
 
     #[test]
-    fn a_stage_added_to_a_published_version_is_not_served() {
-        assert_eq!(decide(Some(SERVER), BOTH, BOTH), Decision::Serve(SERVER));
-        assert_eq!(unserved(Some(SERVER), BOTH), CLIENT);
-        assert_eq!(unserved(None, BOTH), NONE);
+    fn a_stage_added_to_a_published_version_joins_it() {
+        assert_eq!(decide(Some(SERVER), BOTH, BOTH), Decision::Serve(BOTH));
+        assert_eq!(decide(Some(CLIENT), BOTH, BOTH), Decision::Serve(BOTH));
+        // An added stage that does not load leaves the version as it was published.
+        assert_eq!(decide(Some(SERVER), BOTH, SERVER), Decision::Serve(SERVER));
     }
 
     #[test]
@@ -251,7 +252,7 @@ mod tests {
     }
 
     #[test]
-    fn only_an_added_stage_left_is_unavailable() {
+    fn only_another_stage_left_is_unavailable() {
         assert_eq!(
             decide(Some(SERVER), CLIENT, CLIENT),
             Decision::Unavailable {

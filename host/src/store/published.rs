@@ -3,9 +3,8 @@
 //! refused after a restart instead of coming back as a server-only route that delivers unfiltered
 //! output.
 //!
-//! One row per version, its key chosen by the caller (`page/name/vN`), its value a short text the
-//! caller defines. A row is written once and never changed: [`PublishedStages::record`] keeps the
-//! first value. The table knows nothing of plugins.
+//! One row per version, its key chosen by the caller (`page/name@vN`), its value a short text the
+//! caller defines (the caller only ever widens it). The table knows nothing of plugins.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -60,29 +59,18 @@ impl PublishedStages {
         Ok(rows)
     }
 
-    /// Writes `value` at `key` unless a row is there already, durably; returns the row's value
-    /// after the call (the first one ever written).
+    /// Writes `value` at `key`, durably.
     ///
     /// # Errors
     /// [`KvError::Storage`] when the table cannot be written.
-    pub fn record(&self, key: &str, value: &str) -> Result<String, KvError> {
+    pub fn set(&self, key: &str, value: &str) -> Result<(), KvError> {
         let tx = self.db.begin_write().map_err(storage)?;
-        let kept = {
-            let mut table = tx.open_table(PUBLISHED).map_err(storage)?;
-            let existing = table
-                .get(key)
-                .map_err(storage)?
-                .map(|row| row.value().to_owned());
-            match existing {
-                Some(existing) => existing,
-                None => {
-                    table.insert(key, value).map_err(storage)?;
-                    value.to_owned()
-                }
-            }
-        };
+        tx.open_table(PUBLISHED)
+            .map_err(storage)?
+            .insert(key, value)
+            .map_err(storage)?;
         tx.commit().map_err(storage)?;
-        Ok(kept)
+        Ok(())
     }
 }
 
@@ -93,22 +81,22 @@ mod tests {
     use crate::store::Store;
 
     #[test]
-    fn the_first_value_stays_and_survives_reopening() {
+    fn rows_survive_reopening() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("kv.redb");
         {
             let ledger = Store::open(&path).unwrap().published_stages();
-            assert_eq!(ledger.record("p/a/v1", "server+client").unwrap(), "server+client");
-            assert_eq!(ledger.record("p/a/v1", "server").unwrap(), "server+client");
+            ledger.set("p/a@v1", "server").unwrap();
+            ledger.set("p/a@v1", "server+client").unwrap();
         }
         let ledger = Store::open(&path).unwrap().published_stages();
-        assert_eq!(ledger.all().unwrap()["p/a/v1"], "server+client");
+        assert_eq!(ledger.all().unwrap()["p/a@v1"], "server+client");
     }
 
     #[test]
     fn an_in_memory_ledger_keeps_rows_while_it_lives() {
         let ledger = super::PublishedStages::in_memory().unwrap();
-        ledger.record("p/a/v1", "client").unwrap();
+        ledger.set("p/a@v1", "client").unwrap();
         assert_eq!(ledger.all().unwrap().len(), 1);
     }
 }
