@@ -15,7 +15,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use arc_swap::ArcSwap;
@@ -56,6 +56,9 @@ struct ScanState {
     present: BTreeMap<PathBuf, PluginFileName>,
     /// The stage set each version has been published with (the ledger's rows).
     first: BTreeMap<RouteKey, StageSet>,
+    /// New one-stage versions seen by the latest scan, waiting for the next one (see
+    /// [`Registry::watched`]).
+    held: BTreeMap<RouteKey, StageSet>,
     ignored: BTreeSet<PathBuf>,
     scans: u64,
     config_loads: u64,
@@ -103,6 +106,8 @@ pub struct Registry {
     report: ArcSwap<Report>,
     generation: AtomicU64,
     ledger: PublishedStages,
+    /// Whether a watcher scans again on request (see [`Registry::watched`]).
+    watched: AtomicBool,
     after_scan: Option<ScanHook>,
 }
 
@@ -128,10 +133,7 @@ impl Registry {
     ) -> Result<Self, crate::store::KvError> {
         let mut first = BTreeMap::new();
         for (key, stages) in ledger.all()? {
-            match (
-                stage_sets::parse_ledger_key(&key),
-                StageSet::parse(&stages),
-            ) {
+            match (stage_sets::parse_ledger_key(&key), StageSet::parse(&stages)) {
                 (Some(key), Some(stages)) => {
                     first.insert(key, stages);
                 }
@@ -152,6 +154,7 @@ impl Registry {
             state: Mutex::new(state),
             generation: AtomicU64::new(0),
             ledger,
+            watched: AtomicBool::new(false),
             after_scan,
         })
     }
@@ -183,8 +186,17 @@ impl Registry {
         routes
     }
 
+    /// Says a watcher now scans again whenever [`Registry::scan`] asks for it. From then on a new
+    /// version seen with one stage is published one scan later, when it still has one: the second
+    /// file of a two-stage deploy that arrives a moment after the first is not missed, so the version
+    /// is never served half (its server stage alone would deliver unfiltered output).
+    pub fn watched(&self) {
+        self.watched.store(true, Ordering::Release);
+    }
+
     /// Walks the root, loads new and changed files, unpublishes deleted ones, publishes the result.
-    pub fn scan(&self) {
+    /// Returns whether a new version waits for another scan (only once [`Registry::watched`]).
+    pub fn scan(&self) -> bool {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         let config = self.config.load_full();
         let listing = folder::walk(&self.root);
@@ -235,17 +247,19 @@ impl Registry {
         state
             .ignored
             .retain(|path| std::fs::symlink_metadata(root.join(path)).is_ok());
-        changed |= present != state.present;
+        changed |= present != state.present || !state.held.is_empty();
         state.present = present;
         state.scans += 1;
         if changed {
             self.publish(&mut state);
         }
         self.report.store(Arc::new(Report::of(&state)));
+        let again = !state.held.is_empty();
         drop(state);
         if let Some(hook) = &self.after_scan {
             hook(&self.root, &self.routes());
         }
+        again
     }
 
     /// Loads one plugin file if its content changed; returns whether the published set changed.
@@ -347,6 +361,8 @@ impl Registry {
         }
         let keys: BTreeSet<RouteKey> = stages.keys().chain(present.keys()).cloned().collect();
         let previous = self.routes.load_full();
+        let held = std::mem::take(&mut state.held);
+        let hold_new = self.watched.load(Ordering::Acquire);
         let mut table = RouteTable::default();
         for key in keys {
             let (server, client) = stages.remove(&key).unwrap_or_default();
@@ -358,6 +374,11 @@ impl Registry {
             let first = state.first.get(&key).copied();
             match stage_sets::decide(first, here, loaded) {
                 Decision::Serve(set) => {
+                    let single = !(set.server && set.client);
+                    if first.is_none() && single && hold_new && held.get(&key) != Some(&set) {
+                        state.held.insert(key, set);
+                        continue;
+                    }
                     if first != Some(set) {
                         self.remember(state, &key, set);
                     }
@@ -405,10 +426,8 @@ impl Registry {
         missing: Missing,
         first: Option<StageSet>,
     ) -> String {
-        let published = first.map_or_else(
-            || "its stage files".to_owned(),
-            |first| format!("{first}"),
-        );
+        let published =
+            first.map_or_else(|| "its stage files".to_owned(), |first| format!("{first}"));
         match missing {
             Missing::Deleted => format!(
                 "the {} stage file is gone; {key} was published with {published}",

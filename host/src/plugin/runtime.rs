@@ -107,7 +107,9 @@ impl PluginRuntime {
             }
             None => {
                 let store = Store::open(&config.store.path).map_err(Error::Store)?;
-                let published = options.published.unwrap_or_else(|| store.published_stages());
+                let published = options
+                    .published
+                    .unwrap_or_else(|| store.published_stages());
                 (Arc::new(store.kv()) as Arc<dyn Kv>, published)
             }
         };
@@ -202,7 +204,9 @@ impl PluginRuntime {
 
     /// Rescans the root now, on the calling thread (blocks while files compile).
     pub fn rescan(&self) {
-        self.registry.scan();
+        if self.registry.scan() {
+            self.registry.scan();
+        }
     }
 
     /// Applies a new configuration now (as the config watcher does).
