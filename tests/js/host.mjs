@@ -36,8 +36,7 @@ export async function startHost({ plugins, config = "", args = [], cacheDir }) {
   const root = path.join(dir, "plugins");
   for (const tree of plugins) copyTree(tree, root);
   const configPath = path.join(dir, "synchost.toml");
-  fs.writeFileSync(
-    configPath,
+  const configText = (extra) =>
     [
       "[server]",
       'host = "127.0.0.1"',
@@ -47,9 +46,9 @@ export async function startHost({ plugins, config = "", args = [], cacheDir }) {
       `cache_dir = ${JSON.stringify(cacheDir ?? path.join(dir, "cache"))}`,
       "[store]",
       `path = ${JSON.stringify(path.join(dir, "kv.redb"))}`,
-      config,
-    ].join("\n"),
-  );
+      extra,
+    ].join("\n");
+  fs.writeFileSync(configPath, configText(config));
   const serveArgs = ["serve", "--config", configPath, ...args];
   let { child, url } = await launch(serveArgs);
   return {
@@ -74,6 +73,15 @@ export async function startHost({ plugins, config = "", args = [], cacheDir }) {
       child.kill(signal);
       await exited;
       ({ child, url } = await launch(serveArgs));
+    },
+    /**
+     * Replaces the TOML appended to the generated sections, atomically (the host's watcher applies
+     * the live sections: plugin limits, [sync], [rooms]).
+     */
+    rewriteConfig(extra) {
+      const temporary = path.join(dir, `.synchost-${process.pid}.toml.tmp`);
+      fs.writeFileSync(temporary, configText(extra));
+      fs.renameSync(temporary, configPath);
     },
     /** Mints a token with `synchost token` (args: --sub, --name, --lang, --admin, --claim k=v, ...). */
     token(...args) {

@@ -103,6 +103,9 @@ pub const BUILTIN_CODES: &[&str] = &[
     "auth.tokenExpired",
     "room.invalidName",
     "room.limitReached",
+    "room.forbidden",
+    "room.joinRateExceeded",
+    "room.removed",
 ];
 
 /// Why the built-in messages could not be loaded.

@@ -108,6 +108,8 @@ pub struct Registry {
     ledger: PublishedStages,
     /// Whether a watcher scans again on request (see [`Registry::watched`]).
     watched: AtomicBool,
+    /// Counts applied configurations, for [`Registry::config_changes`].
+    changes: tokio::sync::watch::Sender<u64>,
     after_scan: Option<ScanHook>,
 }
 
@@ -155,6 +157,7 @@ impl Registry {
             generation: AtomicU64::new(0),
             ledger,
             watched: AtomicBool::new(false),
+            changes: tokio::sync::watch::Sender::new(0),
             after_scan,
         })
     }
@@ -447,13 +450,24 @@ impl Registry {
         }
     }
 
-    /// Applies a new configuration: per-plugin limits change for the next call; engine-wide settings
-    /// (`[runtime]`, `[store]`) need a restart and are reported, not applied.
+    /// Applies a new configuration: per-plugin limits change for the next call, and `[sync]` and
+    /// `[rooms]` for the next request (watchers of [`Registry::config_changes`] are told, so room
+    /// policies are enforced on current members too); the other sections need a restart and are
+    /// reported, not applied.
     pub fn apply_config(&self, config: Config) {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         let current = self.config.load_full();
-        if config.runtime != current.runtime || config.store != current.store {
-            tracing::warn!("config: [runtime] and [store] changes apply after a restart");
+        let restart_only = [
+            ("[runtime]", config.runtime != current.runtime),
+            ("[store]", config.store != current.store),
+            ("[server]", config.server != current.server),
+            ("[engine]", config.engine != current.engine),
+            ("[auth]", config.auth != current.auth),
+            ("[i18n]", config.i18n != current.i18n),
+            ("[cluster]", config.cluster != current.cluster),
+        ];
+        for (section, _) in restart_only.iter().filter(|(_, changed)| *changed) {
+            tracing::warn!("config: {section} changes apply after a restart");
         }
         for entry in state.files.values() {
             if let Some(stage) = &entry.loaded {
@@ -468,11 +482,27 @@ impl Registry {
         }
         let mut applied = (*current).clone();
         applied.plugins = config.plugins;
+        applied.sync = config.sync;
+        applied.rooms = config.rooms;
         self.config.store(Arc::new(applied));
         state.config_loads += 1;
         state.config_error = None;
         self.report.store(Arc::new(Report::of(&state)));
-        tracing::info!("config reloaded: plugin limits apply from the next call");
+        self.changes.send_modify(|loads| *loads += 1);
+        tracing::info!("config reloaded: plugin limits, [sync] and [rooms] apply from now on");
+    }
+
+    /// Whether `config` differs from the one in force in a section applied live.
+    pub fn differs_live(&self, config: &Config) -> bool {
+        let current = self.config.load();
+        config.plugins != current.plugins
+            || config.sync != current.sync
+            || config.rooms != current.rooms
+    }
+
+    /// Changes each time a configuration is applied (its value counts them).
+    pub fn config_changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changes.subscribe()
     }
 
     /// Records a config file change that could not be used.

@@ -148,7 +148,7 @@ fn classify(batch: &DebounceEventResult, root: &Path, config_file: Option<&Path>
 
 fn reload_config(registry: &Registry, path: &Path) {
     match Config::load(path) {
-        Ok(config) if config.plugins == registry.config().plugins => {}
+        Ok(config) if !registry.differs_live(&config) => {}
         Ok(config) => registry.apply_config(config),
         Err(error) => registry.reject_config(format!("{error}")),
     }

@@ -223,4 +223,9 @@ impl PluginRuntime {
     pub fn config(&self) -> Arc<Config> {
         self.registry.config()
     }
+
+    /// Changes each time the config file's live sections are applied.
+    pub fn config_changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.registry.config_changes()
+    }
 }

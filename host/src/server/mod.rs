@@ -125,6 +125,10 @@ pub async fn router(
     if let Some(incoming) = chosen.incoming {
         tokio::spawn(sync.clone().serve_remote(incoming));
     }
+    tokio::spawn(enforce_on_config_changes(
+        sync.clone(),
+        runtime.config_changes(),
+    ));
     let io = SocketIo::builder()
         .connect_timeout(connect_timeout)
         .binary_budget(binary_timeout, max_binary_bytes)
@@ -151,4 +155,15 @@ pub async fn router(
         Some(files) => router.fallback(move |request| files.clone().serve(request)),
         None => router,
     })
+}
+
+/// Re-checks room members against the room policies each time the config file's live sections are
+/// applied; ends with the runtime.
+async fn enforce_on_config_changes(
+    sync: Arc<SyncService>,
+    mut changes: tokio::sync::watch::Receiver<u64>,
+) {
+    while changes.changed().await.is_ok() {
+        sync.enforce_room_policies();
+    }
 }

@@ -47,6 +47,12 @@ pub enum Code {
     RoomInvalidName,
     /// The session is already in as many rooms as allowed (param `max`).
     RoomLimitReached,
+    /// The room's policy refuses this session (params `room`, `key`).
+    RoomForbidden,
+    /// Too many joins in this minute (param `seconds` until the next is accepted).
+    JoinRateExceeded,
+    /// The member was taken out of a room whose policy no longer admits it (param `room`).
+    RoomRemoved,
     /// Shared state (remembered rooms, rate windows) could not be read or written.
     StateUnavailable,
     /// HTTP: as many trigger requests as allowed are in progress on this host (param `max`).
@@ -57,7 +63,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, for the test that checks each has a message in every shipped language.
-    pub const ALL: [Self; 21] = [
+    pub const ALL: [Self; 24] = [
         Self::InvalidRequest,
         Self::InvalidName,
         Self::MissingReceiver,
@@ -76,6 +82,9 @@ impl Code {
         Self::MethodNotAllowed,
         Self::RoomInvalidName,
         Self::RoomLimitReached,
+        Self::RoomForbidden,
+        Self::JoinRateExceeded,
+        Self::RoomRemoved,
         Self::StateUnavailable,
         Self::ServerBusy,
         Self::BodyTimeout,
@@ -102,6 +111,9 @@ impl Code {
             Self::MethodNotAllowed => "sync.methodNotAllowed",
             Self::RoomInvalidName => "room.invalidName",
             Self::RoomLimitReached => "room.limitReached",
+            Self::RoomForbidden => "room.forbidden",
+            Self::JoinRateExceeded => "room.joinRateExceeded",
+            Self::RoomRemoved => "room.removed",
             Self::StateUnavailable => "sync.stateUnavailable",
             Self::ServerBusy => "sync.serverBusy",
             Self::BodyTimeout => "sync.bodyTimeout",
@@ -112,8 +124,9 @@ impl Code {
     pub fn http_status(self) -> u16 {
         match self {
             Self::NotFound => 404,
-            Self::ReceiverNotAllowed | Self::NotRoomMember => 403,
-            Self::RateLimitExceeded | Self::TooManyInFlight => 429,
+            Self::ReceiverNotAllowed | Self::NotRoomMember | Self::RoomForbidden => 403,
+            Self::RoomRemoved => 403,
+            Self::RateLimitExceeded | Self::TooManyInFlight | Self::JoinRateExceeded => 429,
             Self::InvalidServerResponse | Self::InvalidClientResponse => 500,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,

@@ -15,6 +15,7 @@ use super::envelope::Envelopes;
 use super::failure::{Code, Failure};
 use super::peer::Caller;
 use super::request::SyncRequest;
+use super::room_policy::admit;
 use super::seams::Seams;
 use super::stats::SyncStats;
 use crate::config::Config;
@@ -219,6 +220,10 @@ impl SyncService {
         let member = match &caller.socket {
             Some(socket) => socket.in_room(room),
             None => match caller.peer.user_id() {
+                // A remembered room whose policy no longer admits the user is not a membership.
+                Some(_) if admit(&config.rooms, room, caller.peer.session.as_deref()).is_err() => {
+                    false
+                }
                 Some(user) => self.seams.memory.contains(user, room).map_err(|error| {
                     tracing::warn!(%error, "remembered rooms unavailable");
                     Failure::new(Code::StateUnavailable)
