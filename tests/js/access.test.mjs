@@ -201,3 +201,62 @@ allow_receiver_all = true
   }
   await eventually("receiver all to be refused again", async () => (await ack(socket, "sync", request)).errorCode === "sync.receiverNotAllowed");
 });
+
+test("/metrics needs an admin bearer token on the public address", async () => {
+  const bare = await fetch(`${host.url}/metrics`);
+  assert.equal(bare.status, 401);
+  assert.equal(bare.headers.get("www-authenticate"), "Bearer");
+  const bearer = (token) => ({ headers: { authorization: `Bearer ${token}` } });
+  assert.equal((await fetch(`${host.url}/metrics`, bearer(host.token("--sub", "eve")))).status, 403);
+  // A cookie is never an admin credential: another site could make a browser send it.
+  const admin = host.token("--sub", "ops", "--admin");
+  assert.equal((await fetch(`${host.url}/metrics`, { headers: { cookie: `token=${admin}` } })).status, 401);
+  const allowed = await fetch(`${host.url}/metrics`, bearer(admin));
+  assert.equal(allowed.status, 200);
+  assert.match(await allowed.text(), /^synchost_routes /m);
+});
+
+test("with admin_listen the operator endpoints leave the public address for their own", async () => {
+  const tree = fs.mkdtempSync(path.join(os.tmpdir(), "synchost-access-admin-"));
+  const separate = await startHost({ plugins: [tree], server: 'admin_listen = "127.0.0.1:0"' });
+  try {
+    assert.ok(separate.operatorUrl, "the operator address is printed");
+    assert.equal((await fetch(`${separate.url}/metrics`)).status, 404);
+    const page = await fetch(`${separate.operatorUrl}/metrics`);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /^synchost_routes 0$/m);
+    assert.equal(await (await fetch(`${separate.operatorUrl}/healthz`)).text(), "ok");
+  } finally {
+    separate.stop();
+    fs.rmSync(tree, { recursive: true, force: true });
+  }
+});
+
+test("a session cookie from another site is refused; from no origin or the host's own it signs in", async () => {
+  const cookie = `token=${host.token("--sub", "cleo")}`;
+  const connect = (headers) =>
+    new Promise((resolve) => {
+      const socket = io(host.url, { forceNew: true, reconnection: false, transports: ["websocket"], extraHeaders: headers });
+      sockets.push(socket);
+      socket.once("connect", () => resolve({ socket }));
+      socket.once("connect_error", (error) => resolve({ error }));
+    });
+  const hijack = await connect({ cookie, origin: "https://evil.example" });
+  assert.ok(hijack.error, "a cross-site WebSocket with the cookie connected");
+  assert.equal(hijack.error.data?.errorCode, "auth.originNotAllowed");
+  assert.equal(hijack.error.data?.errorParams?.[0]?.value, "https://evil.example");
+  // The same cookie from the host's own origin, or without an Origin (not a browser), is the user.
+  for (const headers of [{ cookie, origin: host.url }, { cookie }]) {
+    const { socket, error } = await connect(headers);
+    assert.equal(error, undefined, JSON.stringify(error?.data));
+    assert.equal((await join(socket, fresh("members-"))).status, "success");
+  }
+  // The HTTP trigger follows the same rule.
+  const trigger = await fetch(`${host.url}/sync/examples/updateCounter/v1`, {
+    method: "POST",
+    headers: { "content-type": "application/json", cookie, origin: "https://evil.example" },
+    body: JSON.stringify({ data: { amount: 1 }, receiver: "lobby" }),
+  });
+  assert.equal(trigger.status, 403);
+  assert.equal((await trigger.json()).errorCode, "auth.originNotAllowed");
+});

@@ -197,13 +197,6 @@ for (const page of PAGES) {
   });
 }
 
-/** The value of one line of the host's /metrics page. */
-async function metric(name) {
-  const page = await (await fetch(`${host.url}/metrics`)).text();
-  const line = page.split("\n").find((l) => l.startsWith(`${name} `));
-  return Number(line?.split(" ")[1] ?? NaN);
-}
-
 test("a filtering route whose client stage is deleted or broken delivers nothing: sync.routeUnavailable until it is back", async () => {
   const room = freshRoom();
   const alice = await client({ token: host.token("--sub", "alice", "--claim", "team=red") });
@@ -237,12 +230,12 @@ test("a filtering route whose client stage is deleted or broken delivers nothing
     assert.equal(refused.httpStatus, 503);
     assert.deepEqual(refused.errorParams.find((param) => param.key === "stage")?.value, "client");
     // A broken file in its place keeps the version refused: it is never served by its server stage alone.
-    const errors = await metric("synchost_plugin_file_errors");
+    const errors = await host.metric("synchost_plugin_file_errors");
     put(Buffer.from("not a component"));
-    for (let n = 0; n < 400 && (await metric("synchost_plugin_file_errors")) <= errors; n++) {
+    for (let n = 0; n < 400 && (await host.metric("synchost_plugin_file_errors")) <= errors; n++) {
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
-    assert.ok((await metric("synchost_routes_unavailable")) >= 1);
+    assert.ok((await host.metric("synchost_routes_unavailable")) >= 1);
     assert.equal((await until("sync.routeUnavailable")).httpStatus, 503);
   } finally {
     put(original);

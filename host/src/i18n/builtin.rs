@@ -101,6 +101,7 @@ pub const BUILTIN_CODES: &[&str] = &[
     "auth.invalidCondition",
     "auth.invalidToken",
     "auth.tokenExpired",
+    "auth.originNotAllowed",
     "room.invalidName",
     "room.limitReached",
     "room.forbidden",

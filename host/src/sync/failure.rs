@@ -59,11 +59,14 @@ pub enum Code {
     ServerBusy,
     /// HTTP: the body did not arrive within the allowed time (param `seconds`).
     BodyTimeout,
+    /// A session cookie came with a request from another site the operator did not allow (param
+    /// `origin`).
+    OriginNotAllowed,
 }
 
 impl Code {
     /// Every code, for the test that checks each has a message in every shipped language.
-    pub const ALL: [Self; 24] = [
+    pub const ALL: [Self; 25] = [
         Self::InvalidRequest,
         Self::InvalidName,
         Self::MissingReceiver,
@@ -88,6 +91,7 @@ impl Code {
         Self::StateUnavailable,
         Self::ServerBusy,
         Self::BodyTimeout,
+        Self::OriginNotAllowed,
     ];
 
     /// The wire code.
@@ -117,6 +121,7 @@ impl Code {
             Self::StateUnavailable => "sync.stateUnavailable",
             Self::ServerBusy => "sync.serverBusy",
             Self::BodyTimeout => "sync.bodyTimeout",
+            Self::OriginNotAllowed => "auth.originNotAllowed",
         }
     }
 
@@ -125,7 +130,7 @@ impl Code {
         match self {
             Self::NotFound => 404,
             Self::ReceiverNotAllowed | Self::NotRoomMember | Self::RoomForbidden => 403,
-            Self::RoomRemoved => 403,
+            Self::RoomRemoved | Self::OriginNotAllowed => 403,
             Self::RateLimitExceeded | Self::TooManyInFlight | Self::JoinRateExceeded => 429,
             Self::InvalidServerResponse | Self::InvalidClientResponse => 500,
             Self::PayloadTooLarge => 413,
