@@ -8,3 +8,5 @@ auth-invalidToken = Your login token is not valid. Please log in again.
 auth-tokenExpired = Your session has expired. Please log in again.
 # $origin: the site the request came from.
 auth-originNotAllowed = Your login cookie is not accepted from { $origin }. Sign in from an allowed site.
+auth-sessionExpired = Your session has ended: your login token expired. Renew it or sign in again.
+auth-renewOtherUser = A renewed token must be for the user this connection signed in as. Connect again to change user.

@@ -7,3 +7,5 @@ auth-invalidToken = Je inlogtoken is ongeldig. Log opnieuw in.
 auth-tokenExpired = Je sessie is verlopen. Log opnieuw in.
 # $origin: de site waar het verzoek vandaan kwam.
 auth-originNotAllowed = Je logincookie wordt niet geaccepteerd vanaf { $origin }. Log in vanaf een toegestane site.
+auth-sessionExpired = Je sessie is afgelopen: je logintoken is verlopen. Vernieuw het of log opnieuw in.
+auth-renewOtherUser = Een vernieuwd token moet voor dezelfde gebruiker zijn als waarmee deze verbinding is ingelogd. Maak opnieuw verbinding om van gebruiker te wisselen.

@@ -14,6 +14,7 @@ const SECRET = "access-secret-not-for-production";
 const POLICIES = `
 [auth]
 secret = "${SECRET}"
+leeway_s = 0
 [rooms]
 join_rate_per_minute = 0
 [[rooms.policy]]
@@ -259,4 +260,73 @@ test("a session cookie from another site is refused; from no origin or the host'
   });
   assert.equal(trigger.status, 403);
   assert.equal((await trigger.json()).errorCode, "auth.originNotAllowed");
+});
+
+/** Resolves with the first `event` the socket gets; fails after `ms` (a guard against hanging). */
+function next(socket, event, ms = 15000) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${event}`)), ms);
+    socket.once(event, (value) => (clearTimeout(timer), resolve(value)));
+  });
+}
+
+test("a token that expires on an open socket ends its session; a renewal restores it without reconnecting", async () => {
+  const room = fresh("members-");
+  const socket = await client({ token: host.token("--sub", "tess", "--ttl", "2") });
+  assert.equal((await join(socket, room)).status, "success");
+  // A renewal must be for the same user.
+  const other = await ack(socket, "renew", host.token("--sub", "mallory"));
+  assert.equal(other.errorCode, "auth.renewOtherUser");
+  const expired = next(socket, "sessionExpired");
+  const removed = next(socket, "roomRemoved");
+  assert.equal((await expired).errorCode, "auth.sessionExpired");
+  assert.equal(param(await removed, "room"), room);
+  assert.deepEqual(await rooms(socket), []);
+  assert.equal((await join(socket, fresh("members-"))).errorCode, "auth.required");
+  assert.ok(socket.connected, "the default on_expiry keeps the connection");
+  // Renewing with a fresh token for the same user restores the session and its remembered room.
+  const renewed = await ack(socket, "renew", { token: host.token("--sub", "tess", "--ttl", "600") });
+  assert.equal(renewed.status, "success", JSON.stringify(renewed));
+  assert.ok(renewed.expiresAt > Date.now() / 1000 + 500, `expiresAt ${renewed.expiresAt}`);
+  assert.deepEqual(await rooms(socket), [room]);
+  assert.equal((await join(socket, fresh("members-"))).status, "success");
+});
+
+test("a renewal before expiry keeps the session going; a bad token changes nothing", async () => {
+  const room = fresh("members-");
+  const socket = await client({ token: host.token("--sub", "ugo", "--ttl", "3") });
+  assert.equal((await join(socket, room)).status, "success");
+  assert.equal((await ack(socket, "renew", "not-a-token")).errorCode, "auth.invalidToken");
+  assert.equal((await ack(socket, "renew", host.token("--sub", "ugo", "--ttl", "600"))).status, "success");
+  let ended = false;
+  socket.on("sessionExpired", () => (ended = true));
+  // Past the first token's end, and a sweep later: still signed in, still in the room.
+  await new Promise((resolve) => setTimeout(resolve, 4500));
+  assert.equal(ended, false);
+  assert.deepEqual(await rooms(socket), [room]);
+});
+
+test("with on_expiry = close an expired socket is told and disconnected", async () => {
+  const tree = fs.mkdtempSync(path.join(os.tmpdir(), "synchost-access-close-"));
+  const closing = await startHost({
+    plugins: [tree],
+    config: `[auth]\nsecret = "${SECRET}"\nleeway_s = 0\non_expiry = "close"\n`,
+  });
+  try {
+    const socket = io(closing.url, {
+      forceNew: true,
+      reconnection: false,
+      transports: ["websocket"],
+      auth: { token: closing.token("--sub", "vic", "--ttl", "2") },
+    });
+    sockets.push(socket);
+    await next(socket, "connect");
+    const expired = next(socket, "sessionExpired");
+    const gone = next(socket, "disconnect");
+    assert.equal((await expired).errorCode, "auth.sessionExpired");
+    assert.equal(await gone, "io server disconnect");
+  } finally {
+    closing.stop();
+    fs.rmSync(tree, { recursive: true, force: true });
+  }
 });

@@ -28,6 +28,20 @@ pub struct AuthSection {
     pub cookie_name: String,
     /// Where the development secret lives when no key is configured. Default `.synchost/dev-secret`.
     pub dev_secret_file: PathBuf,
+    /// What happens to a socket whose token expires and is not renewed in time. Default
+    /// `anonymous`.
+    pub on_expiry: OnExpiry,
+}
+
+/// What a socket becomes when its session ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnExpiry {
+    /// It stays connected without a session, leaving the rooms anonymous members may not be in.
+    #[default]
+    Anonymous,
+    /// It is disconnected (the client may reconnect with a new token).
+    Close,
 }
 
 impl Default for AuthSection {
@@ -42,6 +56,7 @@ impl Default for AuthSection {
             leeway_s: 30,
             cookie_name: "token".to_owned(),
             dev_secret_file: PathBuf::from(".synchost/dev-secret"),
+            on_expiry: OnExpiry::Anonymous,
         }
     }
 }

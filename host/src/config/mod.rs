@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-pub use auth::{AuthConfigError, AuthSection};
+pub use auth::{AuthConfigError, AuthSection, OnExpiry};
 pub use cluster::ClusterSection;
 pub use plugin_limits::{
     Capabilities, Capability, InstancePolicy, LimitsPatch, MAX_OUTPUT_DEPTH_CEILING,

@@ -102,6 +102,8 @@ pub const BUILTIN_CODES: &[&str] = &[
     "auth.invalidToken",
     "auth.tokenExpired",
     "auth.originNotAllowed",
+    "auth.sessionExpired",
+    "auth.renewOtherUser",
     "room.invalidName",
     "room.limitReached",
     "room.forbidden",

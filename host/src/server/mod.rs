@@ -133,6 +133,7 @@ pub async fn router(
         sync.clone(),
         runtime.config_changes(),
     ));
+    tokio::spawn(sync.clone().expire_sessions());
     let io = SocketIo::builder()
         .connect_timeout(connect_timeout)
         .binary_budget(binary_timeout, max_binary_bytes)

@@ -147,6 +147,15 @@ impl TokenVerifier {
     /// # Errors
     /// [`TokenError::Expired`] past `exp` plus leeway; [`TokenError::Invalid`] for anything else.
     pub fn verify(&self, token: &str) -> Result<Session, TokenError> {
+        self.verify_expiring(token).map(|(session, _)| session)
+    }
+
+    /// As [`TokenVerifier::verify`], with the moment the token stops verifying: its `exp` plus the
+    /// leeway, in Unix seconds.
+    ///
+    /// # Errors
+    /// As [`TokenVerifier::verify`].
+    pub fn verify_expiring(&self, token: &str) -> Result<(Session, u64), TokenError> {
         if token.len() > MAX_TOKEN_LEN {
             return Err(TokenError::Invalid("token too long".to_owned()));
         }
@@ -155,7 +164,14 @@ impl TokenVerifier {
             ErrorKind::ExpiredSignature => TokenError::Expired,
             _ => TokenError::Invalid(error.to_string()),
         })?;
-        session_from_claims(data.claims)
+        // `exp` is a required claim, so a verified token has one.
+        let expires = data
+            .claims
+            .get("exp")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| TokenError::Invalid("exp is not a number of seconds".to_owned()))?
+            .saturating_add(self.validation.leeway);
+        Ok((session_from_claims(data.claims)?, expires))
     }
 }
 

@@ -62,11 +62,15 @@ pub enum Code {
     /// A session cookie came with a request from another site the operator did not allow (param
     /// `origin`).
     OriginNotAllowed,
+    /// The socket's token expired and was not renewed: its session ended (`sessionExpired` event).
+    SessionExpired,
+    /// A `renew` carried a token for another user than the connection signed in as.
+    RenewOtherUser,
 }
 
 impl Code {
     /// Every code, for the test that checks each has a message in every shipped language.
-    pub const ALL: [Self; 25] = [
+    pub const ALL: [Self; 27] = [
         Self::InvalidRequest,
         Self::InvalidName,
         Self::MissingReceiver,
@@ -92,6 +96,8 @@ impl Code {
         Self::ServerBusy,
         Self::BodyTimeout,
         Self::OriginNotAllowed,
+        Self::SessionExpired,
+        Self::RenewOtherUser,
     ];
 
     /// The wire code.
@@ -122,6 +128,8 @@ impl Code {
             Self::ServerBusy => "sync.serverBusy",
             Self::BodyTimeout => "sync.bodyTimeout",
             Self::OriginNotAllowed => "auth.originNotAllowed",
+            Self::SessionExpired => "auth.sessionExpired",
+            Self::RenewOtherUser => "auth.renewOtherUser",
         }
     }
 
@@ -130,7 +138,8 @@ impl Code {
         match self {
             Self::NotFound => 404,
             Self::ReceiverNotAllowed | Self::NotRoomMember | Self::RoomForbidden => 403,
-            Self::RoomRemoved | Self::OriginNotAllowed => 403,
+            Self::RoomRemoved | Self::OriginNotAllowed | Self::RenewOtherUser => 403,
+            Self::SessionExpired => 401,
             Self::RateLimitExceeded | Self::TooManyInFlight | Self::JoinRateExceeded => 429,
             Self::InvalidServerResponse | Self::InvalidClientResponse => 500,
             Self::PayloadTooLarge => 413,

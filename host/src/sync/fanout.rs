@@ -50,10 +50,7 @@ impl Audience<'_> {
     fn excludes(&self, socket: &Socket) -> bool {
         self.except_socket == Some(socket.id())
             || self.except_user.is_some_and(|user| {
-                socket
-                    .data::<Peer>()
-                    .and_then(Peer::user_id)
-                    .is_some_and(|other| other == user)
+                Peer::current(socket).is_some_and(|peer| peer.user_id() == Some(user))
             })
     }
 }
@@ -219,12 +216,13 @@ impl SyncService {
         sockets: &[Socket],
         frames: &Frames<'_>,
     ) -> Delivered {
-        // Borrowed from the sockets: a recipient's session is shared, never copied.
-        let peers: Vec<Option<&Peer>> =
-            sockets.iter().map(|socket| socket.data::<Peer>()).collect();
+        // Shared with the sockets: a recipient's session is counted, never copied.
+        let peers: Vec<Option<Arc<Peer>>> = sockets.iter().map(Peer::current).collect();
+        // A recipient whose session ended is anonymous here, even before the sweep ends it.
+        let now = super::expiry::now_s();
         batch.recipients = peers
             .iter()
-            .map(|peer| peer.and_then(|peer| peer.session.clone()))
+            .map(|peer| peer.as_ref().and_then(|peer| peer.live_session(now)))
             .collect();
         let mut delivered = Delivered::default();
         let outcomes = match call.clients(batch).await {
@@ -233,7 +231,7 @@ impl SyncService {
                 tracing::warn!(route = %key, %error, "client stage failed for the whole room");
                 let failure = Failure::stage(error);
                 for (socket, peer) in sockets.iter().zip(&peers) {
-                    let frame = frames.error(&failure, language(*peer));
+                    let frame = frames.error(&failure, language(peer.as_deref()));
                     let _ = socket.send_frames(&frame, false);
                     delivered.errors += 1;
                 }
@@ -262,7 +260,7 @@ impl SyncService {
                             let failure = Failure::plugin(&call.fan_out_budget().refuse());
                             send_error(
                                 socket,
-                                &frames.error(&failure, language(*peer)),
+                                &frames.error(&failure, language(peer.as_deref())),
                                 &mut delivered,
                             );
                             continue;
@@ -277,7 +275,7 @@ impl SyncService {
                             let failure = Failure::new(Code::InvalidClientResponse);
                             send_error(
                                 socket,
-                                &frames.error(&failure, language(*peer)),
+                                &frames.error(&failure, language(peer.as_deref())),
                                 &mut delivered,
                             );
                             continue;
@@ -288,7 +286,7 @@ impl SyncService {
                     let failure = Failure::refused(error);
                     send_error(
                         socket,
-                        &frames.error(&failure, language(*peer)),
+                        &frames.error(&failure, language(peer.as_deref())),
                         &mut delivered,
                     );
                     continue;
@@ -298,7 +296,7 @@ impl SyncService {
                     let failure = Failure::plugin(&error);
                     send_error(
                         socket,
-                        &frames.error(&failure, language(*peer)),
+                        &frames.error(&failure, language(peer.as_deref())),
                         &mut delivered,
                     );
                     continue;

@@ -62,19 +62,19 @@ impl NamespaceHandler for SyncGateway {
         Box::pin(async move {
             let peer = service.peer_for(&socket, &auth)?;
             service.rejoin(&socket, &peer);
-            socket.set_data(peer);
+            peer.attach(&socket);
             Ok(())
         })
     }
 
     fn on_event(&self, socket: &Socket, event: Event) {
         let room_event = RoomEvent::from_name(&event.name);
-        if event.name != "sync" && room_event.is_none() {
+        if event.name != "sync" && event.name != "renew" && room_event.is_none() {
             tracing::debug!(socket = socket.id(), event = %event.name, "event ignored");
             return;
         }
         // Every socket of this namespace got its peer, and with it its lane, at CONNECT.
-        let Some(lane) = socket.data::<Peer>().and_then(|peer| peer.lane.clone()) else {
+        let Some(lane) = Peer::current(socket).and_then(|peer| peer.lane.clone()) else {
             return;
         };
         let slot = match lane.reserve() {
@@ -87,6 +87,12 @@ impl NamespaceHandler for SyncGateway {
         };
         let (service, own) = (self.service.clone(), socket.clone());
         match room_event {
+            None if event.name == "renew" => slot.run(async move {
+                let items = event.args.raw_items().unwrap_or_default();
+                let first = items.first().copied();
+                let reply = Reply::new(&own, &event.name, event.ack, first);
+                reply.send(&service.renew(&own, first));
+            }),
             None => slot.run(async move { service.socket_sync(&own, event).await }),
             Some(room_event) => slot.run(async move {
                 let items = event.args.raw_items().unwrap_or_default();
@@ -126,10 +132,12 @@ impl SyncService {
             Some(token) => Some(token),
             None => header_token(headers, &config).map_err(refuse)?,
         };
-        let session = match token.map(|token| self.verifier.verify(&token)).transpose() {
-            Ok(session) => session.map(Arc::new),
-            Err(error) => return Err(refuse(Failure::token(&error))),
-        };
+        let (session, expires_at) =
+            match token.map(|token| self.verifier.verify_expiring(&token)).transpose() {
+                Ok(Some((session, expires))) => (Some(Arc::new(session)), Some(expires)),
+                Ok(None) => (None, None),
+                Err(error) => return Err(refuse(Failure::token(&error))),
+            };
         let language = self.envelopes.messages().negotiate(
             session
                 .as_deref()
@@ -138,10 +146,12 @@ impl SyncService {
             accept,
         );
         Ok(Peer {
+            signed_in_as: session.as_ref().map(|session| Arc::from(session.id.as_str())),
             session,
             language,
             address: request.remote_addr.map(|addr| addr.ip()),
             lane: Some(Lane::start(config.sync.max_in_flight_per_connection)),
+            expires_at,
         })
     }
 

@@ -90,6 +90,8 @@ async fn trigger(
         language: messages.negotiate(None, x_language, accept),
         address: peer_address.map(|ConnectInfo(address)| address.ip()),
         lane: None,
+        expires_at: None,
+        signed_in_as: None,
     };
     let config = service.config();
     let refuse = |failure: Failure, peer: &Peer| {

@@ -10,7 +10,7 @@
 //! - `fanout` delivers to the room, running the client stage; `envelope` writes every answer and is
 //!   the only place that translates; `reply` sends the one answer per request;
 //! - `rooms` handles the room events under the operator's `room_policy`, `room_queries` answers
-//!   the plugins' `rooms` capability;
+//!   the plugins' `rooms` capability; `expiry` ends sessions with their token and renews them;
 //!   `failure` lists codes;
 //! - `seams` bundles what a cluster shares (remembered rooms, rate windows, the fan-out `bus`).
 //!
@@ -19,6 +19,7 @@
 mod bus;
 pub(crate) mod convert;
 mod envelope;
+mod expiry;
 mod failure;
 mod fanout;
 mod gateway;

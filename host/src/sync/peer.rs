@@ -1,13 +1,16 @@
 //! Who is on the other end: the state attached to each socket at CONNECT, and the caller of one sync.
 //!
-//! A socket's session is fixed when it connects (from its token) and its language is negotiated
-//! then, so the per-recipient work of a fan-out reads two fields and never re-parses headers. Its
-//! lane (see `lane.rs`) is made then too. [`header_token`] is where a session cookie is refused
+//! A socket's session comes from its token at CONNECT and its language is negotiated then, so the
+//! per-recipient work of a fan-out reads two fields and never re-parses headers. Its lane (see
+//! `lane.rs`) is made then too. The session changes only when the token is renewed or runs out
+//! (`expiry.rs`): the socket holds a [`PeerCell`] whose [`Peer`] is swapped whole, so a reader
+//! always sees one consistent peer. [`header_token`] is where a session cookie is refused
 //! for a request from another site.
 
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use arc_swap::ArcSwap;
 use axum::http::HeaderMap;
 
 use crate::config::Config;
@@ -31,17 +34,66 @@ pub struct Peer {
     pub address: Option<IpAddr>,
     /// Where this connection's syncs and room events run, in order; `None` for HTTP callers.
     pub lane: Option<Lane>,
+    /// When the session ends (Unix seconds: the token's `exp` plus the leeway); `None` without one.
+    pub expires_at: Option<u64>,
+    /// The user the connection signed in as, kept after its session ran out: only that user may
+    /// renew it.
+    pub signed_in_as: Option<Arc<str>>,
 }
 
+/// What a socket holds: its current [`Peer`], replaced whole on renewal or expiry.
+#[derive(Debug)]
+pub struct PeerCell(ArcSwap<Peer>);
+
 impl Peer {
+    /// Attaches `self` to a socket that has no peer yet; `false` if it had one.
+    pub fn attach(self, socket: &Socket) -> bool {
+        socket.set_data(PeerCell(ArcSwap::from_pointee(self)))
+    }
+
+    /// The peer attached to `socket` now, if any.
+    pub fn current(socket: &Socket) -> Option<Arc<Self>> {
+        socket.data::<PeerCell>().map(|cell| cell.0.load_full())
+    }
+
+    /// Replaces the peer of `socket` (no-op for a socket without one).
+    pub fn replace(socket: &Socket, peer: Self) {
+        if let Some(cell) = socket.data::<PeerCell>() {
+            cell.0.store(Arc::new(peer));
+        }
+    }
+
     /// The peer attached to `socket` (an anonymous default-language peer if none was attached).
+    /// A session past its end is left out even before the expiry sweep has ended it.
     pub fn of(socket: &Socket) -> Self {
-        socket.data::<Self>().cloned().unwrap_or_else(|| Self {
-            session: None,
-            language: String::new(),
-            address: socket.request().remote_addr.map(|addr| addr.ip()),
-            lane: None,
-        })
+        let now = super::expiry::now_s();
+        Self::current(socket).map_or_else(
+            || Self {
+                session: None,
+                language: String::new(),
+                address: socket.request().remote_addr.map(|addr| addr.ip()),
+                lane: None,
+                expires_at: None,
+                signed_in_as: None,
+            },
+            |peer| {
+                let mut peer = (*peer).clone();
+                if peer.expired(now) {
+                    peer.session = None;
+                }
+                peer
+            },
+        )
+    }
+
+    /// Whether the session has ended by `now` (Unix seconds).
+    pub fn expired(&self, now: u64) -> bool {
+        self.expires_at.is_some_and(|expires| expires <= now)
+    }
+
+    /// The session, unless it has ended by `now`.
+    pub fn live_session(&self, now: u64) -> Option<Arc<Session>> {
+        self.session.clone().filter(|_| !self.expired(now))
     }
 
     /// The session id, if signed in.

@@ -39,7 +39,7 @@ impl RoomDirectory for LocalRooms {
             .to(room)
             .sockets()
             .iter()
-            .filter_map(|socket| socket.data::<Peer>()?.session.as_deref().cloned())
+            .filter_map(|socket| Peer::current(socket)?.session.as_deref().cloned())
             .skip(offset as usize)
             .take(limit as usize)
             .collect())

@@ -113,7 +113,7 @@ impl SyncService {
                     continue;
                 }
                 if admit(&config.rooms, &room, peer.session.as_deref()).is_err() {
-                    self.remove(&socket, &peer, &room);
+                    self.take_out(&socket, &peer, &room);
                     removed += 1;
                 }
             }
@@ -127,8 +127,9 @@ impl SyncService {
         removed
     }
 
-    /// Takes `socket` out of `room` and tells it why.
-    fn remove(&self, socket: &Socket, peer: &Peer, room: &str) {
+    /// Takes `socket` out of `room` (and its user out of the remembered room) and tells it with a
+    /// `roomRemoved` event.
+    pub(super) fn take_out(&self, socket: &Socket, peer: &Peer, room: &str) {
         if let Some(user) = peer.user_id()
             && let Err(error) = self.seams.memory.leave(user, room)
         {

@@ -1,0 +1,143 @@
+//! Sessions end with their token, and a connection can renew its token without reconnecting.
+//!
+//! Once a second, every socket whose session has passed its token's `exp` (plus the leeway) gets a
+//! `sessionExpired` event (an error envelope, code `auth.sessionExpired`) and then, as `[auth]
+//! on_expiry` says, either loses its session (it stays connected as an anonymous peer and leaves
+//! the rooms anonymous members may not be in; its user's remembered rooms are kept for its return)
+//! or is disconnected. A `renew` event carries a new token for the same user: the session is
+//! replaced (or restored, after it ran out, with the user's remembered rooms rejoined) and the ack
+//! says when the new one ends. A token that does not verify changes nothing.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::value::RawValue;
+
+use super::envelope::Envelopes;
+use super::failure::{Code, Failure};
+use super::peer::Peer;
+use super::room_policy::admit;
+use super::service::SyncService;
+use crate::config::OnExpiry;
+use crate::protocol::{Args, Socket};
+use crate::session::token_from_auth;
+
+/// The event telling a socket its session ended.
+pub const SESSION_EXPIRED_EVENT: &str = "sessionExpired";
+
+/// How often expired sessions are looked for.
+const SWEEP_EVERY: Duration = Duration::from_secs(1);
+
+/// Now, in Unix seconds.
+pub(super) fn now_s() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs())
+}
+
+impl SyncService {
+    /// Ends expired sessions once a second, for as long as the service lives.
+    pub async fn expire_sessions(self: Arc<Self>) {
+        let mut tick = tokio::time::interval(SWEEP_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            self.end_expired(now_s());
+        }
+    }
+
+    /// Ends the sessions of this node's sockets that expired by `now` (Unix seconds); returns how
+    /// many.
+    pub fn end_expired(&self, now: u64) -> usize {
+        let mut ended = 0;
+        for socket in self.namespace.broadcast().sockets() {
+            let Some(peer) = Peer::current(&socket) else {
+                continue;
+            };
+            if peer.expired(now) {
+                self.end_session(&socket, &peer);
+                ended += 1;
+            }
+        }
+        ended
+    }
+
+    fn end_session(&self, socket: &Socket, peer: &Peer) {
+        tracing::info!(
+            socket = socket.id(),
+            user = peer.user_id(),
+            "session expired"
+        );
+        let envelope = self
+            .envelopes
+            .error(&Failure::new(Code::SessionExpired), &peer.language);
+        if let Ok(args) = Args::from_json(&format!("[{envelope}]")) {
+            // A connection that is closing simply misses it.
+            let _ = socket.emit(SESSION_EXPIRED_EVENT, &args);
+        }
+        match self.config().auth.on_expiry {
+            OnExpiry::Close => socket.disconnect(),
+            OnExpiry::Anonymous => {
+                let anonymous = Peer {
+                    session: None,
+                    expires_at: None,
+                    ..peer.clone()
+                };
+                Peer::replace(socket, anonymous.clone());
+                let config = self.config();
+                for room in socket.rooms() {
+                    if &*room == socket.id() {
+                        continue;
+                    }
+                    if admit(&config.rooms, &room, None).is_err() {
+                        self.take_out(socket, &anonymous, &room);
+                    } else {
+                        // Room queries of other plugins now see this member without a session.
+                        self.seams.presence.joined(socket.id(), &room, None);
+                    }
+                }
+            }
+        }
+    }
+
+    /// A `renew` event: verifies the new token and replaces the socket's session; returns the
+    /// JSON answer (`{"status":"success","expiresAt":<unix s>}` or an error envelope).
+    pub fn renew(&self, socket: &Socket, arg: Option<&RawValue>) -> String {
+        let peer = Peer::of(socket);
+        match self.renewed(socket, &peer, arg) {
+            Ok(expires) => Envelopes::success_with(&format!(r#""expiresAt":{expires}"#)),
+            Err(failure) => self.envelopes.error(&failure, &peer.language),
+        }
+    }
+
+    fn renewed(&self, socket: &Socket, peer: &Peer, arg: Option<&RawValue>) -> Result<u64, Failure> {
+        let invalid = || Failure::new(Code::InvalidRequest).text("field", "token");
+        let arg = arg.ok_or_else(invalid)?;
+        let token = match serde_json::from_str::<String>(arg.get()) {
+            Ok(token) => Some(token.trim().to_owned()).filter(|token| !token.is_empty()),
+            Err(_) => token_from_auth(arg),
+        }
+        .ok_or_else(invalid)?;
+        let (session, expires) = self
+            .verifier
+            .verify_expiring(&token)
+            .map_err(|error| Failure::token(&error))?;
+        match &peer.signed_in_as {
+            Some(user) if **user == *session.id => {}
+            Some(_) => return Err(Failure::new(Code::RenewOtherUser)),
+            // An anonymous connection signs in by connecting with a token, not by renewing.
+            None => return Err(Failure::auth(&crate::session::AuthFailure::LoginRequired)),
+        }
+        let restored = peer.session.is_none();
+        let renewed = Peer {
+            session: Some(Arc::new(session)),
+            expires_at: Some(expires),
+            ..peer.clone()
+        };
+        Peer::replace(socket, renewed.clone());
+        if restored {
+            self.rejoin(socket, &renewed);
+        }
+        Ok(expires)
+    }
+}
