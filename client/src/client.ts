@@ -11,6 +11,7 @@ import { CallbackRegistry, fullNameOf, type EventFrame } from "./callbacks.js";
 import { systemClock, type Clock } from "./clock.js";
 import { abortedError, checkRequest, clientError, codes, droppedError, readRoomsReply, readSyncReply } from "./errors.js";
 import { InFlight } from "./inflight.js";
+import { TokenRenewal, type GetToken } from "./renewal.js";
 import { OfflineQueue, type QueueEntry } from "./queue.js";
 import type {
   DropPolicy,
@@ -43,8 +44,16 @@ export type SyncClientOptions = {
   isOnline?: () => boolean;
   /** Use this socket instead of opening one (the client then never closes it). */
   socket?: Socket;
-  /** Time source for timeouts and TTLs (tests). */
+  /** Time source for timeouts, TTLs and token renewal (tests); its `now()` is wall time. */
   clock?: Clock;
+  /**
+   * Where fresh tokens come from. With it, the client renews the token on the open socket
+   * (`renew`) `renewBeforeMs` before it expires, and at once when the host ends the session, so the
+   * connection never drops to anonymous; a reconnect uses the latest token.
+   */
+  getToken?: GetToken;
+  /** How long before a token's expiry it is renewed (default 30000). */
+  renewBeforeMs?: number;
 };
 
 /** The live view of the offline queue. */
@@ -73,7 +82,7 @@ export interface SyncClient {
   leaveRoom(room: string): Promise<RoomsResponse>;
   /** Lists the connection's rooms. */
   getJoinedRooms(): Promise<RoomsResponse>;
-  /** Replaces the token (`null` = anonymous) and reconnects with it. */
+  /** Replaces the token (`null` = anonymous) and reconnects with it (to change user; renewing the same user's token needs no reconnect, see `getToken`). */
   setToken(token: string | null): void;
   /** The offline queue. */
   readonly queue: QueueView;
@@ -106,6 +115,10 @@ export function createSyncClient(options: SyncClientOptions = {}): SyncClient {
   const defaultTtlMs = options.offline?.ttlMs ?? 3_600_000;
   const defaultDropPolicy = options.offline?.dropPolicy ?? "drop-oldest";
 
+  const renewal = options.getToken
+    ? new TokenRenewal(socket, clock, options.getToken, options.renewBeforeMs ?? 30_000)
+    : undefined;
+  renewal?.track(options.token);
   const registry = new CallbackRegistry();
   const queue = new OfflineQueue<Entry>(maxSize, clock);
   const inFlight = new InFlight(socket, clock);
@@ -225,6 +238,7 @@ export function createSyncClient(options: SyncClientOptions = {}): SyncClient {
     getJoinedRooms: () => roomRequest("getJoinedRooms", []),
     setToken(token) {
       socket.auth = token ? { token } : {};
+      renewal?.track(token);
       if (closed) return;
       // Also after the host refused the previous token: socket.io does not retry that by itself.
       if (socket.connected || socket.active) socket.disconnect();
@@ -240,6 +254,7 @@ export function createSyncClient(options: SyncClientOptions = {}): SyncClient {
     close() {
       if (closed) return;
       closed = true;
+      renewal?.stop();
       socket.off("connect", onConnect);
       socket.off("disconnect", onDisconnect);
       socket.off("sync", onFrame);

@@ -7,5 +7,7 @@
 export { createSyncClient } from "./client.js";
 export type { QueueView, SyncClient, SyncClientOptions } from "./client.js";
 export type { Clock } from "./clock.js";
+export { tokenExpiry } from "./renewal.js";
+export type { GetToken } from "./renewal.js";
 export { getDefaultClient, joinRoom, leaveRoom, setDefaultClient, syncRequest, upsertSyncEventCallback } from "./defaultClient.js";
 export type * from "./types.js";

@@ -81,6 +81,49 @@ test("setToken reconnects as the new user", { timeout: 120_000 }, async () => {
   assert.deepEqual((await received).clientOutput, { receivedBy: "bob" });
 });
 
+test("getToken renews an expiring token on the open socket: no reconnect, still the user after the first token's end", { timeout: 120_000 }, async () => {
+  let asked = 0;
+  const client = await connected({
+    token: host.token("--sub", "rene", "--ttl", "2"),
+    getToken: () => (asked++, host.token("--sub", "rene", "--ttl", "600")),
+    renewBeforeMs: 1_000,
+  });
+  let ended = false;
+  let reconnected = false;
+  client.socket.on("sessionExpired", () => (ended = true));
+  client.socket.io.on("reconnect", () => (reconnected = true));
+  await client.joinRoom("rene-room");
+  await new Promise((resolve) => setTimeout(resolve, 4_000));
+  assert.ok(asked >= 1, "getToken was asked");
+  assert.equal(ended, false, "the session ended");
+  assert.equal(reconnected, false);
+  const received = nextEvent(client, "examples/updateCounter", "v1");
+  await client.syncRequest({ name: "examples/updateCounter", version: "v1", data: { amount: 1 }, receiver: "rene-room" });
+  assert.deepEqual((await received).clientOutput, { receivedBy: "rene" });
+});
+
+test("after the host ends a session, getToken restores it on the same socket", { timeout: 120_000 }, async () => {
+  // The token goes in through the socket options, so the client plans no renewal before expiry:
+  // only the host's sessionExpired makes it ask.
+  const client = await connected({
+    io: { transports: ["websocket"], auth: { token: host.token("--sub", "resa", "--ttl", "2") } },
+    getToken: () => host.token("--sub", "resa", "--ttl", "600"),
+  });
+  await client.joinRoom("resa-room");
+  await new Promise((resolve) => client.socket.once("sessionExpired", resolve));
+  // The renewal answers; the remembered room is the connection's again and the user is back.
+  const deadline = Date.now() + 10_000;
+  let output: unknown;
+  while (Date.now() < deadline) {
+    const received = nextEvent(client, "examples/updateCounter", "v1");
+    await client.syncRequest({ name: "examples/updateCounter", version: "v1", data: { amount: 1 }, receiver: "resa-room" });
+    output = (await received).clientOutput;
+    if ((output as { receivedBy?: unknown }).receivedBy === "resa") break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.deepEqual(output, { receivedBy: "resa" });
+});
+
 test("a request made while disconnected is queued and arrives after the reconnect", { timeout: 120_000 }, async () => {
   const [sender, listener] = await Promise.all([connected(), connected()]);
   await sender.joinRoom("queue-room");
