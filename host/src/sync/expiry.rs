@@ -110,7 +110,12 @@ impl SyncService {
         }
     }
 
-    fn renewed(&self, socket: &Socket, peer: &Peer, arg: Option<&RawValue>) -> Result<u64, Failure> {
+    fn renewed(
+        &self,
+        socket: &Socket,
+        peer: &Peer,
+        arg: Option<&RawValue>,
+    ) -> Result<u64, Failure> {
         let invalid = || Failure::new(Code::InvalidRequest).text("field", "token");
         let arg = arg.ok_or_else(invalid)?;
         let token = match serde_json::from_str::<String>(arg.get()) {

@@ -132,12 +132,14 @@ impl SyncService {
             Some(token) => Some(token),
             None => header_token(headers, &config).map_err(refuse)?,
         };
-        let (session, expires_at) =
-            match token.map(|token| self.verifier.verify_expiring(&token)).transpose() {
-                Ok(Some((session, expires))) => (Some(Arc::new(session)), Some(expires)),
-                Ok(None) => (None, None),
-                Err(error) => return Err(refuse(Failure::token(&error))),
-            };
+        let (session, expires_at) = match token
+            .map(|token| self.verifier.verify_expiring(&token))
+            .transpose()
+        {
+            Ok(Some((session, expires))) => (Some(Arc::new(session)), Some(expires)),
+            Ok(None) => (None, None),
+            Err(error) => return Err(refuse(Failure::token(&error))),
+        };
         let language = self.envelopes.messages().negotiate(
             session
                 .as_deref()
@@ -146,7 +148,9 @@ impl SyncService {
             accept,
         );
         Ok(Peer {
-            signed_in_as: session.as_ref().map(|session| Arc::from(session.id.as_str())),
+            signed_in_as: session
+                .as_ref()
+                .map(|session| Arc::from(session.id.as_str())),
             session,
             language,
             address: request.remote_addr.map(|addr| addr.ip()),
