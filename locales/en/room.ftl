@@ -19,3 +19,5 @@ room-joinRateExceeded =
     }
 # Sent with the `roomRemoved` event when a config change means the member may no longer be in $room.
 room-removed = You were removed from the room "{ $room }": its access rules no longer let you in.
+# Sent with the `roomRemoved` event when another connection of the same user left $room.
+room-leftElsewhere = You left the room "{ $room }" on another connection.

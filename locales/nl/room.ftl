@@ -19,3 +19,5 @@ room-joinRateExceeded =
     }
 # Meegestuurd met het event `roomRemoved` als je door een configuratiewijziging niet meer in $room mag zijn.
 room-removed = Je bent uit de ruimte "{ $room }" gehaald: de toegangsregels laten je er niet meer in.
+# Meegestuurd met het event `roomRemoved` als een andere verbinding van dezelfde gebruiker $room verliet.
+room-leftElsewhere = Je hebt de ruimte "{ $room }" op een andere verbinding verlaten.

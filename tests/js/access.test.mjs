@@ -330,3 +330,33 @@ test("with on_expiry = close an expired socket is told and disconnected", async 
     fs.rmSync(tree, { recursive: true, force: true });
   }
 });
+
+test("a user's rooms are the user's: a leave on one connection leaves on the others, and the cap holds across them", async () => {
+  host.rewriteConfig(`${POLICIES}\n[sync]\nmax_rooms_per_session = 2\n`);
+  try {
+    const token = host.token("--sub", "wanda");
+    const a = await client({ token });
+    const [r1, r2, r3, r4] = [fresh("cap-"), fresh("cap-"), fresh("cap-"), fresh("cap-")];
+    // Wait for the cap to be in force, with a user of its own.
+    const probe = await client({ token: host.token("--sub", "cap-probe") });
+    await eventually("the cap", async () => (await join(probe, fresh("cap-"))).errorCode === "room.limitReached");
+    assert.equal((await join(a, r1)).status, "success");
+    assert.equal((await join(a, r2)).status, "success");
+    // A second tab rejoins the user's rooms, then leaves one of them.
+    const b = await client({ token });
+    assert.deepEqual(await rooms(b), [r1, r2].sort());
+    const told = next(a, "roomRemoved");
+    assert.equal((await ack(b, "leaveRoom", r1)).status, "success");
+    const envelope = await told;
+    assert.equal(envelope.errorCode, "room.leftElsewhere");
+    assert.equal(param(envelope, "room"), r1);
+    assert.deepEqual(await rooms(a), [r2]);
+    // Room for one more, then the cap, on either connection.
+    assert.equal((await join(a, r3)).status, "success");
+    assert.equal((await join(a, r4)).errorCode, "room.limitReached");
+    assert.equal((await join(b, r4)).errorCode, "room.limitReached");
+    assert.equal((await rooms(a)).length, 2);
+  } finally {
+    host.rewriteConfig(POLICIES);
+  }
+});

@@ -109,6 +109,7 @@ pub const BUILTIN_CODES: &[&str] = &[
     "room.forbidden",
     "room.joinRateExceeded",
     "room.removed",
+    "room.leftElsewhere",
 ];
 
 /// Why the built-in messages could not be loaded.

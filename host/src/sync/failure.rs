@@ -53,6 +53,8 @@ pub enum Code {
     JoinRateExceeded,
     /// The member was taken out of a room whose policy no longer admits it (param `room`).
     RoomRemoved,
+    /// Another connection of the same user left the room, so this one left it too (param `room`).
+    RoomLeftElsewhere,
     /// Shared state (remembered rooms, rate windows) could not be read or written.
     StateUnavailable,
     /// HTTP: as many trigger requests as allowed are in progress on this host (param `max`).
@@ -70,7 +72,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, for the test that checks each has a message in every shipped language.
-    pub const ALL: [Self; 27] = [
+    pub const ALL: [Self; 28] = [
         Self::InvalidRequest,
         Self::InvalidName,
         Self::MissingReceiver,
@@ -92,6 +94,7 @@ impl Code {
         Self::RoomForbidden,
         Self::JoinRateExceeded,
         Self::RoomRemoved,
+        Self::RoomLeftElsewhere,
         Self::StateUnavailable,
         Self::ServerBusy,
         Self::BodyTimeout,
@@ -124,6 +127,7 @@ impl Code {
             Self::RoomForbidden => "room.forbidden",
             Self::JoinRateExceeded => "room.joinRateExceeded",
             Self::RoomRemoved => "room.removed",
+            Self::RoomLeftElsewhere => "room.leftElsewhere",
             Self::StateUnavailable => "sync.stateUnavailable",
             Self::ServerBusy => "sync.serverBusy",
             Self::BodyTimeout => "sync.bodyTimeout",
@@ -140,6 +144,7 @@ impl Code {
             Self::ReceiverNotAllowed | Self::NotRoomMember | Self::RoomForbidden => 403,
             Self::RoomRemoved | Self::OriginNotAllowed | Self::RenewOtherUser => 403,
             Self::SessionExpired => 401,
+            Self::RoomLeftElsewhere => 409,
             Self::RateLimitExceeded | Self::TooManyInFlight | Self::JoinRateExceeded => 429,
             Self::InvalidServerResponse | Self::InvalidClientResponse => 500,
             Self::PayloadTooLarge => 413,

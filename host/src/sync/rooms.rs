@@ -138,12 +138,7 @@ impl SyncService {
         socket.leave(room);
         self.seams.presence.left(socket.id(), room);
         let failure = Failure::new(Code::RoomRemoved).text("room", room);
-        let envelope = self.envelopes.error(&failure, &peer.language);
-        let args = Args::from_json(&format!("[{envelope}]"));
-        if let Ok(args) = args {
-            // A connection that is closing simply misses it.
-            let _ = socket.emit(ROOM_REMOVED_EVENT, &args);
-        }
+        self.tell_removed(socket, peer, &failure);
     }
 
     fn join(&self, socket: &Socket, peer: &Peer, room: &str) -> Result<(), Failure> {
@@ -166,23 +161,20 @@ impl SyncService {
             Failure::new(Code::RoomLimitReached)
                 .number("max", i64::try_from(max).unwrap_or(i64::MAX))
         };
-        match peer.user_id() {
-            Some(user) => {
-                if !self
-                    .seams
-                    .memory
-                    .join(user, room, max)
-                    .map_err(unavailable)?
-                {
-                    return Err(limit());
-                }
-            }
-            None => {
-                let joined = socket.rooms().len().saturating_sub(1);
-                if !socket.in_room(room) && joined >= max {
-                    return Err(limit());
-                }
-            }
+        // The connection's own rooms count too: with the user's remembered set (below) the cap holds
+        // for each connection and for the user.
+        let joined = socket.rooms().len().saturating_sub(1);
+        if !socket.in_room(room) && joined >= max {
+            return Err(limit());
+        }
+        if let Some(user) = peer.user_id()
+            && !self
+                .seams
+                .memory
+                .join(user, room, max)
+                .map_err(unavailable)?
+        {
+            return Err(limit());
         }
         self.enter(socket, peer, room);
         Ok(())
@@ -205,10 +197,41 @@ impl SyncService {
         }
         if let Some(user) = peer.user_id() {
             self.seams.memory.leave(user, room).map_err(unavailable)?;
+            self.leave_elsewhere(socket, user, room);
         }
         socket.leave(room);
         self.seams.presence.left(socket.id(), room);
         Ok(())
+    }
+
+    /// A user's rooms are the user's: when one connection leaves a room, the user's other
+    /// connections on this node leave it too, each told with a `roomRemoved` event
+    /// (`room.leftElsewhere`), so no connection keeps a room its user's remembered set no longer
+    /// counts against the cap.
+    fn leave_elsewhere(&self, leaving: &Socket, user: &str, room: &str) {
+        for socket in self.namespace.to(room).sockets() {
+            if socket.id() == leaving.id() {
+                continue;
+            }
+            let Some(peer) = Peer::current(&socket) else {
+                continue;
+            };
+            if peer.user_id() == Some(user) {
+                socket.leave(room);
+                self.seams.presence.left(socket.id(), room);
+                let failure = Failure::new(Code::RoomLeftElsewhere).text("room", room);
+                self.tell_removed(&socket, &peer, &failure);
+            }
+        }
+    }
+
+    /// Sends `socket` a `roomRemoved` event carrying `failure` as an error envelope.
+    fn tell_removed(&self, socket: &Socket, peer: &Peer, failure: &Failure) {
+        let envelope = self.envelopes.error(failure, &peer.language);
+        if let Ok(args) = Args::from_json(&format!("[{envelope}]")) {
+            // A connection that is closing simply misses it.
+            let _ = socket.emit(ROOM_REMOVED_EVENT, &args);
+        }
     }
 }
 
