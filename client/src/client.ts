@@ -76,8 +76,12 @@ export interface SyncClient {
   upsertSyncEventCallback<N extends SyncName, V extends SyncVersion<N>>(entry: SyncEventEntry<N, V>): () => void;
   /** Listens to per-recipient error frames; returns the remover. */
   onSyncError(listener: (frame: SyncErrorFrame) => void): () => void;
-  /** Joins a room; the answer lists the connection's rooms. */
-  joinRoom(room: string): Promise<RoomsResponse>;
+  /**
+   * Joins a room; the answer lists the connection's rooms. `token` is a room token from the app's
+   * backend (for rooms whose policy needs one); it is shown again when the client rejoins after a
+   * reconnect.
+   */
+  joinRoom(room: string, options?: { token?: string }): Promise<RoomsResponse>;
   /** Leaves a room. */
   leaveRoom(room: string): Promise<RoomsResponse>;
   /** Lists the connection's rooms. */
@@ -123,6 +127,12 @@ export function createSyncClient(options: SyncClientOptions = {}): SyncClient {
   const queue = new OfflineQueue<Entry>(maxSize, clock);
   const inFlight = new InFlight(socket, clock);
   let rooms = new Set<string>();
+  // Room tokens by room, for rejoining after a reconnect.
+  const roomTokens = new Map<string, string>();
+  const joinArg = (room: string): unknown => {
+    const token = roomTokens.get(room);
+    return token ? { room, token } : room;
+  };
   let rejoining: Promise<void> | null = null;
   let flushing = false;
   let closed = false;
@@ -142,7 +152,7 @@ export function createSyncClient(options: SyncClientOptions = {}): SyncClient {
 
   const rejoin = async (): Promise<void> => {
     const wanted = [...rooms];
-    const replies = await Promise.all(wanted.map((room) => roomRequest("joinRoom", [room]).then((reply) => ({ room, reply }))));
+    const replies = await Promise.all(wanted.map((room) => roomRequest("joinRoom", [joinArg(room)]).then((reply) => ({ room, reply }))));
     // A room the host now refuses (another user, a limit) is forgotten rather than retried forever.
     for (const { room, reply } of replies) if (reply.status === "error" && reply.errorCode.startsWith("room.")) rooms.delete(room);
   };
@@ -233,8 +243,14 @@ export function createSyncClient(options: SyncClientOptions = {}): SyncClient {
       return registry.upsert(fullNameOf(name, version), entry.owner ?? {}, callback as (frame: EventFrame) => void);
     },
     onSyncError: (listener) => registry.onError(listener),
-    joinRoom: (room) => roomRequest("joinRoom", [room]),
-    leaveRoom: (room) => roomRequest("leaveRoom", [room]),
+    joinRoom: (room, options) => {
+      if (options?.token) roomTokens.set(room, options.token);
+      return roomRequest("joinRoom", [joinArg(room)]);
+    },
+    leaveRoom: (room) => {
+      roomTokens.delete(room);
+      return roomRequest("leaveRoom", [room]);
+    },
     getJoinedRooms: () => roomRequest("getJoinedRooms", []),
     setToken(token) {
       socket.auth = token ? { token } : {};

@@ -21,3 +21,5 @@ room-joinRateExceeded =
 room-removed = You were removed from the room "{ $room }": its access rules no longer let you in.
 # Sent with the `roomRemoved` event when another connection of the same user left $room.
 room-leftElsewhere = You left the room "{ $room }" on another connection.
+room-tokenRequired = The room "{ $room }" needs an invitation (a room token).
+room-tokenRefused = That room token does not let you into "{ $room }".

@@ -21,3 +21,5 @@ room-joinRateExceeded =
 room-removed = Je bent uit de ruimte "{ $room }" gehaald: de toegangsregels laten je er niet meer in.
 # Meegestuurd met het event `roomRemoved` als een andere verbinding van dezelfde gebruiker $room verliet.
 room-leftElsewhere = Je hebt de ruimte "{ $room }" op een andere verbinding verlaten.
+room-tokenRequired = Voor de ruimte "{ $room }" heb je een uitnodiging nodig (een ruimtetoken).
+room-tokenRefused = Met dat ruimtetoken kom je niet in "{ $room }".

@@ -23,6 +23,9 @@ login = true
 [[rooms.policy]]
 pattern = "vip-*"
 conditions = [{ key = "roles", value = "vip" }]
+[[rooms.policy]]
+pattern = "game-*"
+require_token = true
 `;
 let host;
 
@@ -359,4 +362,34 @@ test("a user's rooms are the user's: a leave on one connection leaves on the oth
   } finally {
     host.rewriteConfig(POLICIES);
   }
+});
+
+test("a room token grants exactly its rooms to its user, for the connection", async () => {
+  const [game, other] = [fresh("game-"), fresh("game-")];
+  const bob = await client({ token: host.token("--sub", "bob") });
+  assert.equal((await join(bob, game)).errorCode, "room.tokenRequired");
+  const withToken = (token) => join(bob, { room: game, token });
+  assert.equal((await withToken(host.token("--sub", "bob", "--room", other))).errorCode, "room.tokenRefused");
+  assert.equal((await withToken(host.token("--sub", "eve", "--room", game))).errorCode, "room.tokenRefused");
+  assert.equal((await withToken("forged")).errorCode, "auth.invalidToken");
+  const granted = await withToken(host.token("--sub", "bob", "--room", game, "--room", fresh("game-")));
+  assert.equal(granted.status, "success", JSON.stringify(granted));
+  assert.deepEqual(await rooms(bob), [game]);
+  // The other listed room is not joined by it, and an anonymous connection gets nothing from a token.
+  const anonymous = await client();
+  assert.equal((await join(anonymous, { room: game, token: host.token("--sub", "bob", "--room", game) })).errorCode, "auth.required");
+  // A config change re-checks members: the grant still counts.
+  host.rewriteConfig(`${POLICIES}\n[[rooms.policy]]\npattern = "probe-*"\nlogin = true\n`);
+  try {
+    const probe = await client();
+    await eventually("the change", async () => (await join(probe, fresh("probe-"))).errorCode === "auth.required");
+    assert.deepEqual(await rooms(bob), [game]);
+    assert.equal(bob.removed.length, 0);
+  } finally {
+    host.rewriteConfig(POLICIES);
+  }
+  // The grant is the connection's: a reconnect shows the token again.
+  bob.disconnect();
+  const again = await client({ token: host.token("--sub", "bob") });
+  assert.deepEqual(await rooms(again), []);
 });

@@ -1,4 +1,5 @@
-// Rooms and tokens: room acks, rejoining after a reconnect before the queue flushes, setToken.
+// Rooms and tokens: room acks, rejoining after a reconnect before the queue flushes (room tokens
+// included), setToken.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { fakeClient, settle } from "./fakes.js";
@@ -58,4 +59,17 @@ test("setToken puts the token in the auth payload and reconnects", () => {
   client.setToken(null);
   assert.deepEqual(socket.auth, {});
   assert.equal(socket.connects, 3);
+});
+
+test("a room token goes with the join and again with the rejoin after a reconnect", async () => {
+  const { client, socket } = fakeClient();
+  socket.connect();
+  const joined = client.joinRoom("game-1", { token: "room-token" });
+  assert.deepEqual(socket.sentOf("joinRoom")[0]?.args, [{ room: "game-1", token: "room-token" }]);
+  socket.sentOf("joinRoom")[0]?.ack?.({ status: "success", rooms: ["game-1"] });
+  await joined;
+  socket.drop();
+  socket.connect();
+  await settle();
+  assert.deepEqual(socket.sentOf("joinRoom")[1]?.args, [{ room: "game-1", token: "room-token" }]);
 });

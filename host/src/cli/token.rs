@@ -38,6 +38,9 @@ pub struct TokenArgs {
     /// A role; repeat for several.
     #[arg(long = "role")]
     roles: Vec<String>,
+    /// A room this token grants (a room token for `joinRoom { room, token }`); repeat for several.
+    #[arg(long = "room")]
+    rooms: Vec<String>,
     /// An extra claim `key=value`; the value is parsed as JSON when it can be, else kept as text.
     #[arg(long = "claim", value_parser = parse_claim)]
     claims: Vec<(String, Value)>,
@@ -68,6 +71,9 @@ pub fn token(args: &TokenArgs) -> anyhow::Result<String> {
     }
     if !args.roles.is_empty() {
         claims.insert("roles".to_owned(), Value::from(args.roles.clone()));
+    }
+    if !args.rooms.is_empty() {
+        claims.insert("rooms".to_owned(), Value::from(args.rooms.clone()));
     }
     for (key, value) in &args.claims {
         claims.insert(key.clone(), value.clone());

@@ -4,8 +4,9 @@
 //! A policy is written in the same language as a route's `Auth` (`login`, and conditions on session
 //! fields with `value`, `type`, `nullish`, `falsy`), so an operator learns one rule language. The
 //! first `[[rooms.policy]]` whose pattern matches a room decides; rooms no pattern names get
-//! `[rooms.default]`. Patterns are exact names with `*` standing for any run of characters. This
-//! file only parses and validates; the sync layer applies the policies.
+//! `[rooms.default]`. Patterns are exact names with `*` standing for any run of characters. A
+//! policy may also require a room token (a signed grant of listed rooms). This file only parses and
+//! validates; the sync layer applies the policies.
 
 use serde::Deserialize;
 
@@ -40,6 +41,8 @@ impl Default for RoomsSection {
 pub struct RoomPolicy {
     /// Whether a session is required (anonymous connections refused with `auth.required`).
     pub login: bool,
+    /// Whether only a room token lets a session in (`room.tokenRequired` without one).
+    pub require_token: bool,
     /// Conditions on the session, all of which must hold (any condition also requires a session).
     pub conditions: Vec<RoomCondition>,
 }
@@ -96,6 +99,9 @@ pub struct PatternPolicy {
     /// Whether a session is required.
     #[serde(default)]
     pub login: bool,
+    /// Whether only a room token lets a session in.
+    #[serde(default)]
+    pub require_token: bool,
     /// Conditions on the session.
     #[serde(default)]
     pub conditions: Vec<RoomCondition>,
@@ -112,11 +118,13 @@ impl RoomsSection {
             Some(policy) => RoomPolicyRef {
                 pattern: Some(&policy.pattern),
                 login: policy.login,
+                require_token: policy.require_token,
                 conditions: &policy.conditions,
             },
             None => RoomPolicyRef {
                 pattern: None,
                 login: self.default.login,
+                require_token: self.default.require_token,
                 conditions: &self.default.conditions,
             },
         }
@@ -148,6 +156,8 @@ pub struct RoomPolicyRef<'a> {
     pub pattern: Option<&'a str>,
     /// Whether a session is required.
     pub login: bool,
+    /// Whether only a room token lets a session in.
+    pub require_token: bool,
     /// Conditions on the session.
     pub conditions: &'a [RoomCondition],
 }

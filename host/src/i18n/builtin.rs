@@ -110,6 +110,8 @@ pub const BUILTIN_CODES: &[&str] = &[
     "room.joinRateExceeded",
     "room.removed",
     "room.leftElsewhere",
+    "room.tokenRequired",
+    "room.tokenRefused",
 ];
 
 /// Why the built-in messages could not be loaded.

@@ -78,9 +78,11 @@ impl SyncService {
         match self.config().auth.on_expiry {
             OnExpiry::Close => socket.disconnect(),
             OnExpiry::Anonymous => {
+                // Room tokens were granted to the user, so they go with the session.
                 let anonymous = Peer {
                     session: None,
                     expires_at: None,
+                    granted: Arc::default(),
                     ..peer.clone()
                 };
                 Peer::replace(socket, anonymous.clone());

@@ -55,6 +55,10 @@ pub enum Code {
     RoomRemoved,
     /// Another connection of the same user left the room, so this one left it too (param `room`).
     RoomLeftElsewhere,
+    /// The room's policy lets in only holders of a room token (param `room`).
+    RoomTokenRequired,
+    /// A room token that verifies but does not grant this room to this user (param `room`).
+    RoomTokenRefused,
     /// Shared state (remembered rooms, rate windows) could not be read or written.
     StateUnavailable,
     /// HTTP: as many trigger requests as allowed are in progress on this host (param `max`).
@@ -72,7 +76,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, for the test that checks each has a message in every shipped language.
-    pub const ALL: [Self; 28] = [
+    pub const ALL: [Self; 30] = [
         Self::InvalidRequest,
         Self::InvalidName,
         Self::MissingReceiver,
@@ -95,6 +99,8 @@ impl Code {
         Self::JoinRateExceeded,
         Self::RoomRemoved,
         Self::RoomLeftElsewhere,
+        Self::RoomTokenRequired,
+        Self::RoomTokenRefused,
         Self::StateUnavailable,
         Self::ServerBusy,
         Self::BodyTimeout,
@@ -128,6 +134,8 @@ impl Code {
             Self::JoinRateExceeded => "room.joinRateExceeded",
             Self::RoomRemoved => "room.removed",
             Self::RoomLeftElsewhere => "room.leftElsewhere",
+            Self::RoomTokenRequired => "room.tokenRequired",
+            Self::RoomTokenRefused => "room.tokenRefused",
             Self::StateUnavailable => "sync.stateUnavailable",
             Self::ServerBusy => "sync.serverBusy",
             Self::BodyTimeout => "sync.bodyTimeout",
@@ -143,6 +151,7 @@ impl Code {
             Self::NotFound => 404,
             Self::ReceiverNotAllowed | Self::NotRoomMember | Self::RoomForbidden => 403,
             Self::RoomRemoved | Self::OriginNotAllowed | Self::RenewOtherUser => 403,
+            Self::RoomTokenRequired | Self::RoomTokenRefused => 403,
             Self::SessionExpired => 401,
             Self::RoomLeftElsewhere => 409,
             Self::RateLimitExceeded | Self::TooManyInFlight | Self::JoinRateExceeded => 429,

@@ -156,6 +156,7 @@ impl SyncService {
             address: request.remote_addr.map(|addr| addr.ip()),
             lane: Some(Lane::start(config.sync.max_in_flight_per_connection)),
             expires_at,
+            granted: Arc::default(),
         })
     }
 

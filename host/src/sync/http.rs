@@ -92,6 +92,7 @@ async fn trigger(
         lane: None,
         expires_at: None,
         signed_in_as: None,
+        granted: Arc::default(),
     };
     let config = service.config();
     let refuse = |failure: Failure, peer: &Peer| {

@@ -7,6 +7,7 @@
 //! always sees one consistent peer. [`header_token`] is where a session cookie is refused
 //! for a request from another site.
 
+use std::collections::BTreeSet;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -39,6 +40,9 @@ pub struct Peer {
     /// The user the connection signed in as, kept after its session ran out: only that user may
     /// renew it.
     pub signed_in_as: Option<Arc<str>>,
+    /// Rooms a room token let this connection into (for the life of the connection, while signed
+    /// in).
+    pub granted: Arc<BTreeSet<String>>,
 }
 
 /// What a socket holds: its current [`Peer`], replaced whole on renewal or expiry.
@@ -75,6 +79,7 @@ impl Peer {
                 lane: None,
                 expires_at: None,
                 signed_in_as: None,
+                granted: Arc::default(),
             },
             |peer| {
                 let mut peer = (*peer).clone();

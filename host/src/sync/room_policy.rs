@@ -4,22 +4,31 @@
 //! route declares and checked by the one predicate both use ([`authorize`]), so a room condition
 //! means exactly what a route condition means. Used when a socket joins, when a signed-in user's
 //! remembered rooms are rejoined, and when a config change re-checks every member: a refusal here
-//! is never softened into a join.
+//! is never softened into a join. A room token (a JWT from the app's backend whose `rooms` claim
+//! lists rooms, for one user) lets its holder into those rooms for the life of the connection,
+//! whatever the policy; policies with `require_token` let in no one else.
 
 use crate::config::{ConditionType, ConditionValue, RoomCondition, RoomsSection};
 use crate::plugin::{AuthCondition, AuthSpec, Scalar, Session, ValueType};
-use crate::session::{AuthFailure, authorize};
+use crate::session::{AuthFailure, TokenVerifier, authorize};
 
 use super::failure::{Code, Failure};
+use super::peer::Peer;
 
 /// Checks `session` (`None`: anonymous) against the policy of `room`.
 ///
 /// # Errors
-/// `auth.required` without a session where one is needed; `room.forbidden` (params `room`, `key`)
-/// when a condition does not hold; `auth.invalidCondition` for a condition naming a field sessions
-/// do not have.
+/// `auth.required` without a session where one is needed; `room.tokenRequired` (param `room`) where
+/// only a room token lets a session in; `room.forbidden` (params `room`, `key`) when a condition
+/// does not hold; `auth.invalidCondition` for a condition naming a field sessions do not have.
 pub fn admit(rooms: &RoomsSection, room: &str, session: Option<&Session>) -> Result<(), Failure> {
     let policy = rooms.policy_for(room);
+    if policy.require_token {
+        return Err(match session {
+            None => Failure::auth(&AuthFailure::LoginRequired),
+            Some(_) => Failure::new(Code::RoomTokenRequired).text("room", room),
+        });
+    }
     let spec = AuthSpec {
         login: policy.login,
         additional: policy.conditions.iter().map(condition).collect(),
@@ -30,6 +39,46 @@ pub fn admit(rooms: &RoomsSection, room: &str, session: Option<&Session>) -> Res
             .text("key", key),
         other => Failure::auth(&other),
     })
+}
+
+/// As [`admit`], for a member that may hold room tokens: a room the peer was granted passes.
+///
+/// # Errors
+/// As [`admit`].
+pub fn admit_peer(rooms: &RoomsSection, room: &str, peer: &Peer) -> Result<(), Failure> {
+    if peer.session.is_some() && peer.granted.contains(room) {
+        return Ok(());
+    }
+    admit(rooms, room, peer.session.as_deref())
+}
+
+/// Checks a room token presented with a join: it verifies (the session tokens' keys and rules), it
+/// was minted for this session's user (`sub`), and its `rooms` claim lists `room`.
+///
+/// # Errors
+/// `auth.required` for an anonymous peer; `auth.invalidToken` / `auth.tokenExpired`;
+/// `room.tokenRefused` (param `room`) for a good token that does not grant this room to this user.
+pub fn check_grant(
+    verifier: &TokenVerifier,
+    token: &str,
+    room: &str,
+    session: Option<&Session>,
+) -> Result<(), Failure> {
+    let session = session.ok_or_else(|| Failure::auth(&AuthFailure::LoginRequired))?;
+    let grant = verifier
+        .verify(token)
+        .map_err(|error| Failure::token(&error))?;
+    let extra: serde_json::Map<String, serde_json::Value> =
+        rmp_serde::from_slice(&grant.extra).unwrap_or_default();
+    let listed = extra
+        .get("rooms")
+        .and_then(serde_json::Value::as_array)
+        .is_some_and(|rooms| rooms.iter().any(|listed| listed.as_str() == Some(room)));
+    if grant.id == session.id && listed {
+        Ok(())
+    } else {
+        Err(Failure::new(Code::RoomTokenRefused).text("room", room))
+    }
 }
 
 fn condition(condition: &RoomCondition) -> AuthCondition {

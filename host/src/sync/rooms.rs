@@ -17,7 +17,7 @@ use super::failure::{Code, Failure};
 use super::limiter::Identity;
 use super::peer::Peer;
 use super::request::check_room_name;
-use super::room_policy::admit;
+use super::room_policy::{admit, admit_peer, check_grant};
 use super::service::SyncService;
 use crate::protocol::{Args, Socket};
 
@@ -54,6 +54,14 @@ impl RoomEvent {
 struct RoomArg {
     room: Option<String>,
     group: Option<String>,
+    /// A room token granting the room (joins only).
+    token: Option<String>,
+}
+
+/// A room event's argument: the room, and the room token a join may carry.
+struct Target {
+    room: String,
+    token: Option<String>,
 }
 
 impl SyncService {
@@ -62,8 +70,10 @@ impl SyncService {
         let peer = Peer::of(socket);
         let result = match event {
             RoomEvent::List => Ok(()),
-            RoomEvent::Join => room_name(arg).and_then(|room| self.join(socket, &peer, &room)),
-            RoomEvent::Leave => room_name(arg).and_then(|room| self.leave(socket, &peer, &room)),
+            RoomEvent::Join => target(arg).and_then(|target| self.join(socket, &peer, &target)),
+            RoomEvent::Leave => {
+                target(arg).and_then(|target| self.leave(socket, &peer, &target.room))
+            }
         };
         match result {
             Ok(()) => Envelopes::success_with(&format!(r#""rooms":{}"#, rooms_json(socket))),
@@ -112,7 +122,7 @@ impl SyncService {
                 if &*room == socket.id() {
                     continue;
                 }
-                if admit(&config.rooms, &room, peer.session.as_deref()).is_err() {
+                if admit_peer(&config.rooms, &room, &peer).is_err() {
                     self.take_out(&socket, &peer, &room);
                     removed += 1;
                 }
@@ -141,7 +151,8 @@ impl SyncService {
         self.tell_removed(socket, peer, &failure);
     }
 
-    fn join(&self, socket: &Socket, peer: &Peer, room: &str) -> Result<(), Failure> {
+    fn join(&self, socket: &Socket, peer: &Peer, target: &Target) -> Result<(), Failure> {
+        let room = target.room.as_str();
         let config = self.config();
         check_room_name(room, config.sync.max_room_name_chars)?;
         self.seams
@@ -155,7 +166,16 @@ impl SyncService {
                 Failure::new(Code::JoinRateExceeded)
                     .number("seconds", i64::try_from(seconds).unwrap_or(i64::MAX))
             })?;
-        admit(&config.rooms, room, peer.session.as_deref())?;
+        let granted = match &target.token {
+            Some(token) => {
+                check_grant(&self.verifier, token, room, peer.session.as_deref())?;
+                true
+            }
+            None => {
+                admit_peer(&config.rooms, room, peer)?;
+                false
+            }
+        };
         let max = config.sync.max_rooms_per_session;
         let limit = || {
             Failure::new(Code::RoomLimitReached)
@@ -167,7 +187,8 @@ impl SyncService {
         if !socket.in_room(room) && joined >= max {
             return Err(limit());
         }
-        if let Some(user) = peer.user_id()
+        // A room a token let in is not remembered: the token is shown again after a reconnect.
+        if let Some(user) = peer.user_id().filter(|_| !granted)
             && !self
                 .seams
                 .memory
@@ -175,6 +196,17 @@ impl SyncService {
                 .map_err(unavailable)?
         {
             return Err(limit());
+        }
+        if granted && !peer.granted.contains(room) {
+            let mut rooms = (*peer.granted).clone();
+            rooms.insert(room.to_owned());
+            Peer::replace(
+                socket,
+                Peer {
+                    granted: std::sync::Arc::new(rooms),
+                    ..peer.clone()
+                },
+            );
         }
         self.enter(socket, peer, room);
         Ok(())
@@ -249,18 +281,27 @@ fn unavailable(error: crate::store::KvError) -> Failure {
     Failure::new(Code::StateUnavailable)
 }
 
-/// The room named by the event's argument.
-fn room_name(arg: Option<&RawValue>) -> Result<String, Failure> {
+/// The room (and token) named by the event's argument.
+fn target(arg: Option<&RawValue>) -> Result<Target, Failure> {
     let invalid = || Failure::new(Code::InvalidRequest).text("field", "room");
     let arg = arg.ok_or_else(invalid)?;
     if let Ok(room) = serde_json::from_str::<String>(arg.get()) {
-        return Ok(room.trim().to_owned());
+        return Ok(Target {
+            room: room.trim().to_owned(),
+            token: None,
+        });
     }
     let arg: RoomArg = serde_json::from_str(arg.get()).map_err(|_| invalid())?;
-    arg.room
+    let room = arg
+        .room
         .or(arg.group)
         .map(|room| room.trim().to_owned())
-        .ok_or_else(invalid)
+        .ok_or_else(invalid)?;
+    let token = arg
+        .token
+        .map(|token| token.trim().to_owned())
+        .filter(|token| !token.is_empty());
+    Ok(Target { room, token })
 }
 
 /// The socket's rooms as a sorted JSON array, without its own id room.
