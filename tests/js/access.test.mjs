@@ -222,7 +222,11 @@ test("/metrics needs an admin bearer token on the public address", async () => {
 
 test("with admin_listen the operator endpoints leave the public address for their own", async () => {
   const tree = fs.mkdtempSync(path.join(os.tmpdir(), "synchost-access-admin-"));
-  const separate = await startHost({ plugins: [tree], server: 'admin_listen = "127.0.0.1:0"' });
+  const separate = await startHost({
+    plugins: [tree],
+    server: 'admin_listen = "127.0.0.1:0"',
+    config: `[auth]\nsecret = "${SECRET}"\n`,
+  });
   try {
     assert.ok(separate.operatorUrl, "the operator address is printed");
     assert.equal((await fetch(`${separate.url}/metrics`)).status, 404);
