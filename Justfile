@@ -8,6 +8,10 @@ run *args:
 dev *args:
     scripts/dev {{args}}
 
+# Redis and three nodes (ports 3000-3002) with the example handlers and the demo page; Ctrl-C stops them
+cluster *args:
+    scripts/cluster {{args}}
+
 # Run every test (what CI runs)
 test:
     scripts/test
