@@ -36,6 +36,10 @@ bench:
 bench-broadcast:
     scripts/bench-broadcast
 
+# Cluster benchmark: a room of 1,000 on one node against the same room over 1-3 nodes on one Redis
+bench-cluster:
+    scripts/bench-cluster
+
 # Fuzz the host's decoders: `just fuzz [target|all] [runs]`
 fuzz *args:
     scripts/fuzz {{args}}
