@@ -167,9 +167,7 @@ impl SyncState {
         if sent_us < from_us {
             return;
         }
-        let latency = now_us
-            .saturating_sub(sent_us)
-            .clamp(1, MAX_LATENCY_US);
+        let latency = now_us.saturating_sub(sent_us).clamp(1, MAX_LATENCY_US);
         let shard = &self.histograms[client % HISTOGRAM_SHARDS];
         let mut histogram = shard.lock().unwrap_or_else(|p| p.into_inner());
         // In range by construction of the clamp above.
