@@ -10,3 +10,12 @@ room-limitReached =
         [one] You cannot join more than { $max } room.
        *[other] You cannot join more than { $max } rooms.
     }
+# $room: the room; $key: the session field its policy checks.
+room-forbidden = You may not be in the room "{ $room }".
+room-joinRateExceeded =
+    { $seconds ->
+        [one] You are joining rooms too quickly. Try again in { $seconds } second.
+       *[other] You are joining rooms too quickly. Try again in { $seconds } seconds.
+    }
+# Sent with the `roomRemoved` event when a config change means the member may no longer be in $room.
+room-removed = You were removed from the room "{ $room }": its access rules no longer let you in.

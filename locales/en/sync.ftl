@@ -5,6 +5,7 @@ sync-invalidRequest = The sync request has a missing or invalid field: { $field 
 sync-invalidName = "{ $name }" is not a valid sync name.
 sync-missingReceiver = The sync request does not say who should receive it.
 sync-notFound = There is no sync named "{ $name }".
+sync-routeUnavailable = "{ $name }" is temporarily unavailable: part of its handler is missing on the server.
 sync-receiverNotAllowed = This sync may not be sent to that receiver.
 sync-notRoomMember = You are not a member of the room "{ $room }".
 sync-rateLimitExceeded =

@@ -10,3 +10,12 @@ room-limitReached =
         [one] Je kunt niet in meer dan { $max } ruimte tegelijk zitten.
        *[other] Je kunt niet in meer dan { $max } ruimtes tegelijk zitten.
     }
+# $room: de ruimte; $key: het sessieveld dat het beleid controleert.
+room-forbidden = Je mag niet in de ruimte "{ $room }" zijn.
+room-joinRateExceeded =
+    { $seconds ->
+        [one] Je betreedt te snel ruimtes. Probeer het over { $seconds } seconde opnieuw.
+       *[other] Je betreedt te snel ruimtes. Probeer het over { $seconds } seconden opnieuw.
+    }
+# Meegestuurd met het event `roomRemoved` als je door een configuratiewijziging niet meer in $room mag zijn.
+room-removed = Je bent uit de ruimte "{ $room }" gehaald: de toegangsregels laten je er niet meer in.

@@ -4,6 +4,7 @@ sync-invalidRequest = Het sync-verzoek heeft een ontbrekend of ongeldig veld: { 
 sync-invalidName = "{ $name }" is geen geldige syncnaam.
 sync-missingReceiver = Het sync-verzoek vermeldt niet wie het moet ontvangen.
 sync-notFound = Er bestaat geen sync met de naam "{ $name }".
+sync-routeUnavailable = "{ $name }" is tijdelijk niet beschikbaar: een deel van de handler ontbreekt op de server.
 sync-receiverNotAllowed = Deze sync mag niet naar die ontvanger worden gestuurd.
 sync-notRoomMember = Je bent geen lid van de ruimte "{ $room }".
 sync-rateLimitExceeded =

@@ -315,11 +315,7 @@ test("a node killed with kill -9: its clients reconnect to another node, rejoin 
 });
 
 /** A counter from a node's /metrics. */
-async function metric(node, name) {
-  const page = await (await fetch(`${hosts[node].url}/metrics`)).text();
-  const line = page.split("\n").find((l) => l.startsWith(`${name} `));
-  return Number(line?.split(" ")[1] ?? NaN);
-}
+const metric = (node, name) => hosts[node].metric(name);
 
 /** Sends stamps from `sender` until `check()` holds (each try waits a little), or fails after 30 s. */
 async function sendUntil(sender, room, firstSeq, check) {

@@ -24,11 +24,12 @@ export function copyTree(from, to) {
 
 /**
  * Starts the host on a free port. `plugins` lists folders whose trees are copied into the plugins
- * root; `config` is TOML appended after the generated [server], [runtime] and [store] sections;
+ * root; `server` is TOML lines added to the generated [server] section; `config` is TOML appended
+ * after the generated [server], [runtime] and [store] sections;
  * `args` go to `synchost serve` after the config (e.g. `--static <dir>`). Hosts given the same
  * `cacheDir` share compiled handlers (its files are immutable, written under temporary names).
  */
-export async function startHost({ plugins, config = "", args = [], cacheDir }) {
+export async function startHost({ plugins, config = "", server = "", args = [], cacheDir }) {
   for (const tree of plugins) {
     if (!fs.existsSync(tree)) throw new Error(`${tree} is missing: run scripts/build-plugins first`);
   }
@@ -36,25 +37,30 @@ export async function startHost({ plugins, config = "", args = [], cacheDir }) {
   const root = path.join(dir, "plugins");
   for (const tree of plugins) copyTree(tree, root);
   const configPath = path.join(dir, "synchost.toml");
-  fs.writeFileSync(
-    configPath,
+  const configText = (extra) =>
     [
       "[server]",
       'host = "127.0.0.1"',
       "port = 0",
       `plugins_root = ${JSON.stringify(root)}`,
+      server,
       "[runtime]",
       `cache_dir = ${JSON.stringify(cacheDir ?? path.join(dir, "cache"))}`,
       "[store]",
       `path = ${JSON.stringify(path.join(dir, "kv.redb"))}`,
-      config,
-    ].join("\n"),
-  );
+      extra,
+    ].join("\n");
+  fs.writeFileSync(configPath, configText(config));
   const serveArgs = ["serve", "--config", configPath, ...args];
-  let { child, url } = await launch(serveArgs);
+  let { child, url, banner } = await launch(serveArgs);
+  let adminToken;
   return {
     get url() {
       return url;
+    },
+    /** The operator endpoints' own address, when `server` set `admin_listen`. */
+    get operatorUrl() {
+      return banner.match(/operator endpoints on (http:\/\/[^\s]+)/)?.[1];
     },
     root,
     dir,
@@ -73,7 +79,24 @@ export async function startHost({ plugins, config = "", args = [], cacheDir }) {
       const exited = new Promise((resolve) => child.once("exit", resolve));
       child.kill(signal);
       await exited;
-      ({ child, url } = await launch(serveArgs));
+      ({ child, url, banner } = await launch(serveArgs));
+    },
+    /**
+     * Replaces the TOML appended to the generated sections, atomically (the host's watcher applies
+     * the live sections: plugin limits, [sync], [rooms]).
+     */
+    rewriteConfig(extra) {
+      const temporary = path.join(dir, `.synchost-${process.pid}.toml.tmp`);
+      fs.writeFileSync(temporary, configText(extra));
+      fs.renameSync(temporary, configPath);
+    },
+    /** One value of the host's /metrics page (read with an admin token, as the host requires). */
+    async metric(name) {
+      adminToken ??= this.token("--sub", "operator", "--admin");
+      const response = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${adminToken}` } });
+      if (!response.ok) throw new Error(`/metrics answered ${response.status}`);
+      const line = (await response.text()).split("\n").find((l) => l.startsWith(`${name} `));
+      return Number(line?.split(" ")[1] ?? NaN);
     },
     /** Mints a token with `synchost token` (args: --sub, --name, --lang, --admin, --claim k=v, ...). */
     token(...args) {
@@ -92,7 +115,7 @@ export async function launch(args) {
     stdio: ["ignore", "pipe", "inherit"],
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" },
   });
-  const url = await new Promise((resolve, reject) => {
+  const { url, banner } = await new Promise((resolve, reject) => {
     let seen = "";
     // Only a guard against hanging: a cold start compiles every component first, and those built
     // from TypeScript embed a whole JavaScript engine each.
@@ -102,7 +125,7 @@ export async function launch(args) {
       const match = seen.match(/listening on (http:\/\/[^\s]+)/);
       if (match) {
         clearTimeout(timer);
-        resolve(match[1]);
+        resolve({ url: match[1], banner: seen });
       }
     });
     child.on("exit", (code) => {
@@ -110,7 +133,7 @@ export async function launch(args) {
       reject(new Error(`server exited with ${code}: ${seen}`));
     });
   });
-  return { child, url };
+  return { child, url, banner };
 }
 
 /** An HS256 token signed with `secret`, with any claims (for expired or forged tokens). */

@@ -197,6 +197,58 @@ for (const page of PAGES) {
   });
 }
 
+test("a filtering route whose client stage is deleted or broken delivers nothing: sync.routeUnavailable until it is back", async () => {
+  const room = freshRoom();
+  const alice = await client({ token: host.token("--sub", "alice", "--claim", "team=red") });
+  const bob = await client({ token: host.token("--sub", "bob", "--claim", "team=blue") });
+  const carol = await client({ token: host.token("--sub", "carol", "--claim", "team=red") });
+  for (const socket of [alice, bob, carol]) await join(socket, room);
+  const folder = path.join(host.root, "examples", "_sync");
+  const live = path.join(folder, "teamMessage_client_v1.wasm");
+  const original = fs.readFileSync(live);
+  const put = (bytes) => {
+    const temporary = path.join(folder, `.put-${process.pid}.tmp`);
+    fs.writeFileSync(temporary, bytes);
+    fs.renameSync(temporary, live);
+  };
+  const request = { name: "examples/teamMessage", version: "v1", data: { team: "red", text: "for reds" }, receiver: room };
+  const isTeamMessage = (f) => f.fullName === "sync/examples/teamMessage/v1";
+  let delivered = 0;
+  /** Syncs until the reply has `code` (or succeeds, when `code` is "success"); counts successes. */
+  const until = async (code) => {
+    for (let n = 0; n < 400; n++) {
+      const reply = await sync(alice, request);
+      if (reply.status === "success") delivered += 1;
+      if ((code === "success" && reply.status === "success") || reply.errorCode === code) return reply;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    assert.fail(`never got ${code}`);
+  };
+  try {
+    fs.rmSync(live);
+    const refused = await until("sync.routeUnavailable");
+    assert.equal(refused.httpStatus, 503);
+    assert.deepEqual(refused.errorParams.find((param) => param.key === "stage")?.value, "client");
+    // A broken file in its place keeps the version refused: it is never served by its server stage alone.
+    const errors = await host.metric("synchost_plugin_file_errors");
+    put(Buffer.from("not a component"));
+    for (let n = 0; n < 400 && (await host.metric("synchost_plugin_file_errors")) <= errors; n++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    assert.ok((await host.metric("synchost_routes_unavailable")) >= 1);
+    assert.equal((await until("sync.routeUnavailable")).httpStatus, 503);
+  } finally {
+    put(original);
+  }
+  await until("success");
+  // Every member has seen everything sent before the marker; the filtered member got no teamMessage
+  // frame at any time, and a refused sync reached nobody.
+  const isMarker = await marker(alice, room);
+  for (const socket of [bob, carol]) await frame(socket, isMarker);
+  assert.equal(bob.frames.filter(isTeamMessage).length, 0, `bob (team blue) got ${JSON.stringify(bob.frames)}`);
+  assert.equal(carol.frames.filter(isTeamMessage).length, delivered);
+});
+
 test("a nested-page sync resolves to page test/nestedTest and sync room", async () => {
   const room = freshRoom();
   const [a, b] = [await client(), await client()];

@@ -89,7 +89,10 @@ async fn start_host(sandbox: &PluginSandbox) -> String {
     config.server.plugins_root = sandbox.root.clone();
     // Inside the sandbox, not the working directory.
     config.auth.dev_secret_file = sandbox.dir().join("dev-secret");
-    let router = synchost::server::router(config, None, None).await.unwrap();
+    let router = synchost::server::router(config, None, None)
+        .await
+        .unwrap()
+        .public;
     let listeners = synchost::http::bind("127.0.0.1", 0).await.unwrap();
     let addr = listeners[0].local_addr().unwrap();
     tokio::spawn(synchost::http::serve(

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod examples;
+mod fail_closed;
 mod folder;
 mod hostile;
 mod limits;

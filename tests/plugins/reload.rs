@@ -274,24 +274,6 @@ async fn a_broken_or_wrong_world_file_keeps_the_good_version() {
 }
 
 #[tokio::test]
-async fn a_deleted_file_unpublishes_its_stage() {
-    let (sandbox, runtime) = started_v1();
-    sandbox.remove(CLIENT_V1).unwrap();
-    let route = wait_for("the client stage to go", || {
-        runtime
-            .route(&key_v1())
-            .filter(|route| route.client().is_none())
-    })
-    .unwrap();
-    assert!(route.server().is_some());
-    sandbox.remove(SERVER_V1).unwrap();
-    wait_for("the route to go", || {
-        runtime.route(&key_v1()).is_none().then_some(())
-    })
-    .unwrap();
-}
-
-#[tokio::test]
 async fn a_limit_changed_in_the_config_file_applies_without_restart() {
     let (sandbox, runtime) = started_v1();
     let route = runtime.route(&key_v1()).unwrap();

@@ -148,6 +148,9 @@ fn outcome_json(recipient: Option<String>, outcome: &RecipientOutcome) -> Value 
 }
 
 fn not_found(runtime: &PluginRuntime, key: &RouteKey) -> String {
+    if let Some(refused) = runtime.unavailable(key) {
+        return format!("route {key} is unavailable: {}", refused.reason);
+    }
     let status = runtime.status();
     let errors: Vec<String> = status
         .errors
@@ -173,6 +176,13 @@ pub fn list(args: &ListArgs) -> anyhow::Result<String> {
             route.key.to_string(),
             stage(&route.server),
             stage(&route.client)
+        ));
+    }
+    for refused in &status.unavailable {
+        out.push_str(&format!(
+            "{:<40} unavailable: {}\n",
+            refused.key.to_string(),
+            refused.reason
         ));
     }
     for error in &status.errors {

@@ -71,10 +71,39 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     let host = config.server.host.clone();
     let port = config.server.port;
-    let router = synchost::server::router(config, config_path, args.types_out)
+    let admin_listen = config.server.admin_listen.clone();
+    let routers = synchost::server::router(config, config_path, args.types_out)
         .await
         .context("starting the server")?;
-    listen(&host, port, router).await
+    match (routers.admin, admin_listen) {
+        (Some(admin), Some(address)) => {
+            let (admin_host, admin_port) = split_address(&address)?;
+            let listeners = synchost::http::bind(&admin_host, admin_port)
+                .await
+                .with_context(|| format!("binding [server] admin_listen = {address}"))?;
+            for listener in &listeners {
+                println!(
+                    "synchost operator endpoints on http://{}",
+                    listener.local_addr()?
+                );
+            }
+            let admin = synchost::http::serve(listeners, admin, shutdown_signal());
+            let (served, ()) = tokio::join!(listen(&host, port, routers.public), admin);
+            served
+        }
+        _ => listen(&host, port, routers.public).await,
+    }
+}
+
+/// `host:port` (or `[v6]:port`) into its parts.
+fn split_address(address: &str) -> anyhow::Result<(String, u16)> {
+    let (host, port) = address
+        .rsplit_once(':')
+        .with_context(|| format!("[server] admin_listen = {address:?} is not host:port"))?;
+    let port = port
+        .parse()
+        .with_context(|| format!("[server] admin_listen = {address:?}: bad port"))?;
+    Ok((host.trim_matches(['[', ']']).to_owned(), port))
 }
 
 /// Binds `host:port`, prints the addresses, and serves `router` until Ctrl-C or SIGTERM.

@@ -35,11 +35,12 @@ impl Keys {
         format!("{}:rooms:{{{}}}", self.prefix, escape(user))
     }
 
-    /// `<prefix>:rate:<route>:<u|a>:<identity>`: one rate window's count (a string, with a TTL).
+    /// `<prefix>:rate:<route>:<u|a|c>:<identity>`: one rate window's count (a string, with a TTL).
     pub(crate) fn rate(&self, route: &str, identity: &crate::sync::Identity) -> String {
         let (kind, id) = match identity {
             crate::sync::Identity::User(id) => ('u', id),
             crate::sync::Identity::Address(address) => ('a', address),
+            crate::sync::Identity::Connection(socket) => ('c', socket),
         };
         format!("{}:rate:{}:{kind}:{id}", self.prefix, escape(route))
     }

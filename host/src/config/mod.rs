@@ -9,6 +9,7 @@
 mod auth;
 mod cluster;
 mod plugin_limits;
+mod rooms;
 mod runtime;
 mod server;
 mod sync;
@@ -22,6 +23,10 @@ pub use cluster::ClusterSection;
 pub use plugin_limits::{
     Capabilities, Capability, InstancePolicy, LimitsPatch, MAX_OUTPUT_DEPTH_CEILING,
     PluginsSection, Stage, StageLimits,
+};
+pub use rooms::{
+    ConditionType, ConditionValue, PatternPolicy, RoomCondition, RoomPolicy, RoomPolicyRef,
+    RoomsSection,
 };
 pub use runtime::{RuntimeSection, StoreSection};
 pub use server::ServerSection;
@@ -46,6 +51,8 @@ pub struct Config {
     pub plugins: PluginsSection,
     /// Policies of the sync pipeline: receivers, rooms, rate and size limits.
     pub sync: SyncSection,
+    /// Who may be in which room, and how often a peer may join.
+    pub rooms: RoomsSection,
     /// Which language error messages default to, and where the message files are.
     pub i18n: I18nSection,
     /// How session tokens are verified and where they are looked for.
@@ -127,6 +134,7 @@ impl Config {
         })?;
         self.runtime.validate()?;
         self.sync.validate()?;
+        self.rooms.validate()?;
         self.cluster.validate()?;
         self.plugins.validate(self.runtime.max_memory_mb)?;
         self.auth.validate().map_err(|error| Error::Invalid {

@@ -28,6 +28,10 @@ pub struct ServerSection {
     /// Folder of static files (a web app) served at `/` after every other route: `GET /` answers
     /// `index.html`, `GET /<path>` a file under it. Default none (nothing served).
     pub static_dir: Option<PathBuf>,
+    /// A separate `host:port` for the operator endpoints (`/metrics`), served there without a
+    /// token; the public address then does not serve them at all. Default none: they are on the
+    /// public address, for admin tokens only.
+    pub admin_listen: Option<String>,
 }
 
 impl Default for ServerSection {
@@ -40,6 +44,7 @@ impl Default for ServerSection {
             binary_timeout_ms: 30_000,
             max_binary_packet_bytes: 1_000_000,
             static_dir: None,
+            admin_listen: None,
         }
     }
 }

@@ -15,9 +15,6 @@ pub struct SyncSection {
     pub allow_receiver_all: bool,
     /// Whether the sender must be a member of the target room. Default true.
     pub require_membership: bool,
-    /// Whether connections without a session may join rooms (their rooms are not remembered).
-    /// Default true.
-    pub anonymous_rooms: bool,
     /// Most rooms one session (or one anonymous connection) may be in. Default 50.
     pub max_rooms_per_session: usize,
     /// Longest room name, in characters. Default 256.
@@ -42,7 +39,6 @@ impl Default for SyncSection {
         Self {
             allow_receiver_all: false,
             require_membership: true,
-            anonymous_rooms: true,
             max_rooms_per_session: 50,
             max_room_name_chars: 256,
             max_input_depth: 32,

@@ -78,6 +78,7 @@ pub const BUILTIN_CODES: &[&str] = &[
     "sync.invalidName",
     "sync.missingReceiver",
     "sync.notFound",
+    "sync.routeUnavailable",
     "sync.receiverNotAllowed",
     "sync.notRoomMember",
     "sync.rateLimitExceeded",
@@ -100,8 +101,12 @@ pub const BUILTIN_CODES: &[&str] = &[
     "auth.invalidCondition",
     "auth.invalidToken",
     "auth.tokenExpired",
+    "auth.originNotAllowed",
     "room.invalidName",
     "room.limitReached",
+    "room.forbidden",
+    "room.joinRateExceeded",
+    "room.removed",
 ];
 
 /// Why the built-in messages could not be loaded.

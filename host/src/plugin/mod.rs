@@ -3,7 +3,8 @@
 //! Map of this module, in the order data flows:
 //! - `names` parses `<page>/_sync/<name>_<server|client>_v<n>.wasm`;
 //! - `registry` scans the root, `loader` (+ `loader::cache`) compiles and links each file, and the
-//!   route table is published atomically; `reload` watches files and the config;
+//!   route table is published atomically, each version with exactly the stages it was first
+//!   published with (`stage_sets`); `reload` watches files and the config;
 //! - `runtime` is the public entry; `call` runs one sync's stages on `worker` threads;
 //! - `instance` keeps warm instances, `limits` arms budgets and classifies failures,
 //!   `msgpack_check` checks outputs, `fan_out_budget` bounds one sync's client outputs, `host_impl`
@@ -31,6 +32,7 @@ mod reload;
 mod rooms;
 mod route;
 mod runtime;
+mod stage_sets;
 mod status;
 mod waits;
 mod worker;
@@ -51,4 +53,6 @@ pub use registry::ScanHook;
 pub use rooms::{MemoryRooms, RoomDirectory, RoomsUnavailable};
 pub use route::{LoadedStage, Route};
 pub use runtime::{PluginRuntime, RuntimeOptions};
-pub use status::{FileError, PoolStats, RegistryStatus, RouteStatus, StageStatus};
+pub use status::{
+    FileError, PoolStats, RegistryStatus, RouteStatus, StageStatus, UnavailableRoute,
+};

@@ -7,10 +7,15 @@
 //! compiling. Scans and config changes are serialised by one mutex and run on the reload thread (or
 //! at start), never on a request. A file that fails to load, or that the folder rules refuse, keeps
 //! the previous good version published and shows up in [`RegistryStatus::errors`].
+//!
+//! Publishing fails closed (see `stage_sets`): a version is served only with every stage it was
+//! ever published with, remembered in the store's ledger across restarts; a version missing one of
+//! them is listed in [`RegistryStatus::unavailable`] and answered with a refusal, never served with
+//! the stage that is left.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use arc_swap::ArcSwap;
@@ -19,10 +24,18 @@ use super::folder::{self, Refusal};
 use super::loader::{Loader, content_hash};
 use super::names::{FileKind, PluginFileName, RouteKey, classify};
 use super::route::{LoadedStage, Route};
-use super::status::{FileError, RegistryStatus, RouteStatus, StageStatus};
+use super::stage_sets::{self, Decision, Missing, StageSet};
+use super::status::{FileError, RegistryStatus, RouteStatus, StageStatus, UnavailableRoute};
 use crate::config::{Config, Stage};
+use crate::store::PublishedStages;
 
-type RouteTable = HashMap<RouteKey, Arc<Route>>;
+/// What a scan publishes: the routes served and the versions refused, swapped in together.
+#[derive(Default)]
+struct RouteTable {
+    routes: HashMap<RouteKey, Arc<Route>>,
+    unavailable: HashMap<RouteKey, UnavailableRoute>,
+}
+
 /// A route's server and client stage while a table is being built.
 type StagePair = (Option<Arc<LoadedStage>>, Option<Arc<LoadedStage>>);
 
@@ -39,6 +52,13 @@ struct ScanState {
     errors: BTreeMap<PathBuf, String>,
     /// Entries the folder rules refused in the latest scan, with the reason.
     refused: BTreeMap<PathBuf, String>,
+    /// Every plugin file present in the latest scan, loaded or not.
+    present: BTreeMap<PathBuf, PluginFileName>,
+    /// The stage set each version has been published with (the ledger's rows).
+    first: BTreeMap<RouteKey, StageSet>,
+    /// New one-stage versions seen by the latest scan, waiting for the next one (see
+    /// [`Registry::watched`]).
+    held: BTreeMap<RouteKey, StageSet>,
     ignored: BTreeSet<PathBuf>,
     scans: u64,
     config_loads: u64,
@@ -85,6 +105,11 @@ pub struct Registry {
     state: Mutex<ScanState>,
     report: ArcSwap<Report>,
     generation: AtomicU64,
+    ledger: PublishedStages,
+    /// Whether a watcher scans again on request (see [`Registry::watched`]).
+    watched: AtomicBool,
+    /// Counts applied configurations, for [`Registry::config_changes`].
+    changes: tokio::sync::watch::Sender<u64>,
     after_scan: Option<ScanHook>,
 }
 
@@ -95,18 +120,34 @@ pub struct Registry {
 pub type ScanHook = Arc<dyn Fn(&Path, &[Arc<Route>]) + Send + Sync>;
 
 impl Registry {
-    /// An empty registry over `root`; call [`Registry::scan`] to fill it.
+    /// An empty registry over `root` that remembers stage sets in `ledger`; call
+    /// [`Registry::scan`] to fill it.
+    ///
+    /// # Errors
+    /// [`KvError::Storage`](crate::store::KvError) when the ledger cannot be read: starting without
+    /// it could serve a version with a stage missing.
     pub fn new(
         root: PathBuf,
         loader: Loader,
         config: Arc<Config>,
+        ledger: PublishedStages,
         after_scan: Option<ScanHook>,
-    ) -> Self {
+    ) -> Result<Self, crate::store::KvError> {
+        let mut first = BTreeMap::new();
+        for (key, stages) in ledger.all()? {
+            match (stage_sets::parse_ledger_key(&key), StageSet::parse(&stages)) {
+                (Some(key), Some(stages)) => {
+                    first.insert(key, stages);
+                }
+                _ => tracing::warn!(row = %key, "published-stages ledger: unreadable row ignored"),
+            }
+        }
         let state = ScanState {
             config_loads: 1,
+            first,
             ..ScanState::default()
         };
-        Self {
+        Ok(Self {
             root,
             loader,
             config: ArcSwap::new(config),
@@ -114,8 +155,11 @@ impl Registry {
             report: ArcSwap::new(Arc::new(Report::of(&state))),
             state: Mutex::new(state),
             generation: AtomicU64::new(0),
+            ledger,
+            watched: AtomicBool::new(false),
+            changes: tokio::sync::watch::Sender::new(0),
             after_scan,
-        }
+        })
     }
 
     /// The plugins root.
@@ -128,27 +172,45 @@ impl Registry {
         self.config.load_full()
     }
 
-    /// The current version of `key`.
+    /// The current version of `key`, if it is served.
     pub fn route(&self, key: &RouteKey) -> Option<Arc<Route>> {
-        self.routes.load().get(key).cloned()
+        self.routes.load().routes.get(key).cloned()
     }
 
-    /// Every published route, sorted by key.
+    /// Why `key` is refused, if it is a published version with a stage missing.
+    pub fn unavailable(&self, key: &RouteKey) -> Option<UnavailableRoute> {
+        self.routes.load().unavailable.get(key).cloned()
+    }
+
+    /// Every served route, sorted by key.
     pub fn routes(&self) -> Vec<Arc<Route>> {
-        let mut routes: Vec<_> = self.routes.load().values().cloned().collect();
+        let mut routes: Vec<_> = self.routes.load().routes.values().cloned().collect();
         routes.sort_by(|a, b| a.key().cmp(b.key()));
         routes
     }
 
+    /// Says a watcher now scans again whenever [`Registry::scan`] asks for it. From then on a new
+    /// version seen with one stage is published one scan later, when it still has one: the second
+    /// file of a two-stage deploy that arrives a moment after the first is not missed, so the version
+    /// is never served half (its server stage alone would deliver unfiltered output).
+    pub fn watched(&self) {
+        self.watched.store(true, Ordering::Release);
+    }
+
     /// Walks the root, loads new and changed files, unpublishes deleted ones, publishes the result.
-    pub fn scan(&self) {
+    /// Returns whether a new version waits for another scan (only once [`Registry::watched`]).
+    pub fn scan(&self) -> bool {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         let config = self.config.load_full();
         let listing = folder::walk(&self.root);
         let mut seen = BTreeSet::new();
         let mut changed = false;
+        let mut present = BTreeMap::new();
         state.refused.clear();
         for (relative, refusal) in listing.refused {
+            if let FileKind::Plugin(name) = classify(&relative) {
+                present.insert(relative.clone(), name);
+            }
             tracing::warn!(file = %relative.display(), "{refusal}");
             state.errors.remove(&relative);
             state.refused.insert(relative.clone(), refusal.to_string());
@@ -166,6 +228,7 @@ impl Registry {
                 }
             };
             seen.insert(relative.clone());
+            present.insert(relative.clone(), name.clone());
             changed |= self.refresh(&mut state, &config, relative, name);
         }
         // Errors of entries that are gone, or that are now regular files without one, are over.
@@ -187,15 +250,19 @@ impl Registry {
         state
             .ignored
             .retain(|path| std::fs::symlink_metadata(root.join(path)).is_ok());
+        changed |= present != state.present || !state.held.is_empty();
+        state.present = present;
         state.scans += 1;
         if changed {
-            self.publish(&state);
+            self.publish(&mut state);
         }
         self.report.store(Arc::new(Report::of(&state)));
+        let again = !state.held.is_empty();
         drop(state);
         if let Some(hook) = &self.after_scan {
             hook(&self.root, &self.routes());
         }
+        again
     }
 
     /// Loads one plugin file if its content changed; returns whether the published set changed.
@@ -280,7 +347,7 @@ impl Registry {
         }
     }
 
-    fn publish(&self, state: &ScanState) {
+    fn publish(&self, state: &mut ScanState) {
         let mut stages: BTreeMap<RouteKey, StagePair> = BTreeMap::new();
         for entry in state.files.values() {
             let Some(stage) = &entry.loaded else { continue };
@@ -290,30 +357,117 @@ impl Registry {
                 Stage::Client => slot.1 = Some(stage.clone()),
             }
         }
-        let table = stages
-            .into_iter()
-            .map(|(key, (server, client))| {
-                (
-                    key.clone(),
-                    Arc::new(Route {
-                        key,
-                        server,
-                        client,
-                    }),
-                )
-            })
-            .collect();
+        let mut present: BTreeMap<RouteKey, StageSet> = BTreeMap::new();
+        for name in state.present.values() {
+            let set = present.entry(name.key.clone()).or_default();
+            *set = set.with(name.stage);
+        }
+        let keys: BTreeSet<RouteKey> = stages.keys().chain(present.keys()).cloned().collect();
+        let previous = self.routes.load_full();
+        let held = std::mem::take(&mut state.held);
+        let hold_new = self.watched.load(Ordering::Acquire);
+        let mut table = RouteTable::default();
+        for key in keys {
+            let (server, client) = stages.remove(&key).unwrap_or_default();
+            let loaded = StageSet {
+                server: server.is_some(),
+                client: client.is_some(),
+            };
+            let here = present.get(&key).copied().unwrap_or_default();
+            let first = state.first.get(&key).copied();
+            match stage_sets::decide(first, here, loaded) {
+                Decision::Serve(set) => {
+                    let single = !(set.server && set.client);
+                    if first.is_none() && single && hold_new && held.get(&key) != Some(&set) {
+                        state.held.insert(key, set);
+                        continue;
+                    }
+                    if first != Some(set) {
+                        self.remember(state, &key, set);
+                    }
+                    let route = Route {
+                        key: key.clone(),
+                        server: server.filter(|_| set.server),
+                        client: client.filter(|_| set.client),
+                    };
+                    table.routes.insert(key, Arc::new(route));
+                }
+                Decision::Unavailable { stage, missing } => {
+                    let reason = self.unavailable_reason(state, &key, stage, missing, first);
+                    if previous.unavailable.get(&key).map(|old| &old.reason) != Some(&reason) {
+                        tracing::warn!(plugin = %key, "version refused until its {} stage is back: {reason}", stage.as_str());
+                    }
+                    let refused = UnavailableRoute {
+                        key: key.clone(),
+                        stage,
+                        reason,
+                    };
+                    table.unavailable.insert(key, refused);
+                }
+                Decision::Absent => {}
+            }
+        }
         self.routes.store(Arc::new(table));
         self.generation.fetch_add(1, Ordering::Release);
     }
 
-    /// Applies a new configuration: per-plugin limits change for the next call; engine-wide settings
-    /// (`[runtime]`, `[store]`) need a restart and are reported, not applied.
+    /// Records the stage set a version is published with (the first time, or grown), in memory and
+    /// in the ledger. A ledger that cannot be written is logged; the set still holds until a restart.
+    fn remember(&self, state: &mut ScanState, key: &RouteKey, set: StageSet) {
+        if let Err(error) = self.ledger.set(&stage_sets::ledger_key(key), set.as_text()) {
+            tracing::error!(plugin = %key, "published-stages ledger not written: {error}");
+        }
+        state.first.insert(key.clone(), set);
+    }
+
+    /// Why `key` is refused, in words for operators.
+    fn unavailable_reason(
+        &self,
+        state: &ScanState,
+        key: &RouteKey,
+        stage: Stage,
+        missing: Missing,
+        first: Option<StageSet>,
+    ) -> String {
+        let published =
+            first.map_or_else(|| "its stage files".to_owned(), |first| format!("{first}"));
+        match missing {
+            Missing::Deleted => format!(
+                "the {} stage file is gone; {key} was published with {published}",
+                stage.as_str()
+            ),
+            Missing::NotLoaded => {
+                let error = state
+                    .present
+                    .iter()
+                    .find(|(_, name)| &name.key == key && name.stage == stage)
+                    .and_then(|(path, _)| {
+                        state.errors.get(path).or_else(|| state.refused.get(path))
+                    })
+                    .map_or("not loaded", String::as_str);
+                format!("the {} stage did not load: {error}", stage.as_str())
+            }
+        }
+    }
+
+    /// Applies a new configuration: per-plugin limits change for the next call, and `[sync]` and
+    /// `[rooms]` for the next request (watchers of [`Registry::config_changes`] are told, so room
+    /// policies are enforced on current members too); the other sections need a restart and are
+    /// reported, not applied.
     pub fn apply_config(&self, config: Config) {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         let current = self.config.load_full();
-        if config.runtime != current.runtime || config.store != current.store {
-            tracing::warn!("config: [runtime] and [store] changes apply after a restart");
+        let restart_only = [
+            ("[runtime]", config.runtime != current.runtime),
+            ("[store]", config.store != current.store),
+            ("[server]", config.server != current.server),
+            ("[engine]", config.engine != current.engine),
+            ("[auth]", config.auth != current.auth),
+            ("[i18n]", config.i18n != current.i18n),
+            ("[cluster]", config.cluster != current.cluster),
+        ];
+        for (section, _) in restart_only.iter().filter(|(_, changed)| *changed) {
+            tracing::warn!("config: {section} changes apply after a restart");
         }
         for entry in state.files.values() {
             if let Some(stage) = &entry.loaded {
@@ -328,11 +482,27 @@ impl Registry {
         }
         let mut applied = (*current).clone();
         applied.plugins = config.plugins;
+        applied.sync = config.sync;
+        applied.rooms = config.rooms;
         self.config.store(Arc::new(applied));
         state.config_loads += 1;
         state.config_error = None;
         self.report.store(Arc::new(Report::of(&state)));
-        tracing::info!("config reloaded: plugin limits apply from the next call");
+        self.changes.send_modify(|loads| *loads += 1);
+        tracing::info!("config reloaded: plugin limits, [sync] and [rooms] apply from now on");
+    }
+
+    /// Whether `config` differs from the one in force in a section applied live.
+    pub fn differs_live(&self, config: &Config) -> bool {
+        let current = self.config.load();
+        config.plugins != current.plugins
+            || config.sync != current.sync
+            || config.rooms != current.rooms
+    }
+
+    /// Changes each time a configuration is applied (its value counts them).
+    pub fn config_changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changes.subscribe()
     }
 
     /// Records a config file change that could not be used.
@@ -354,6 +524,7 @@ impl Registry {
         };
         let table = self.routes.load();
         let mut routes: Vec<RouteStatus> = table
+            .routes
             .values()
             .map(|route| RouteStatus {
                 key: route.key().clone(),
@@ -362,11 +533,14 @@ impl Registry {
             })
             .collect();
         routes.sort_by(|a, b| a.key.cmp(&b.key));
+        let mut unavailable: Vec<UnavailableRoute> = table.unavailable.values().cloned().collect();
+        unavailable.sort_by(|a, b| a.key.cmp(&b.key));
         RegistryStatus {
             generation: self.generation.load(Ordering::Acquire),
             scans: report.scans,
             config_loads: report.config_loads,
             routes,
+            unavailable,
             errors: report.errors.clone(),
             ignored: report.ignored.clone(),
             config_error: report.config_error.clone(),

@@ -63,14 +63,30 @@ pub fn start(
         seconds => Some(Duration::from_secs(seconds)),
     };
     let root = registry.root().to_owned();
+    let settle = Duration::from_millis(config.runtime.debounce_ms);
+    registry.watched();
     let weak = Arc::downgrade(registry);
     std::thread::Builder::new()
         .name("plugin-reload".into())
-        .spawn(move || run(&weak, &inbox, &root, config_file.as_deref(), rescan_every))
+        .spawn(move || {
+            let every = Rescans {
+                interval: rescan_every,
+                settle,
+            };
+            run(&weak, &inbox, &root, config_file.as_deref(), every);
+        })
         .map_err(|error| Error::Watch(error.to_string()))?;
     Ok(ReloadHandle {
         _debouncer: debouncer,
     })
+}
+
+/// When the reload thread scans without a file event.
+struct Rescans {
+    /// The periodic full rescan (`rescan_interval_s`), if any.
+    interval: Option<Duration>,
+    /// How soon to scan again when a scan asks for it (`debounce_ms`).
+    settle: Duration,
 }
 
 fn run(
@@ -78,10 +94,11 @@ fn run(
     inbox: &mpsc::Receiver<DebounceEventResult>,
     root: &Path,
     config_file: Option<&Path>,
-    rescan_every: Option<Duration>,
+    every: Rescans,
 ) {
     // Far enough to be "never" without overflowing `Instant` arithmetic.
     let never = Duration::from_secs(365 * 24 * 3600);
+    let rescan_every = every.interval;
     let mut next_rescan = Instant::now() + rescan_every.unwrap_or(never);
     loop {
         let wait = next_rescan.saturating_duration_since(Instant::now());
@@ -104,11 +121,12 @@ fn run(
         if let Some(path) = config_file.filter(|_| config_changed) {
             reload_config(&registry, path);
         }
-        if plugins_changed {
-            registry.scan();
-        }
+        let again = plugins_changed && registry.scan();
         if Instant::now() >= next_rescan {
             next_rescan = Instant::now() + rescan_every.unwrap_or(never);
+        }
+        if again {
+            next_rescan = next_rescan.min(Instant::now() + every.settle);
         }
     }
 }
@@ -130,7 +148,7 @@ fn classify(batch: &DebounceEventResult, root: &Path, config_file: Option<&Path>
 
 fn reload_config(registry: &Registry, path: &Path) {
     match Config::load(path) {
-        Ok(config) if config.plugins == registry.config().plugins => {}
+        Ok(config) if !registry.differs_live(&config) => {}
         Ok(config) => registry.apply_config(config),
         Err(error) => registry.reject_config(format!("{error}")),
     }

@@ -23,10 +23,10 @@ use super::registry::{Registry, ScanHook};
 use super::reload::{self, ReloadHandle};
 use super::rooms::{MemoryRooms, RoomDirectory};
 use super::route::Route;
-use super::status::RegistryStatus;
+use super::status::{RegistryStatus, UnavailableRoute};
 use super::worker::WorkerPool;
 use crate::config::Config;
-use crate::store::{Kv, Store};
+use crate::store::{Kv, PublishedStages, Store};
 
 /// Host stack reserved beyond `max_wasm_stack` on worker threads, for host frames under wasm ones.
 const HOST_STACK_MARGIN: usize = 4 * 1024 * 1024;
@@ -39,6 +39,9 @@ pub struct RuntimeOptions {
     pub rooms: Arc<dyn RoomDirectory>,
     /// Backs the `kv` capability; `None` opens the embedded store at `store.path`.
     pub kv: Option<Arc<dyn Kv>>,
+    /// Remembers the stage set each version was first published with. `None` takes the embedded
+    /// store's when the runtime opens it (`kv` is `None`), else keeps the sets in memory only.
+    pub published: Option<PublishedStages>,
     /// Whether to watch the root and config file for changes.
     pub hot_reload: bool,
     /// Called with the root and the published routes after every scan (the first one included).
@@ -51,6 +54,7 @@ impl Default for RuntimeOptions {
             config_path: None,
             rooms: Arc::new(MemoryRooms::new()),
             kv: None,
+            published: None,
             hot_reload: true,
             after_scan: None,
         }
@@ -93,9 +97,21 @@ impl PluginRuntime {
         let functions = Arc::new(FunctionCache::new(cache_dir)?);
         let engine = engine::build(&config.runtime, functions.clone())?;
         let cache = CompileCache::new(cache_dir, &engine, functions)?;
-        let kv = match options.kv {
-            Some(kv) => kv,
-            None => Arc::new(Store::open(&config.store.path).map_err(Error::Store)?.kv()),
+        let (kv, published) = match options.kv {
+            Some(kv) => {
+                let published = match options.published {
+                    Some(published) => published,
+                    None => PublishedStages::in_memory().map_err(Error::Store)?,
+                };
+                (kv, published)
+            }
+            None => {
+                let store = Store::open(&config.store.path).map_err(Error::Store)?;
+                let published = options
+                    .published
+                    .unwrap_or_else(|| store.published_stages());
+                (Arc::new(store.kv()) as Arc<dyn Kv>, published)
+            }
         };
         let services = Arc::new(HostServices {
             kv,
@@ -117,12 +133,16 @@ impl PluginRuntime {
             path: PathBuf::from("<worker threads>"),
             source,
         })?;
-        let registry = Arc::new(Registry::new(
-            root,
-            loader,
-            Arc::new(config),
-            options.after_scan,
-        ));
+        let registry = Arc::new(
+            Registry::new(
+                root,
+                loader,
+                Arc::new(config),
+                published,
+                options.after_scan,
+            )
+            .map_err(Error::Store)?,
+        );
         registry.scan();
         let reload = if options.hot_reload {
             Some(reload::start(&registry, options.config_path)?)
@@ -141,9 +161,15 @@ impl PluginRuntime {
         self.registry.routes()
     }
 
-    /// The current version of a route, to pin for one request.
+    /// The current version of a route, to pin for one request; `None` when it is not served.
     pub fn route(&self, key: &RouteKey) -> Option<Arc<Route>> {
         self.registry.route(key)
+    }
+
+    /// Why a route that is not served is refused, when it is a published version with a stage
+    /// missing (see [`RegistryStatus::unavailable`]).
+    pub fn unavailable(&self, key: &RouteKey) -> Option<UnavailableRoute> {
+        self.registry.unavailable(key)
     }
 
     /// Opens one sync's calls on a pinned route.
@@ -178,7 +204,9 @@ impl PluginRuntime {
 
     /// Rescans the root now, on the calling thread (blocks while files compile).
     pub fn rescan(&self) {
-        self.registry.scan();
+        if self.registry.scan() {
+            self.registry.scan();
+        }
     }
 
     /// Applies a new configuration now (as the config watcher does).
@@ -194,5 +222,10 @@ impl PluginRuntime {
     /// The configuration in force.
     pub fn config(&self) -> Arc<Config> {
         self.registry.config()
+    }
+
+    /// Changes each time the config file's live sections are applied.
+    pub fn config_changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.registry.config_changes()
     }
 }

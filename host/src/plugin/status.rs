@@ -1,5 +1,6 @@
-//! What the registry reports to operators and tests: published routes with the hash of each stage,
-//! files that failed to load, ignored files, config reload state and compile-cache counters.
+//! What the registry reports to operators and tests: served routes with the hash of each stage,
+//! versions refused for a missing stage, files that failed to load, ignored files, config reload
+//! state and compile-cache counters.
 //!
 //! These are plain snapshots, detached from the live registry; taking one never blocks a request.
 
@@ -7,6 +8,7 @@ use std::path::PathBuf;
 
 use super::loader::cache::CacheStats;
 use super::names::RouteKey;
+use crate::config::Stage;
 
 /// A published stage, as status reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +30,17 @@ pub struct RouteStatus {
     pub client: Option<StageStatus>,
 }
 
+/// A published version refused because one of the stages it was first published with is missing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnavailableRoute {
+    /// The version.
+    pub key: RouteKey,
+    /// The missing stage (the server stage when both are).
+    pub stage: Stage,
+    /// Why, in words for operators.
+    pub reason: String,
+}
+
 /// A file whose latest content could not be loaded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileError {
@@ -46,8 +59,10 @@ pub struct RegistryStatus {
     pub scans: u64,
     /// Successful config (re)loads applied since start, including the first.
     pub config_loads: u64,
-    /// Published routes, sorted.
+    /// Served routes, sorted.
     pub routes: Vec<RouteStatus>,
+    /// Published versions refused until a missing stage is back, sorted.
+    pub unavailable: Vec<UnavailableRoute>,
     /// Files whose latest content failed to load.
     pub errors: Vec<FileError>,
     /// Files that do not match the naming scheme.

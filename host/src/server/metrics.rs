@@ -53,8 +53,14 @@ pub fn render(server: &Server) -> String {
     metric(
         "synchost_routes",
         "gauge",
-        "Published sync routes.",
+        "Served sync routes.",
         registry.routes.len() as u64,
+    );
+    metric(
+        "synchost_routes_unavailable",
+        "gauge",
+        "Published versions refused because a stage they were published with is missing.",
+        registry.unavailable.len() as u64,
     );
     metric(
         "synchost_plugin_file_errors",

@@ -1,11 +1,13 @@
 //! `synchost serve`: wires the layers together. The plugin runtime loads and watches the handlers
 //! folder, the sync pipeline is built on it, the Socket.IO gateway (transport + protocol) feeds the
-//! pipeline, the HTTP trigger is mounted beside it, and operators get `/healthz` and `/metrics`.
+//! pipeline, the HTTP trigger is mounted beside it, and operators get `/healthz` and `/metrics`
+//! (admin-only: on their own address, or behind an admin token, see `admin`).
 //! A folder of static files (`server.static_dir`), when configured, answers every other path.
 //!
 //! This is the one place (with `lib.rs`) that knows every layer; it holds no logic of its own beyond
 //! construction.
 
+mod admin;
 mod cluster;
 mod metrics;
 
@@ -62,7 +64,7 @@ pub struct Server {
     pub engine: Engine<SocketIo>,
 }
 
-/// Builds every layer; returns the HTTP router to serve. With `types_out`, the TypeScript types of
+/// Builds every layer; returns the HTTP routers to serve. With `types_out`, the TypeScript types of
 /// the published routes are written there and rewritten whenever they change.
 ///
 /// # Errors
@@ -71,12 +73,14 @@ pub async fn router(
     config: Config,
     config_path: Option<PathBuf>,
     types_out: Option<PathBuf>,
-) -> Result<Router, Error> {
+) -> Result<Routers, Error> {
     let messages = match &config.i18n.locales_dir {
         Some(dir) => Messages::from_dir(dir, &config.i18n.default_language)?,
         None => Messages::builtin(&config.i18n.default_language)?,
     };
     let verifier = TokenVerifier::from_config(&config.auth)?;
+    let admin_verifier = verifier.clone();
+    let separate_admin = config.server.admin_listen.is_some();
     let static_files = config
         .server
         .static_dir
@@ -97,6 +101,8 @@ pub async fn router(
         config_path,
         rooms: chosen.rooms,
         kv: Some(chosen.kv),
+        // Stage sets belong to this node's files, so they stay in its own store in a cluster too.
+        published: Some(store.published_stages()),
         hot_reload: true,
         after_scan: Some(Arc::new({
             let messages = messages.clone();
@@ -123,6 +129,10 @@ pub async fn router(
     if let Some(incoming) = chosen.incoming {
         tokio::spawn(sync.clone().serve_remote(incoming));
     }
+    tokio::spawn(enforce_on_config_changes(
+        sync.clone(),
+        runtime.config_changes(),
+    ));
     let io = SocketIo::builder()
         .connect_timeout(connect_timeout)
         .binary_budget(binary_timeout, max_binary_bytes)
@@ -134,19 +144,48 @@ pub async fn router(
         sync: sync.clone(),
         engine: engine.clone(),
     });
-    let router = engine_router(engine)
+    let operator = Router::new().route(
+        "/metrics",
+        get(move || {
+            let server = server.clone();
+            async move { metrics::render(&server) }
+        }),
+    );
+    let mut public = engine_router(engine)
         .merge(crate::sync::router(sync))
-        .route("/healthz", get(|| async { "ok" }))
-        .route(
-            "/metrics",
-            get(move || {
-                let server = server.clone();
-                async move { metrics::render(&server) }
-            }),
-        );
+        .route("/healthz", get(|| async { "ok" }));
+    let admin = if separate_admin {
+        Some(operator.route("/healthz", get(|| async { "ok" })))
+    } else {
+        public = public.merge(operator.layer(axum::middleware::from_fn_with_state(
+            admin_verifier,
+            admin::require_admin,
+        )));
+        None
+    };
     // A fallback, so every route above wins over a file of the same name.
-    Ok(match static_files {
-        Some(files) => router.fallback(move |request| files.clone().serve(request)),
-        None => router,
-    })
+    let public = match static_files {
+        Some(files) => public.fallback(move |request| files.clone().serve(request)),
+        None => public,
+    };
+    Ok(Routers { public, admin })
+}
+
+/// What `serve` listens with.
+pub struct Routers {
+    /// Everything on `[server] host:port`.
+    pub public: Router,
+    /// The operator endpoints for `[server] admin_listen`, when it is set.
+    pub admin: Option<Router>,
+}
+
+/// Re-checks room members against the room policies each time the config file's live sections are
+/// applied; ends with the runtime.
+async fn enforce_on_config_changes(
+    sync: Arc<SyncService>,
+    mut changes: tokio::sync::watch::Receiver<u64>,
+) {
+    while changes.changed().await.is_ok() {
+        sync.enforce_room_policies();
+    }
 }

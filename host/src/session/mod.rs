@@ -19,6 +19,8 @@ pub mod policy;
 pub mod token;
 
 pub use claims::session_from_claims;
-pub use extract::{token_from_auth, token_from_headers};
+pub use extract::{
+    TokenSource, cookie_origin_allowed, token_from_auth, token_from_headers, token_with_source,
+};
 pub use policy::{AuthFailure, authorize};
 pub use token::{SessionError, TokenError, TokenVerifier, mint};

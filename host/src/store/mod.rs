@@ -1,4 +1,5 @@
-//! Durable state: the `kv` capability's values and the rooms signed-in users have joined.
+//! Durable state: the `kv` capability's values, the rooms signed-in users have joined, and the stage
+//! sets of published route versions.
 //!
 //! The embedded backend is one redb file opened once per process ([`Store`]); each kind of state has
 //! its own tables in it. The traits here ([`Kv`], [`RoomMemory`]) are what the layers above use, so a
@@ -6,6 +7,7 @@
 //! callers pass a namespace (the page) and a quota, or a user id and a room.
 
 mod kv;
+mod published;
 mod rooms;
 
 use std::path::Path;
@@ -14,6 +16,7 @@ use std::sync::Arc;
 use redb::Database;
 
 pub use kv::{KvError, KvQuota, KvStore, MAX_KEY_BYTES, MAX_VALUE_BYTES};
+pub use published::PublishedStages;
 pub use rooms::RoomStore;
 
 /// Namespaced values with quotas and atomic counters. Called from plugin worker threads while a guest
@@ -80,6 +83,7 @@ pub trait RoomMemory: Send + Sync + 'static {
 pub struct Store {
     kv: KvStore,
     rooms: RoomStore,
+    published: PublishedStages,
 }
 
 impl Store {
@@ -97,7 +101,8 @@ impl Store {
         let db = Arc::new(Database::create(path).map_err(kv::storage)?);
         Ok(Self {
             kv: KvStore::new(db.clone())?,
-            rooms: RoomStore::new(db)?,
+            rooms: RoomStore::new(db.clone())?,
+            published: PublishedStages::new(db)?,
         })
     }
 
@@ -109,5 +114,10 @@ impl Store {
     /// The remembered rooms.
     pub fn rooms(&self) -> RoomStore {
         self.rooms.clone()
+    }
+
+    /// The stage sets this node's route versions were first published with.
+    pub fn published_stages(&self) -> PublishedStages {
+        self.published.clone()
     }
 }

@@ -18,6 +18,9 @@ pub enum Code {
     MissingReceiver,
     /// No handler is published under this name and version (param `name`).
     NotFound,
+    /// The version is published but a stage it was published with is missing, so it is refused
+    /// rather than served without it (params `name`, `stage`).
+    RouteUnavailable,
     /// `receiver: "all"` is not allowed by the operator.
     ReceiverNotAllowed,
     /// The sender is not a member of the target room (param `room`).
@@ -44,21 +47,31 @@ pub enum Code {
     RoomInvalidName,
     /// The session is already in as many rooms as allowed (param `max`).
     RoomLimitReached,
+    /// The room's policy refuses this session (params `room`, `key`).
+    RoomForbidden,
+    /// Too many joins in this minute (param `seconds` until the next is accepted).
+    JoinRateExceeded,
+    /// The member was taken out of a room whose policy no longer admits it (param `room`).
+    RoomRemoved,
     /// Shared state (remembered rooms, rate windows) could not be read or written.
     StateUnavailable,
     /// HTTP: as many trigger requests as allowed are in progress on this host (param `max`).
     ServerBusy,
     /// HTTP: the body did not arrive within the allowed time (param `seconds`).
     BodyTimeout,
+    /// A session cookie came with a request from another site the operator did not allow (param
+    /// `origin`).
+    OriginNotAllowed,
 }
 
 impl Code {
     /// Every code, for the test that checks each has a message in every shipped language.
-    pub const ALL: [Self; 20] = [
+    pub const ALL: [Self; 25] = [
         Self::InvalidRequest,
         Self::InvalidName,
         Self::MissingReceiver,
         Self::NotFound,
+        Self::RouteUnavailable,
         Self::ReceiverNotAllowed,
         Self::NotRoomMember,
         Self::RateLimitExceeded,
@@ -72,9 +85,13 @@ impl Code {
         Self::MethodNotAllowed,
         Self::RoomInvalidName,
         Self::RoomLimitReached,
+        Self::RoomForbidden,
+        Self::JoinRateExceeded,
+        Self::RoomRemoved,
         Self::StateUnavailable,
         Self::ServerBusy,
         Self::BodyTimeout,
+        Self::OriginNotAllowed,
     ];
 
     /// The wire code.
@@ -84,6 +101,7 @@ impl Code {
             Self::InvalidName => "sync.invalidName",
             Self::MissingReceiver => "sync.missingReceiver",
             Self::NotFound => "sync.notFound",
+            Self::RouteUnavailable => "sync.routeUnavailable",
             Self::ReceiverNotAllowed => "sync.receiverNotAllowed",
             Self::NotRoomMember => "sync.notRoomMember",
             Self::RateLimitExceeded => "sync.rateLimitExceeded",
@@ -97,9 +115,13 @@ impl Code {
             Self::MethodNotAllowed => "sync.methodNotAllowed",
             Self::RoomInvalidName => "room.invalidName",
             Self::RoomLimitReached => "room.limitReached",
+            Self::RoomForbidden => "room.forbidden",
+            Self::JoinRateExceeded => "room.joinRateExceeded",
+            Self::RoomRemoved => "room.removed",
             Self::StateUnavailable => "sync.stateUnavailable",
             Self::ServerBusy => "sync.serverBusy",
             Self::BodyTimeout => "sync.bodyTimeout",
+            Self::OriginNotAllowed => "auth.originNotAllowed",
         }
     }
 
@@ -107,13 +129,14 @@ impl Code {
     pub fn http_status(self) -> u16 {
         match self {
             Self::NotFound => 404,
-            Self::ReceiverNotAllowed | Self::NotRoomMember => 403,
-            Self::RateLimitExceeded | Self::TooManyInFlight => 429,
+            Self::ReceiverNotAllowed | Self::NotRoomMember | Self::RoomForbidden => 403,
+            Self::RoomRemoved | Self::OriginNotAllowed => 403,
+            Self::RateLimitExceeded | Self::TooManyInFlight | Self::JoinRateExceeded => 429,
             Self::InvalidServerResponse | Self::InvalidClientResponse => 500,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
             Self::MethodNotAllowed => 405,
-            Self::StateUnavailable => 503,
+            Self::StateUnavailable | Self::RouteUnavailable => 503,
             Self::ServerBusy => 503,
             Self::BodyTimeout => 408,
             _ => 400,

@@ -10,25 +10,27 @@
 use std::sync::Arc;
 
 use axum::http::HeaderName;
-use axum::http::header::{ACCEPT_LANGUAGE, AUTHORIZATION, COOKIE};
+use axum::http::header::{ACCEPT_LANGUAGE, AUTHORIZATION, COOKIE, HOST, ORIGIN};
 use serde_json::value::RawValue;
 
 use super::envelope::{Envelopes, FrameNames};
 use super::failure::{Code, Failure};
 use super::lane::Lane;
-use super::peer::{Caller, Peer};
+use super::peer::{Caller, Peer, header_token};
 use super::reply::Reply;
 use super::request::from_frame;
 use super::rooms::RoomEvent;
 use super::service::SyncService;
 use crate::protocol::{BoxFuture, ConnectError, DisconnectReason, Event, NamespaceHandler, Socket};
-use crate::session::{token_from_auth, token_from_headers};
+use crate::session::token_from_auth;
 
 /// The handshake headers `peer_for` reads: the token (Bearer header or cookie) and the language.
 /// The transport keeps no others for a connection.
-static REQUEST_HEADERS: [HeaderName; 4] = [
+static REQUEST_HEADERS: [HeaderName; 6] = [
     AUTHORIZATION,
     COOKIE,
+    ORIGIN,
+    HOST,
     HeaderName::from_static("x-language"),
     ACCEPT_LANGUAGE,
 ];
@@ -108,23 +110,25 @@ impl SyncService {
         let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
         let (x_language, accept) = (header("x-language"), header("accept-language"));
         let config = self.config();
-        let token =
-            token_from_auth(auth).or_else(|| token_from_headers(headers, &config.auth.cookie_name));
+        let refuse = |failure: Failure| {
+            let language = self
+                .envelopes
+                .messages()
+                .negotiate(None, x_language, accept);
+            let envelope = self.envelopes.error(&failure, &language);
+            let refusal = ConnectError::new(self.envelopes.message(&failure, &language));
+            match RawValue::from_string(envelope) {
+                Ok(data) => refusal.with_data(data),
+                Err(_) => refusal,
+            }
+        };
+        let token = match token_from_auth(auth) {
+            Some(token) => Some(token),
+            None => header_token(headers, &config).map_err(refuse)?,
+        };
         let session = match token.map(|token| self.verifier.verify(&token)).transpose() {
             Ok(session) => session.map(Arc::new),
-            Err(error) => {
-                let language = self
-                    .envelopes
-                    .messages()
-                    .negotiate(None, x_language, accept);
-                let failure = Failure::token(&error);
-                let envelope = self.envelopes.error(&failure, &language);
-                let refusal = ConnectError::new(self.envelopes.message(&failure, &language));
-                return Err(match RawValue::from_string(envelope) {
-                    Ok(data) => refusal.with_data(data),
-                    Err(_) => refusal,
-                });
-            }
+            Err(error) => return Err(refuse(Failure::token(&error))),
         };
         let language = self.envelopes.messages().negotiate(
             session

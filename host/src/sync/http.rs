@@ -26,10 +26,9 @@ use axum::routing::any;
 
 use super::envelope::Envelopes;
 use super::failure::{Code, Failure};
-use super::peer::{Caller, Peer};
+use super::peer::{Caller, Peer, header_token};
 use super::request::from_http;
 use super::service::SyncService;
-use crate::session::token_from_headers;
 
 /// What every trigger request shares.
 #[derive(Clone)]
@@ -110,7 +109,11 @@ async fn trigger(
     if !is_json(header("content-type")) {
         return refuse(Failure::new(Code::UnsupportedMediaType), &peer);
     }
-    if let Some(token) = token_from_headers(&headers, &config.auth.cookie_name) {
+    let token = match header_token(&headers, &config) {
+        Ok(token) => token,
+        Err(failure) => return refuse(failure, &peer),
+    };
+    if let Some(token) = token {
         match service.verifier().verify(&token) {
             Ok(session) => {
                 peer.language = messages.negotiate(session.language.as_deref(), x_language, accept);

@@ -23,6 +23,8 @@ pub enum Identity {
     User(String),
     /// An anonymous caller, by IP address (or `unknown`).
     Address(String),
+    /// An anonymous connection, by socket id (its joins: many anonymous peers share an address).
+    Connection(String),
 }
 
 #[derive(Debug, Clone, Copy)]

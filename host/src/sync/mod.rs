@@ -9,7 +9,8 @@
 //!   MessagePack and back;
 //! - `fanout` delivers to the room, running the client stage; `envelope` writes every answer and is
 //!   the only place that translates; `reply` sends the one answer per request;
-//! - `rooms` handles the room events, `room_queries` answers the plugins' `rooms` capability;
+//! - `rooms` handles the room events under the operator's `room_policy`, `room_queries` answers
+//!   the plugins' `rooms` capability;
 //!   `failure` lists codes;
 //! - `seams` bundles what a cluster shares (remembered rooms, rate windows, the fan-out `bus`).
 //!
@@ -30,6 +31,7 @@ mod presence;
 mod remote;
 mod reply;
 pub(crate) mod request;
+mod room_policy;
 mod room_queries;
 mod rooms;
 mod seams;

@@ -2,14 +2,21 @@
 //!
 //! A socket's session is fixed when it connects (from its token) and its language is negotiated
 //! then, so the per-recipient work of a fan-out reads two fields and never re-parses headers. Its
-//! lane (see `lane.rs`) is made then too.
+//! lane (see `lane.rs`) is made then too. [`header_token`] is where a session cookie is refused
+//! for a request from another site.
 
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use axum::http::HeaderMap;
+
+use crate::config::Config;
 use crate::plugin::Session;
 use crate::protocol::Socket;
+use crate::session::{TokenSource, cookie_origin_allowed, token_with_source};
+use crate::transport::AllowedOrigins;
 
+use super::failure::{Code, Failure};
 use super::lane::Lane;
 use super::limiter::Identity;
 
@@ -61,4 +68,31 @@ pub struct Caller {
     pub peer: Peer,
     /// The sending socket; `None` for the HTTP trigger.
     pub socket: Option<Socket>,
+}
+
+/// The token in a request's headers, if any. A cookie token counts only from the host's own
+/// origin, from a request without `Origin`, or from an origin `[engine] cors` allows with
+/// `credentials = true` (the operator's statement that the site may use the user's cookies).
+///
+/// # Errors
+/// `auth.originNotAllowed` (param `origin`) for a cookie token from any other origin.
+pub fn header_token(headers: &HeaderMap, config: &Config) -> Result<Option<String>, Failure> {
+    let Some((token, source)) = token_with_source(headers, &config.auth.cookie_name) else {
+        return Ok(None);
+    };
+    if source == TokenSource::Cookie {
+        let cors = &config.engine.cors;
+        let allowed = |origin: &str| {
+            cors.credentials
+                && match &cors.origins {
+                    AllowedOrigins::Any => true,
+                    AllowedOrigins::List(list) => list.iter().any(|listed| listed == origin),
+                }
+        };
+        cookie_origin_allowed(headers, allowed).map_err(|origin| {
+            tracing::info!(origin, "session cookie from an origin not allowed: refused");
+            Failure::new(Code::OriginNotAllowed).text("origin", origin)
+        })?;
+    }
+    Ok(Some(token))
 }

@@ -2,21 +2,30 @@
 //! `{"status":"success","rooms":[..]}` (the socket's rooms, sorted, without its own id room) or an
 //! error envelope.
 //!
-//! A room argument may be a string or an object `{ room }` (or LuckyStack's `{ group }`). Signed-in
-//! users' rooms are remembered (in the store, see [`crate::store::RoomMemory`]) and rejoined on
-//! connect; anonymous connections
-//! may join rooms only when the operator allows it, and only for the life of the connection.
+//! A room argument may be a string or an object `{ room }` (or LuckyStack's `{ group }`). Every join
+//! passes the room's policy (`room_policy`) and the join rate first. Signed-in users' rooms are
+//! remembered (in the store, see [`crate::store::RoomMemory`]) and rejoined on connect, each checked
+//! again; anonymous connections join for the life of the connection. When the policies change,
+//! [`SyncService::enforce_room_policies`] takes out the members they no longer admit and tells them
+//! with a `roomRemoved` event.
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::envelope::{Envelopes, json_string};
 use super::failure::{Code, Failure};
+use super::limiter::Identity;
 use super::peer::Peer;
 use super::request::check_room_name;
+use super::room_policy::admit;
 use super::service::SyncService;
-use crate::protocol::Socket;
-use crate::session::AuthFailure;
+use crate::protocol::{Args, Socket};
+
+/// The rate window joins count in; no route name starts with `@`.
+const JOIN_WINDOW: &str = "@joinRoom";
+
+/// The event that tells a member it was taken out of a room.
+pub const ROOM_REMOVED_EVENT: &str = "roomRemoved";
 
 /// Which room event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,23 +71,95 @@ impl SyncService {
         }
     }
 
-    /// Puts a newly connected signed-in socket back in its user's remembered rooms.
+    /// Puts a newly connected signed-in socket back in its user's remembered rooms that its
+    /// session still passes; the others are forgotten.
     pub fn rejoin(&self, socket: &Socket, peer: &Peer) {
-        if let Some(user) = peer.user_id() {
-            match self.seams.memory.rooms(user) {
-                Ok(rooms) => {
-                    for room in rooms {
-                        self.enter(socket, peer, &room);
+        let Some(user) = peer.user_id() else { return };
+        let rooms = match self.seams.memory.rooms(user) {
+            Ok(rooms) => rooms,
+            Err(error) => {
+                tracing::warn!(%error, "remembered rooms unavailable; not rejoined");
+                return;
+            }
+        };
+        let config = self.config();
+        for room in rooms {
+            match admit(&config.rooms, &room, peer.session.as_deref()) {
+                Ok(()) => self.enter(socket, peer, &room),
+                Err(failure) => {
+                    tracing::info!(
+                        room,
+                        code = failure.code,
+                        "remembered room no longer admits its user; forgotten"
+                    );
+                    if let Err(error) = self.seams.memory.leave(user, &room) {
+                        tracing::warn!(%error, "remembered rooms unavailable; room not forgotten");
                     }
                 }
-                Err(error) => tracing::warn!(%error, "remembered rooms unavailable; not rejoined"),
             }
+        }
+    }
+
+    /// Takes every member of this node's rooms that the policies in force no longer admit out of
+    /// the room (and out of its user's remembered rooms), telling it with a `roomRemoved` event.
+    /// Called when the config changes.
+    pub fn enforce_room_policies(&self) -> usize {
+        let config = self.config();
+        let mut removed = 0;
+        for socket in self.namespace.broadcast().sockets() {
+            let peer = Peer::of(&socket);
+            for room in socket.rooms() {
+                if &*room == socket.id() {
+                    continue;
+                }
+                if admit(&config.rooms, &room, peer.session.as_deref()).is_err() {
+                    self.remove(&socket, &peer, &room);
+                    removed += 1;
+                }
+            }
+        }
+        if removed > 0 {
+            tracing::info!(
+                removed,
+                "room policies changed: members no longer admitted removed"
+            );
+        }
+        removed
+    }
+
+    /// Takes `socket` out of `room` and tells it why.
+    fn remove(&self, socket: &Socket, peer: &Peer, room: &str) {
+        if let Some(user) = peer.user_id()
+            && let Err(error) = self.seams.memory.leave(user, room)
+        {
+            tracing::warn!(%error, "remembered rooms unavailable; room not forgotten");
+        }
+        socket.leave(room);
+        self.seams.presence.left(socket.id(), room);
+        let failure = Failure::new(Code::RoomRemoved).text("room", room);
+        let envelope = self.envelopes.error(&failure, &peer.language);
+        let args = Args::from_json(&format!("[{envelope}]"));
+        if let Ok(args) = args {
+            // A connection that is closing simply misses it.
+            let _ = socket.emit(ROOM_REMOVED_EVENT, &args);
         }
     }
 
     fn join(&self, socket: &Socket, peer: &Peer, room: &str) -> Result<(), Failure> {
         let config = self.config();
         check_room_name(room, config.sync.max_room_name_chars)?;
+        self.seams
+            .rates
+            .check(
+                JOIN_WINDOW,
+                joiner(socket, peer),
+                config.rooms.join_rate_per_minute,
+            )
+            .map_err(|seconds| {
+                Failure::new(Code::JoinRateExceeded)
+                    .number("seconds", i64::try_from(seconds).unwrap_or(i64::MAX))
+            })?;
+        admit(&config.rooms, room, peer.session.as_deref())?;
         let max = config.sync.max_rooms_per_session;
         let limit = || {
             Failure::new(Code::RoomLimitReached)
@@ -94,9 +175,6 @@ impl SyncService {
                 {
                     return Err(limit());
                 }
-            }
-            None if !config.sync.anonymous_rooms => {
-                return Err(Failure::auth(&AuthFailure::LoginRequired));
             }
             None => {
                 let joined = socket.rooms().len().saturating_sub(1);
@@ -130,6 +208,15 @@ impl SyncService {
         socket.leave(room);
         self.seams.presence.left(socket.id(), room);
         Ok(())
+    }
+}
+
+/// Whose join budget a join uses: the user over all its connections, or the anonymous connection
+/// (anonymous peers behind one address, a proxy or a school, must not share one budget).
+fn joiner(socket: &Socket, peer: &Peer) -> Identity {
+    match peer.user_id() {
+        Some(user) => Identity::User(user.to_owned()),
+        None => Identity::Connection(socket.id().to_owned()),
     }
 }
 

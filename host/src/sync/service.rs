@@ -15,6 +15,7 @@ use super::envelope::Envelopes;
 use super::failure::{Code, Failure};
 use super::peer::Caller;
 use super::request::SyncRequest;
+use super::room_policy::admit;
 use super::seams::Seams;
 use super::stats::SyncStats;
 use crate::config::Config;
@@ -134,10 +135,15 @@ impl SyncService {
     ) -> Result<Prepared, Failure> {
         let config = self.config();
         let key = &request.name.key;
-        let route = self
-            .runtime
-            .route(key)
-            .ok_or_else(|| Failure::new(Code::NotFound).text("name", request.name.full_name()))?;
+        let route = self.runtime.route(key).ok_or_else(|| {
+            let name = request.name.full_name();
+            match self.runtime.unavailable(key) {
+                Some(refused) => Failure::new(Code::RouteUnavailable)
+                    .text("name", name)
+                    .text("stage", refused.stage.as_str()),
+                None => Failure::new(Code::NotFound).text("name", name),
+            }
+        })?;
         // The server stage governs auth and rate when there is one; client-only syncs use the
         // client stage's.
         let Some(governing) = route.server().or_else(|| route.client()) else {
@@ -214,6 +220,10 @@ impl SyncService {
         let member = match &caller.socket {
             Some(socket) => socket.in_room(room),
             None => match caller.peer.user_id() {
+                // A remembered room whose policy no longer admits the user is not a membership.
+                Some(_) if admit(&config.rooms, room, caller.peer.session.as_deref()).is_err() => {
+                    false
+                }
                 Some(user) => self.seams.memory.contains(user, room).map_err(|error| {
                     tracing::warn!(%error, "remembered rooms unavailable");
                     Failure::new(Code::StateUnavailable)

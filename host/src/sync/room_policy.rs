@@ -1,0 +1,117 @@
+//! Whether a session may be in a room, by the operator's `[rooms]` policies.
+//!
+//! The policy that decides a room (see `config::rooms`) is turned into the same [`AuthSpec`] a
+//! route declares and checked by the one predicate both use ([`authorize`]), so a room condition
+//! means exactly what a route condition means. Used when a socket joins, when a signed-in user's
+//! remembered rooms are rejoined, and when a config change re-checks every member: a refusal here
+//! is never softened into a join.
+
+use crate::config::{ConditionType, ConditionValue, RoomCondition, RoomsSection};
+use crate::plugin::{AuthCondition, AuthSpec, Scalar, Session, ValueType};
+use crate::session::{AuthFailure, authorize};
+
+use super::failure::{Code, Failure};
+
+/// Checks `session` (`None`: anonymous) against the policy of `room`.
+///
+/// # Errors
+/// `auth.required` without a session where one is needed; `room.forbidden` (params `room`, `key`)
+/// when a condition does not hold; `auth.invalidCondition` for a condition naming a field sessions
+/// do not have.
+pub fn admit(rooms: &RoomsSection, room: &str, session: Option<&Session>) -> Result<(), Failure> {
+    let policy = rooms.policy_for(room);
+    let spec = AuthSpec {
+        login: policy.login,
+        additional: policy.conditions.iter().map(condition).collect(),
+    };
+    authorize(&spec, session).map_err(|failure| match failure {
+        AuthFailure::Forbidden { key } => Failure::new(Code::RoomForbidden)
+            .text("room", room)
+            .text("key", key),
+        other => Failure::auth(&other),
+    })
+}
+
+fn condition(condition: &RoomCondition) -> AuthCondition {
+    AuthCondition {
+        key: condition.key.clone(),
+        value: condition.value.as_ref().map(|value| match value {
+            ConditionValue::Boolean(value) => Scalar::Boolean(*value),
+            ConditionValue::Integer(value) => Scalar::Integer(*value),
+            ConditionValue::Float(value) => Scalar::Float(*value),
+            ConditionValue::Text(value) => Scalar::Text(value.clone()),
+        }),
+        value_type: condition.value_type.map(|value_type| match value_type {
+            ConditionType::String => ValueType::String,
+            ConditionType::Number => ValueType::Number,
+            ConditionType::Boolean => ValueType::Boolean,
+        }),
+        nullish: condition.nullish,
+        must_be_falsy: condition.falsy,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::config::Config;
+
+    fn session(id: &str, roles: &[&str], extra: serde_json::Value) -> Session {
+        Session {
+            id: id.to_owned(),
+            name: None,
+            email: None,
+            language: None,
+            admin: false,
+            roles: roles.iter().map(|role| (*role).to_owned()).collect(),
+            extra: rmp_serde::to_vec_named(&extra).unwrap(),
+        }
+    }
+
+    fn rooms(toml: &str) -> RoomsSection {
+        Config::from_toml(toml).unwrap().rooms
+    }
+
+    #[test]
+    fn the_default_policy_lets_anyone_in() {
+        let rooms = RoomsSection::default();
+        assert!(admit(&rooms, "lobby", None).is_ok());
+    }
+
+    #[test]
+    fn login_and_conditions_refuse_with_their_codes() {
+        let rooms = rooms(
+            r#"
+[[rooms.policy]]
+pattern = "team:*"
+conditions = [{ key = "team", value = "red" }]
+[[rooms.policy]]
+pattern = "staff-*"
+conditions = [{ key = "roles", value = "staff" }]
+[rooms.default]
+login = true
+"#,
+        );
+        let red = session("ann", &[], serde_json::json!({ "team": "red" }));
+        let blue = session("bob", &["staff"], serde_json::json!({ "team": "blue" }));
+        assert_eq!(
+            admit(&rooms, "lobby", None).unwrap_err().code,
+            "auth.required"
+        );
+        assert!(admit(&rooms, "lobby", Some(&red)).is_ok());
+        assert!(admit(&rooms, "team:1", Some(&red)).is_ok());
+        let refused = admit(&rooms, "team:1", Some(&blue)).unwrap_err();
+        assert_eq!(refused.code, "room.forbidden");
+        assert_eq!(refused.status, 403);
+        assert_eq!(
+            admit(&rooms, "team:1", None).unwrap_err().code,
+            "auth.required"
+        );
+        assert!(admit(&rooms, "staff-chat", Some(&blue)).is_ok());
+        assert_eq!(
+            admit(&rooms, "staff-chat", Some(&red)).unwrap_err().code,
+            "room.forbidden"
+        );
+    }
+}
