@@ -26,14 +26,6 @@ after(async () => {
   await cluster?.stop("SIGTERM");
 });
 
-/** A counter in the node's /metrics text. */
-async function metric(node, name) {
-  const text = await (await fetch(`${node.url}/metrics`)).text();
-  const line = text.split("\n").find((candidate) => candidate.startsWith(`${name} `));
-  assert.ok(line, `${node.id} has no ${name}`);
-  return Number(line.split(" ")[1]);
-}
-
 /** Whether `pid` is still a process. */
 function alive(pid) {
   try {
@@ -81,9 +73,9 @@ test("the demo on two nodes shares one counter, both ways, and Ctrl-C stops the 
 
   // Each sync crossed through Redis exactly once: node A published one and got B's, and vice versa.
   for (const node of [nodeA, nodeB]) {
-    assert.equal(await metric(node, "synchost_cluster_syncs_published_total"), 1, node.id);
-    assert.equal(await metric(node, "synchost_cluster_syncs_received_total"), 1, node.id);
-    assert.equal(await metric(node, "synchost_cluster_syncs_dropped_total"), 0, node.id);
+    assert.equal(await cluster.metric(node, "synchost_cluster_syncs_published_total"), 1, node.id);
+    assert.equal(await cluster.metric(node, "synchost_cluster_syncs_received_total"), 1, node.id);
+    assert.equal(await cluster.metric(node, "synchost_cluster_syncs_dropped_total"), 0, node.id);
   }
   for (const who of [ann, bob]) {
     assert.equal(await who.page.textContent(byTestId("last-error")), "", who.name);

@@ -1,7 +1,7 @@
 // Starts a real `synchost serve --static <demo>` for the browser tests: a private folder with a copy of
 // the built handlers and its own config, cache and store, on a free port. For the cluster test, runs
 // `scripts/cluster` itself (Redis and the nodes, as a developer starts them) on free ports.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -51,8 +51,10 @@ const CLUSTER_READY_WITHIN_MS = 300000;
 /**
  * Runs `scripts/cluster --no-build` with `nodes` nodes on free ports, serving the example handlers
  * and `demoDir`; resolves once it prints `ready` with `{ redis: {url, pid}, nodes: [{id, url, pid}],
- * stop(signal) }`. stop() sends `signal` (SIGINT, as Ctrl-C does) to the script and resolves with
- * its exit code once it has exited.
+ * folder, token(...args), metric(node, name), stop(signal) }`. token() mints a token every node
+ * accepts (they share one secret); metric() reads one value of a node's /metrics with an admin token;
+ * stop() sends `signal` (SIGINT, as Ctrl-C does) to the script and resolves with its exit code once
+ * it has exited.
  */
 export async function startDemoCluster(nodes) {
   demoBuilt();
@@ -91,6 +93,8 @@ export async function startDemoCluster(nodes) {
           if (node && !cluster.nodes.some((known) => known.id === node[1])) {
             cluster.nodes.push({ id: node[1], url: node[2], pid: Number(node[3]) });
           }
+          const folder = line.match(/^folder (\S+)$/);
+          if (folder) cluster.folder = folder[1];
           if (line === "ready") {
             clearTimeout(timer);
             resolve();
@@ -108,6 +112,18 @@ export async function startDemoCluster(nodes) {
     removeFolders();
     throw error;
   }
+  cluster.token = (...args) =>
+    execFileSync(binary, ["token", "--config", path.join(cluster.folder, `${cluster.nodes[0].id}.toml`), ...args])
+      .toString()
+      .trim();
+  let adminToken;
+  cluster.metric = async (node, name) => {
+    adminToken ??= cluster.token("--sub", "operator", "--admin");
+    const response = await fetch(`${node.url}/metrics`, { headers: { authorization: `Bearer ${adminToken}` } });
+    if (!response.ok) throw new Error(`${node.id} /metrics answered ${response.status}`);
+    const line = (await response.text()).split("\n").find((candidate) => candidate.startsWith(`${name} `));
+    return Number(line?.split(" ")[1] ?? NaN);
+  };
   cluster.stop = async (signal = "SIGINT") => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     const code = await exited;
