@@ -8,6 +8,10 @@ run *args:
 dev *args:
     scripts/dev {{args}}
 
+# Redis and three nodes (ports 3000-3002) with the example handlers and the demo page; Ctrl-C stops them
+cluster *args:
+    scripts/cluster {{args}}
+
 # Run every test (what CI runs)
 test:
     scripts/test
@@ -31,6 +35,10 @@ bench:
 # Broadcast benchmark against Node socket.io and socketioxide
 bench-broadcast:
     scripts/bench-broadcast
+
+# Cluster benchmark: a room of 1,000 on one node against the same room over 1-3 nodes on one Redis
+bench-cluster:
+    scripts/bench-cluster
 
 # Fuzz the host's decoders: `just fuzz [target|all] [runs]`
 fuzz *args:

@@ -6,27 +6,19 @@
 // time. Screenshots of each step go to artifacts/ (CHROMIUM_PATH overrides /usr/bin/chromium).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import fs from "node:fs";
 import http from "node:http";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { startDemoHost } from "./host.mjs";
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const artifacts = path.join(here, "artifacts");
-const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const STEP_TIMEOUT = 20000;
+import {
+  allOf, attrOf, browserReady, byTestId, chromiumPath, countOf, openVisitor, shoot, STEP_TIMEOUT, textOf, waitFor,
+} from "./page.mjs";
 
 let host;
 let browser;
 const pageErrors = [];
 
 before(async () => {
-  if (!fs.existsSync(chromiumPath)) {
-    throw new Error(`${chromiumPath} is missing: run scripts/browser-deps or set CHROMIUM_PATH`);
-  }
-  fs.mkdirSync(artifacts, { recursive: true });
+  browserReady();
   host = await startDemoHost();
   browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ["--no-sandbox"], timeout: 60000 });
 });
@@ -50,39 +42,8 @@ function rawGet(pathname) {
   });
 }
 
-/** A new visitor: its own context (cookies, network state) and page, open on the demo. */
-async function visitor(name) {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
-  context.setDefaultTimeout(STEP_TIMEOUT);
-  const page = await context.newPage();
-  page.on("pageerror", (error) => pageErrors.push(`${name}: ${error.message}`));
-  await page.goto(host.url, { timeout: STEP_TIMEOUT });
-  return { name, context, page };
-}
-
-const byTestId = (id) => `[data-testid="${id}"]`;
-
-/** Waits until `read(arg)`, run in the page, returns `expected`; fails with the last value seen. */
-async function waitFor({ page, name }, what, read, arg, expected) {
-  const call = `(${read})(${JSON.stringify(arg)})`;
-  try {
-    await page.waitForFunction(`JSON.stringify(${call}) === ${JSON.stringify(JSON.stringify(expected))}`, null, {
-      timeout: STEP_TIMEOUT,
-      polling: 50,
-    });
-  } catch (error) {
-    const actual = await page.evaluate(call).catch(() => "(unreadable)");
-    await shoot({ page, name }, `failed-${what.replace(/\W+/g, "-")}`).catch(() => {});
-    throw new Error(`${name}: ${what}: expected ${JSON.stringify(expected)}, page shows ${JSON.stringify(actual)} (${error.message.split("\n")[0]})`);
-  }
-}
-
-const textOf = (id) => document.querySelector(`[data-testid="${id}"]`)?.textContent ?? null;
-const attrOf = ([id, attribute]) => document.querySelector(`[data-testid="${id}"]`)?.getAttribute(attribute) ?? null;
-const allOf = ([id, attribute]) => [...document.querySelectorAll(`[data-testid="${id}"]`)].map((e) => e.getAttribute(attribute));
-const countOf = (id) => document.querySelectorAll(`[data-testid="${id}"]`).length;
-
-const shoot = ({ page, name }, step) => page.screenshot({ path: path.join(artifacts, `${step}-${name}.png`), fullPage: true, timeout: STEP_TIMEOUT });
+/** A new visitor on the host's page. */
+const visitor = (name) => openVisitor(browser, name, host.url, pageErrors);
 
 test("the host serves the page, its script and nothing outside the folder", async () => {
   const page = await rawGet("/");

@@ -84,9 +84,10 @@ pub struct Shared {
 }
 
 /// Opens `roles.len()` clients, at most `concurrency` handshakes at once, each joined to `room`,
-/// and starts their loops. Returns the clients in role order and the handshake failures.
+/// and starts their loops; client `i` connects to `urls[i % urls.len()]`, so a room spreads evenly
+/// over the nodes of a cluster. Returns the clients in role order and the handshake failures.
 pub async fn connect_all(
-    url: &str,
+    urls: &[String],
     room: &str,
     roles: Vec<Role>,
     concurrency: usize,
@@ -95,8 +96,13 @@ pub async fn connect_all(
     let gate = Arc::new(Semaphore::new(concurrency.max(1)));
     let mut pending = Vec::with_capacity(roles.len());
     for (index, role) in roles.into_iter().enumerate() {
+        // `run` refuses an empty list; an empty URL would fail the handshake with its reason.
+        let url = urls
+            .get(index % urls.len().max(1))
+            .cloned()
+            .unwrap_or_default();
         let (url, join, gate, shared) = (
-            url.to_owned(),
+            url,
             wire::encode_join_room(room),
             gate.clone(),
             shared.clone(),

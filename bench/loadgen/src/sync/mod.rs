@@ -35,9 +35,10 @@ use wire::Tag;
 /// Options of a sync run.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SyncOptions {
-    /// Server address, host:port.
-    #[arg(long, default_value = "127.0.0.1:3000")]
-    pub address: String,
+    /// Server address, host:port; several, comma-separated, spread the connections over the
+    /// nodes of a cluster (connection `i` goes to address `i mod n`, publishers included).
+    #[arg(long, default_value = "127.0.0.1:3000", value_delimiter = ',')]
+    pub address: Vec<String>,
     /// Connections in the room, publishers included.
     #[arg(long, default_value_t = 500)]
     pub connections: u32,
@@ -68,6 +69,11 @@ pub struct SyncOptions {
     /// Most seconds to wait, after publishing, for outstanding acks and deliveries.
     #[arg(long, default_value_t = 15.0)]
     pub drain_secs: f64,
+    /// Seconds to keep every connection open after the drain (announced on stderr as
+    /// `sync: drained`), so an observer can read the servers' and Redis's counters before the
+    /// members leave.
+    #[arg(long, default_value_t = 0.0)]
+    pub linger_secs: f64,
     /// Concurrent handshakes while connecting.
     #[arg(long, default_value_t = 64)]
     pub connect_concurrency: usize,
@@ -114,6 +120,7 @@ pub struct Latency {
 #[derive(Debug, Serialize)]
 pub struct SyncReport {
     mode: &'static str,
+    addresses: Vec<String>,
     connections: u32,
     publishers: u32,
     rate: f64,
@@ -126,6 +133,9 @@ pub struct SyncReport {
     answers: BTreeMap<String, u64>,
     expected_deliveries: u64,
     delivered: u64,
+    /// First receipts that arrived between the end of the warm-up and the end of publishing,
+    /// per second of that window.
+    deliveries_per_sec: f64,
     lost: u64,
     duplicated: u64,
     reordered: u64,
@@ -158,13 +168,15 @@ impl SyncReport {
             )
         });
         format!(
-            "sync {} connections, {} syncs accepted of {}: delivered {}/{}, lost {}, duplicated {}, \
-             reordered {}, p50 {:.1} ms, p99 {:.1} ms{rss}, {}",
+            "sync {} connections on {} address(es), {} syncs accepted of {}: delivered {}/{} \
+             ({:.0}/s), lost {}, duplicated {}, reordered {}, p50 {:.1} ms, p99 {:.1} ms{rss}, {}",
             self.connections,
+            self.addresses.len(),
             self.accepted,
             self.sent,
             self.delivered,
             self.expected_deliveries,
+            self.deliveries_per_sec,
             self.lost,
             self.duplicated,
             self.reordered,
@@ -180,7 +192,14 @@ pub async fn run(options: &SyncOptions) -> anyhow::Result<SyncReport> {
     if options.publishers == 0 || options.publishers > options.connections {
         bail!("--publishers must be between 1 and --connections");
     }
-    let url = connection::socketio_url(&options.address);
+    if options.address.is_empty() {
+        bail!("--address needs at least one host:port");
+    }
+    let urls: Vec<String> = options
+        .address
+        .iter()
+        .map(|address| connection::socketio_url(address))
+        .collect();
     // Room for the scheduled syncs and a margin; the schedule never sends past it.
     let per_sender = options.rate / f64::from(options.publishers) * options.duration_secs;
     let max_per_sender = u32::try_from(per_sender.ceil() as u64 + 16).context("too many syncs")?;
@@ -223,7 +242,7 @@ pub async fn run(options: &SyncOptions) -> anyhow::Result<SyncReport> {
         })
         .collect();
     let (clients, failures) = client::connect_all(
-        &url,
+        &urls,
         &options.room,
         roles,
         options.connect_concurrency,
@@ -235,7 +254,7 @@ pub async fn run(options: &SyncOptions) -> anyhow::Result<SyncReport> {
         Some(name) => {
             let room = format!("{}-hostile", options.room);
             let (mut hostile, hostile_failures) = client::connect_all(
-                &url,
+                &urls[..1],
                 &room,
                 vec![Role::Hostile(hostile_stats.clone())],
                 1,
@@ -277,7 +296,9 @@ pub async fn run(options: &SyncOptions) -> anyhow::Result<SyncReport> {
     let start = Instant::now() + Duration::from_millis(100);
     let until = start + Duration::from_secs_f64(options.duration_secs.max(0.0));
     let warm = start + Duration::from_secs_f64(options.warmup_secs.max(0.0));
-    state.measure_from(state.now_us() + 100_000 + (options.warmup_secs.max(0.0) * 1e6) as u64);
+    let measured_from = state.now_us() + 100_000 + (options.warmup_secs.max(0.0) * 1e6) as u64;
+    let measured_until = state.now_us() + 100_000 + (options.duration_secs.max(0.0) * 1e6) as u64;
+    state.measure_between(measured_from, measured_until);
 
     let swapper = match (&options.swap_live, options.swap_build.as_slice()) {
         (Some(live), [first, second]) => Some(tokio::spawn(soak::swap_until(
@@ -336,6 +357,10 @@ pub async fn run(options: &SyncOptions) -> anyhow::Result<SyncReport> {
         Duration::from_secs_f64(options.drain_secs.max(0.0)),
     )
     .await;
+    eprintln!("sync: drained");
+    if options.linger_secs > 0.0 {
+        tokio::time::sleep(Duration::from_secs_f64(options.linger_secs)).await;
+    }
     if let Some(pid) = options.server_pid {
         sampler.sample(pid);
     }
@@ -370,6 +395,7 @@ pub async fn run(options: &SyncOptions) -> anyhow::Result<SyncReport> {
         && swaps.as_ref().is_none_or(|swaps| swaps.failed() == 0);
     Ok(SyncReport {
         mode: "sync",
+        addresses: options.address.clone(),
         connections: options.connections,
         publishers: options.publishers,
         rate: options.rate,
@@ -382,6 +408,8 @@ pub async fn run(options: &SyncOptions) -> anyhow::Result<SyncReport> {
         answers: state.answers_by(),
         expected_deliveries: accepted * u64::from(options.connections),
         delivered: state.first_receipts(),
+        deliveries_per_sec: state.window_receipts() as f64
+            / (measured_until.saturating_sub(measured_from) as f64 / 1e6).max(1e-6),
         lost: totals.lost,
         duplicated: totals.duplicated,
         reordered: totals.reordered,

@@ -42,7 +42,10 @@ pub struct SyncState {
     epoch: Instant,
     senders: Vec<Sender>,
     first_receipts: AtomicU64,
+    /// First receipts that arrived inside the measured window.
+    window_receipts: AtomicU64,
     measure_from_us: AtomicU64,
+    measure_until_us: AtomicU64,
     histograms: Vec<Mutex<Histogram<u64>>>,
     /// Acks by `result.version` ("none" when absent), and refusals by error code.
     answers_by: Mutex<BTreeMap<String, u64>>,
@@ -63,7 +66,9 @@ impl SyncState {
             epoch: Instant::now(),
             senders: (0..publishers).map(|_| sender()).collect(),
             first_receipts: AtomicU64::new(0),
+            window_receipts: AtomicU64::new(0),
             measure_from_us: AtomicU64::new(u64::MAX),
+            measure_until_us: AtomicU64::new(u64::MAX),
             histograms,
             answers_by: Mutex::new(BTreeMap::new()),
         })
@@ -81,9 +86,11 @@ impl SyncState {
             .map_or(0, |sender| sender.sent_us.len() as u32)
     }
 
-    /// Latency is recorded for syncs sent from `from_us` on (after the warm-up).
-    pub fn measure_from(&self, from_us: u64) {
+    /// Latency is recorded for syncs sent from `from_us` on (after the warm-up); receipts that
+    /// arrive in `[from_us, until_us)` are counted for the delivery rate.
+    pub fn measure_between(&self, from_us: u64, until_us: u64) {
         self.measure_from_us.store(from_us, Ordering::Relaxed);
+        self.measure_until_us.store(until_us, Ordering::Relaxed);
     }
 
     /// Notes that `tag` is being sent now.
@@ -144,6 +151,11 @@ impl SyncState {
     /// Records the first receipt of `tag` by connection `client`.
     pub fn received(&self, client: usize, tag: Tag) {
         self.first_receipts.fetch_add(1, Ordering::AcqRel);
+        let now_us = self.now_us();
+        let from_us = self.measure_from_us.load(Ordering::Relaxed);
+        if (from_us..self.measure_until_us.load(Ordering::Relaxed)).contains(&now_us) {
+            self.window_receipts.fetch_add(1, Ordering::Relaxed);
+        }
         let Some(sent_us) = self
             .senders
             .get(tag.sender as usize)
@@ -152,17 +164,19 @@ impl SyncState {
         else {
             return;
         };
-        if sent_us < self.measure_from_us.load(Ordering::Relaxed) {
+        if sent_us < from_us {
             return;
         }
-        let latency = self
-            .now_us()
-            .saturating_sub(sent_us)
-            .clamp(1, MAX_LATENCY_US);
+        let latency = now_us.saturating_sub(sent_us).clamp(1, MAX_LATENCY_US);
         let shard = &self.histograms[client % HISTOGRAM_SHARDS];
         let mut histogram = shard.lock().unwrap_or_else(|p| p.into_inner());
         // In range by construction of the clamp above.
         histogram.record(latency).ok();
+    }
+
+    /// First receipts inside the measured window, over every connection.
+    pub fn window_receipts(&self) -> u64 {
+        self.window_receipts.load(Ordering::Relaxed)
     }
 
     /// First receipts so far, over every connection.
@@ -232,10 +246,16 @@ mod tests {
         assert_eq!(state.answer(b), Answer::Refused);
         assert_eq!(state.answer_totals(), (1, 1, 1));
         assert_eq!(state.answers_by().len(), 2);
-        state.measure_from(0);
+        state.measure_between(0, u64::MAX);
         state.received(3, a);
         assert_eq!(state.first_receipts(), 1);
-        assert_eq!(state.latencies().unwrap().len(), 1);
+        assert_eq!(state.window_receipts(), 1);
+        // After the window: a receipt, but not one of the window's.
+        state.measure_between(0, 0);
+        state.received(4, a);
+        assert_eq!((state.first_receipts(), state.window_receipts()), (2, 1));
+        state.measure_between(0, u64::MAX);
+        assert_eq!(state.latencies().unwrap().len(), 2);
         // Out of range: counted, never a panic.
         state.received(0, Tag { sender: 9, seq: 9 });
     }
