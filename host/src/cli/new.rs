@@ -74,12 +74,15 @@ pub fn new(args: &NewArgs) -> anyhow::Result<String> {
         .with_context(|| format!("cannot add the crates to {}", manifest_path.display()))?;
 
     let mut written = Vec::new();
+    let mut sources = Vec::new();
     for (&stage, dir) in stages.iter().zip(&dirs) {
         let root = workspace.join(dir);
         create_new(&root.join("Cargo.toml"), &scaffold.manifest(stage))?;
         create_new(&root.join("src/lib.rs"), &scaffold.source(stage))?;
+        sources.push(root.join("src/lib.rs"));
         written.push(root.display().to_string());
     }
+    format_sources(&sources);
     std::fs::write(&manifest_path, manifest)
         .with_context(|| format!("cannot write {}", manifest_path.display()))?;
     written.push(format!("{} (members)", manifest_path.display()));
@@ -94,6 +97,18 @@ pub fn new(args: &NewArgs) -> anyhow::Result<String> {
         }
     }
     Ok(written.join("\n") + "\n")
+}
+
+/// Lays the new sources out as `cargo fmt` would (names change line lengths); without rustfmt
+/// they stay as rendered, which builds just the same.
+fn format_sources(sources: &[PathBuf]) {
+    let formatted = std::process::Command::new("rustfmt")
+        .args(["--edition", "2024"])
+        .args(sources)
+        .status();
+    if !formatted.is_ok_and(|status| status.success()) {
+        eprintln!("note: rustfmt did not run; the new sources are not formatted");
+    }
 }
 
 /// Writes `text` to a file that must not exist yet, creating its folder.

@@ -20,6 +20,12 @@ fn generated_crates_pass_their_tests_and_build_components_the_host_accepts() {
             .unwrap();
         assert!(output.status.success(), "{}", text(&output));
     }
+    let format = cargo(&workspace, &["fmt", "--all", "--check"]);
+    assert!(
+        format.status.success(),
+        "formatted as cargo fmt would: {}",
+        text(&format)
+    );
     let tests = cargo(&workspace, &["test", "--workspace"]);
     assert!(tests.status.success(), "{}", text(&tests));
     let passed = String::from_utf8_lossy(&tests.stdout)
