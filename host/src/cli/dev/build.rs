@@ -66,6 +66,12 @@ impl Builder {
     /// Builds `packages` (every crate when empty) and places what built; reports to stderr.
     /// Returns how many crates failed.
     pub fn build(&mut self, packages: &[String]) -> usize {
+        if self.workspace.crates.is_empty() {
+            eprintln!(
+                "synchost dev: the workspace has no handler crates yet (`synchost new <page>/<name>`)"
+            );
+            return 0;
+        }
         let started = Instant::now();
         let outcomes = match self.run_cargo(packages) {
             Ok(outcomes) => outcomes,
@@ -77,7 +83,12 @@ impl Builder {
                     .filter(|krate| packages.contains(&krate.package))
                     .map(label)
                     .collect();
-                eprintln!("✗ {}: {error:#}", which.join(", "));
+                let which = if which.is_empty() {
+                    "the workspace".to_owned()
+                } else {
+                    which.join(", ")
+                };
+                eprintln!("✗ {which}: {error:#}");
                 return packages.len().max(1);
             }
         };
