@@ -1,6 +1,6 @@
 //! What the authoring tests share: the `synchost` binary under test, scratch plugins workspaces
 //! made from the real `plugins/Cargo.toml` (members emptied, the SDK by absolute path), cargo runs
-//! on them in the shared wasm target folder (so reruns build warm), the built examples, and a
+//! on them in a target folder of their own (kept, so reruns build warm), the built examples, and a
 //! bare HTTP/1.1 POST for the trigger.
 
 use std::io::{Read as _, Write as _};
@@ -23,9 +23,11 @@ pub fn synchost() -> Command {
     Command::new(env!("CARGO_BIN_EXE_synchost"))
 }
 
-/// The target folder handler builds share with `scripts/build-plugins`.
+/// The target folder of the scratch workspaces' builds, kept between runs so they build warm.
+/// Never `scripts/build-plugins`' own: a cdylib's file name has no hash, so a scratch copy of an
+/// example built there would overwrite the real example's component.
 pub fn wasm_target_dir() -> PathBuf {
-    repo().join("target/wasm")
+    repo().join("target/authoring-wasm")
 }
 
 /// A workspace at `dir` with the real workspace settings and no members, plus its lock file.
