@@ -114,8 +114,7 @@ impl Builder {
                         );
                     } else {
                         eprintln!(
-                            "✗ {label}: build failed ({}); the last good version keeps serving\n{text}",
-                            krate.dir.display()
+                            "✗ {label}: build failed; the last good version keeps serving\n{text}"
                         );
                         self.printed.insert(krate.package.clone(), text);
                     }
