@@ -16,6 +16,18 @@ cluster *args:
 test:
     scripts/test
 
+# Create a sync's handler crates in plugins/: `just new chess/castle [--server|--client] [--version N]`
+new *args:
+    cargo run -q -p synchost -- new {{args}}
+
+# Check a component before deploying it: `just check <file.wasm> [--as <served path>]`
+check *args:
+    cargo run -q -p synchost -- check {{args}}
+
+# Time saving a one-line handler change until the new version answers a sync
+save-to-live *args:
+    scripts/save-to-live {{args}}
+
 # Build the example handlers into build/plugins
 build-plugins:
     scripts/build-plugins build/plugins

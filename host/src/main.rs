@@ -16,6 +16,14 @@ struct Cli {
 enum Command {
     /// Serve the Socket.IO gateway and the plugin runtime (hot reload on) with the operator config.
     Serve(cli::serve::ServeArgs),
+    /// Runs the host like `serve` and rebuilds a handler crate of the plugins workspace on every
+    /// save, swapping the new component in live (the authors' loop).
+    Dev(cli::dev::DevArgs),
+    /// Creates a sync's handler crates in the plugins workspace (both stages unless one is named).
+    New(cli::new::NewArgs),
+    /// Checks that a component would be served (world, imports, metadata, schemas, name); exit
+    /// status 1 when it would not.
+    Check(cli::check::CheckArgs),
     /// Runs one sync (server stage, then client stage) through the plugin runtime; prints JSON.
     Call(cli::plugins::CallArgs),
     /// Lists the routes a plugins folder publishes, and the files that failed to load.
@@ -43,6 +51,17 @@ async fn main() -> anyhow::Result<()> {
         .init();
     match Cli::parse().command {
         Command::Serve(args) => cli::serve::serve(args).await?,
+        Command::Dev(args) => cli::dev::dev(args).await?,
+        Command::New(args) => print!("{}", cli::new::new(&args)?),
+        Command::Check(args) => {
+            let report = tokio::task::spawn_blocking(move || cli::check::check(&args)).await??;
+            for line in &report.lines {
+                println!("{line}");
+            }
+            if !report.ok {
+                std::process::exit(1);
+            }
+        }
         Command::Call(args) => println!("{:#}", cli::plugins::call(args).await?),
         Command::Plugins(args) => print!("{}", cli::plugins::list(&args)?),
         Command::Types(args) => {

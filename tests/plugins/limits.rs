@@ -226,6 +226,46 @@ async fn plugin_log_lines_cannot_forge_host_lines_or_send_terminal_codes() {
 }
 
 #[tokio::test]
+async fn plugin_log_lines_name_their_route_and_the_sync_they_were_written_in() {
+    let log = captured_plugin_log();
+    let sandbox = sandbox("", "");
+    let runtime = sandbox.start().unwrap();
+    let route = runtime
+        .route(&RouteKey::new("hostile", "limits", 1))
+        .unwrap();
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let sync = runtime.begin(route.clone());
+        let call = ServerCall {
+            input: pack(&json!({ "attack": "logForge", "n": 0 })),
+            caller: None,
+            room: "lab".into(),
+        };
+        sync.server(call).await.unwrap();
+        ids.push(sync.id());
+    }
+    assert_ne!(ids[0], ids[1], "each sync has its own number");
+    for id in ids {
+        // That one call's lines: one from the log import, two each from stdout and stderr.
+        let tag = format!("sync={id} ");
+        wait_for("the sync's five plugin lines", || {
+            let text = String::from_utf8_lossy(&log.lock().unwrap_or_else(PoisonError::into_inner))
+                .into_owned();
+            let count = text
+                .split('\n')
+                .filter(|line| line.contains("hostile/limits@v1:server") && line.contains(&tag))
+                .count();
+            (count == 5).then_some(())
+        })
+        .unwrap_or_else(|error| {
+            let text = String::from_utf8_lossy(&log.lock().unwrap_or_else(PoisonError::into_inner))
+                .into_owned();
+            panic!("{error:#}: no five lines with {tag:?} in\n{text}")
+        });
+    }
+}
+
+#[tokio::test]
 async fn a_refusal_status_outside_400_to_599_never_reaches_http() {
     let sandbox = sandbox("", "");
     let runtime = sandbox.start().unwrap();

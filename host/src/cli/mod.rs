@@ -1,11 +1,16 @@
 //! Command-line subcommands of the `synchost` binary. Each subcommand lives in its own module; this
 //! file only declares them and the shared arguments.
 
+pub mod check;
+pub mod dev;
 pub mod json;
+pub mod new;
 pub mod plugins;
+pub mod scaffold;
 pub mod serve;
 pub mod token;
 pub mod types;
+pub mod workspace;
 
 use std::path::PathBuf;
 

@@ -54,25 +54,60 @@ impl FixtureArgs {
     }
 }
 
+/// What `serve` runs with once its flags are applied to the config.
+#[derive(Debug)]
+pub struct Serving {
+    /// The config in force.
+    pub config: synchost::config::Config,
+    /// The config file it came from, if any (watched for limit changes).
+    pub config_path: Option<PathBuf>,
+    /// Where the TypeScript types are kept, if anywhere.
+    pub types_out: Option<PathBuf>,
+}
+
+impl ServeArgs {
+    /// Loads the config and applies the flags over it.
+    ///
+    /// # Errors
+    /// When the config file cannot be loaded.
+    pub fn resolve(self) -> anyhow::Result<Serving> {
+        let (config_path, mut config) = self.config.load()?;
+        if let Some(root) = self.plugins {
+            config.server.plugins_root = root;
+        }
+        if let Some(host) = self.host {
+            config.server.host = host;
+        }
+        if let Some(port) = self.port {
+            config.server.port = port;
+        }
+        if let Some(dir) = self.static_dir {
+            config.server.static_dir = Some(dir);
+        }
+        Ok(Serving {
+            config,
+            config_path,
+            types_out: self.types_out,
+        })
+    }
+}
+
 /// Runs the gateway with the plugin runtime until a shutdown signal.
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let (config_path, mut config) = args.config.load()?;
-    if let Some(root) = args.plugins {
-        config.server.plugins_root = root;
-    }
-    if let Some(host) = args.host {
-        config.server.host = host;
-    }
-    if let Some(port) = args.port {
-        config.server.port = port;
-    }
-    if let Some(dir) = args.static_dir {
-        config.server.static_dir = Some(dir);
-    }
+    run(args.resolve()?).await
+}
+
+/// Runs what [`ServeArgs::resolve`] gave until a shutdown signal.
+pub async fn run(serving: Serving) -> anyhow::Result<()> {
+    let Serving {
+        config,
+        config_path,
+        types_out,
+    } = serving;
     let host = config.server.host.clone();
     let port = config.server.port;
     let admin_listen = config.server.admin_listen.clone();
-    let routers = synchost::server::router(config, config_path, args.types_out)
+    let routers = synchost::server::router(config, config_path, types_out)
         .await
         .context("starting the server")?;
     match (routers.admin, admin_listen) {

@@ -7,6 +7,7 @@
 //! buffer kept is charged to the sync's [`FanOutBudget`]; once it is spent, delivered outcomes
 //! become [`ErrorCode::FanOutTooLarge`] (skips and refusals stay what the handler said).
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::Bytes;
@@ -16,6 +17,7 @@ use super::error::{ErrorCode, PluginError, StageError};
 use super::fan_out_budget::FanOutBudget;
 use super::instance::Instance;
 use super::limits::{check_input, check_output};
+use super::log::in_sync;
 use super::pack::BatchBuffer;
 use super::route::{LoadedStage, Route};
 use super::worker::WorkerPool;
@@ -70,6 +72,8 @@ struct Slots {
 
 /// One sync's calls on one pinned route version. Cheap to create; drop it when the sync ends.
 pub struct SyncCall {
+    /// This node's number for the sync, carried by its plugin log lines.
+    id: u64,
     route: Arc<Route>,
     slots: Arc<Mutex<Slots>>,
     workers: WorkerPool,
@@ -83,12 +87,19 @@ impl SyncCall {
             .as_deref()
             .map_or(0, |stage| stage.limits().max_fan_out_bytes());
         let budget = Arc::new(FanOutBudget::new(route.key().to_string(), limit));
+        static NEXT: AtomicU64 = AtomicU64::new(1);
         Self {
+            id: NEXT.fetch_add(1, Ordering::Relaxed),
             route,
             slots: Arc::default(),
             workers,
             budget,
         }
+    }
+
+    /// This node's number for the sync (the `sync` field of its plugin log lines).
+    pub fn id(&self) -> u64 {
+        self.id
     }
 
     /// The pinned route.
@@ -107,9 +118,9 @@ impl SyncCall {
     /// # Errors
     /// [`StageError::Refused`] with the handler's error, or [`StageError::Failed`].
     pub async fn server(&self, call: ServerCall) -> Result<Bytes, StageError> {
-        let (route, slots) = (self.route.clone(), self.slots.clone());
+        let (id, route, slots) = (self.id, self.route.clone(), self.slots.clone());
         self.workers
-            .run(move || server_blocking(&route, &slots, call))
+            .run(move || in_sync(id, || server_blocking(&route, &slots, call)))
             .await?
     }
 
@@ -123,9 +134,10 @@ impl SyncCall {
         &self,
         call: ClientBatchCall,
     ) -> Result<Vec<RecipientOutcome>, StageError> {
-        let (route, slots, budget) = (self.route.clone(), self.slots.clone(), self.budget.clone());
+        let (id, route, slots) = (self.id, self.route.clone(), self.slots.clone());
+        let budget = self.budget.clone();
         self.workers
-            .run(move || clients_blocking(&route, &slots, &budget, call))
+            .run(move || in_sync(id, || clients_blocking(&route, &slots, &budget, call)))
             .await?
     }
 
@@ -134,7 +146,7 @@ impl SyncCall {
     /// # Errors
     /// As [`SyncCall::server`].
     pub fn server_blocking(&self, call: ServerCall) -> Result<Bytes, StageError> {
-        server_blocking(&self.route, &self.slots, call)
+        in_sync(self.id, || server_blocking(&self.route, &self.slots, call))
     }
 
     /// [`SyncCall::clients`] on the calling thread (for benchmarks and tools; never on an async task).
@@ -145,7 +157,9 @@ impl SyncCall {
         &self,
         call: ClientBatchCall,
     ) -> Result<Vec<RecipientOutcome>, StageError> {
-        clients_blocking(&self.route, &self.slots, &self.budget, call)
+        in_sync(self.id, || {
+            clients_blocking(&self.route, &self.slots, &self.budget, call)
+        })
     }
 }
 

@@ -8,8 +8,13 @@
 //! log ([`escape`]: line breaks, terminal escapes, other control characters and Unicode direction
 //! overrides become visible `\n`, `\u{1b}`, ... sequences), so one call is one line, and the
 //! escaped line is cut at [`MAX_LINE_BYTES`]. Nothing here ever blocks or fails the guest.
+//!
+//! Each line carries the plugin's label (`page/name@vN:stage`) and the number of the sync it was
+//! written in ([`in_sync`]; `0` outside a sync, e.g. at load), so the lines of one sync's server
+//! and client stages can be told from those of the syncs around it.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -23,6 +28,19 @@ use super::bindings::Level;
 
 /// Longest line kept, after escaping; the rest is cut.
 pub const MAX_LINE_BYTES: usize = 4096;
+
+thread_local! {
+    /// The sync the calling worker thread is running a stage for (0: none).
+    static SYNC: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Runs `call` with `sync` as the number its plugin log lines carry.
+pub fn in_sync<T>(sync: u64, call: impl FnOnce() -> T) -> T {
+    let outer = SYNC.replace(sync);
+    let result = call();
+    SYNC.set(outer);
+    result
+}
 
 /// A per-plugin line budget over one-second windows.
 #[derive(Debug, Default)]
@@ -93,12 +111,13 @@ impl PluginLog {
         }
         let text = escape(text);
         let plugin = self.label.as_str();
+        let sync = SYNC.get();
         match level {
-            Level::Trace => tracing::trace!(plugin, source, "{text}"),
-            Level::Debug => tracing::debug!(plugin, source, "{text}"),
-            Level::Info => tracing::info!(plugin, source, "{text}"),
-            Level::Warn => tracing::warn!(plugin, source, "{text}"),
-            Level::Error => tracing::error!(plugin, source, "{text}"),
+            Level::Trace => tracing::trace!(plugin, sync, source, "{text}"),
+            Level::Debug => tracing::debug!(plugin, sync, source, "{text}"),
+            Level::Info => tracing::info!(plugin, sync, source, "{text}"),
+            Level::Warn => tracing::warn!(plugin, sync, source, "{text}"),
+            Level::Error => tracing::error!(plugin, sync, source, "{text}"),
         }
     }
 }
@@ -209,6 +228,14 @@ impl OutputStream for GuestOutput {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_sync_number_holds_inside_the_call_only() {
+        assert_eq!(SYNC.get(), 0);
+        let inner = in_sync(7, || (SYNC.get(), in_sync(8, || SYNC.get()), SYNC.get()));
+        assert_eq!(inner, (7, 8, 7));
+        assert_eq!(SYNC.get(), 0);
+    }
 
     #[test]
     fn limiter_admits_the_budget_then_drops() {

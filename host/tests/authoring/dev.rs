@@ -1,0 +1,155 @@
+//! `synchost dev` on a scratch workspace holding a copy of `examples/updateCounter` v1: the first
+//! build is served, a saved one-line edit becomes the version that answers `POST /sync/...`, and a
+//! broken edit is reported once with its route while the last good version keeps answering.
+
+use std::io::{BufRead as _, BufReader};
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::time::{Duration, Instant};
+
+use crate::support::{post, repo, scratch_workspace, synchost, wasm_target_dir};
+
+/// Guards against a hang only; the first run builds the SDK and its dependencies.
+const DEADLINE: Duration = Duration::from_secs(900);
+
+/// Kills the dev process when the test ends, however it ends.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Lines of a child's stream, echoed to the test's own stderr for failure reports.
+fn lines(stream: impl std::io::Read + Send + 'static) -> Receiver<String> {
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stream).lines().map_while(Result::ok) {
+            eprintln!("[dev] {line}");
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    receiver
+}
+
+/// Waits for a line containing `needle`; every line read on the way is returned too.
+fn wait_for(lines: &Receiver<String>, needle: &str) -> Vec<String> {
+    let until = Instant::now() + DEADLINE;
+    let mut seen = Vec::new();
+    loop {
+        let left = until.saturating_duration_since(Instant::now());
+        let line = lines
+            .recv_timeout(left)
+            .unwrap_or_else(|_| panic!("no line with {needle:?}; saw {seen:#?}"));
+        let found = line.contains(needle);
+        seen.push(line);
+        if found {
+            return seen;
+        }
+    }
+}
+
+fn new_value(address: &str) -> String {
+    let body = r#"{"data":{"amount":1},"receiver":"lobby"}"#;
+    let (status, body) = post(address, "/sync/examples/updateCounter/v1", body).unwrap();
+    format!("{status} {body}")
+}
+
+fn edit(file: &Path, from: &str, to: &str) {
+    let source = std::fs::read_to_string(file).unwrap();
+    assert!(source.contains(from), "{from} in {}", file.display());
+    std::fs::write(file, source.replacen(from, to, 1)).unwrap();
+}
+
+#[test]
+fn a_saved_edit_goes_live_and_a_broken_one_keeps_the_last_good_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let workspace = scratch_workspace(dir.path());
+    let relative = "examples/_sync/updateCounter_server_v1";
+    let crate_dir = workspace.join(relative);
+    std::fs::create_dir_all(crate_dir.join("src")).unwrap();
+    for file in ["Cargo.toml", "src/lib.rs"] {
+        std::fs::copy(
+            repo().join("plugins").join(relative).join(file),
+            crate_dir.join(file),
+        )
+        .unwrap();
+    }
+    edit(
+        &workspace.join("Cargo.toml"),
+        "members = []",
+        &format!("members = [{relative:?}]"),
+    );
+    let config = dir.path().join("synchost.toml");
+    std::fs::write(&config, "[sync]\nrequire_membership = false\n").unwrap();
+
+    let mut child = synchost()
+        .arg("dev")
+        .arg("--workspace")
+        .arg(&workspace)
+        .args(["--plugins", "out", "--host", "127.0.0.1", "--port", "0"])
+        .args(["--types-out", "apiTypes.generated.ts"])
+        .arg("--config")
+        .arg(&config)
+        .current_dir(dir.path())
+        .env("CARGO_TARGET_DIR", wasm_target_dir())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = lines(child.stdout.take().unwrap());
+    let stderr = lines(child.stderr.take().unwrap());
+    let _running = Running(child);
+    let listening = wait_for(&stdout, "synchost listening on http://");
+    let address = listening
+        .last()
+        .and_then(|line| line.rsplit("http://").next())
+        .unwrap()
+        .to_owned();
+    assert!(
+        dir.path()
+            .join("out/examples/_sync/updateCounter_server_v1.wasm")
+            .is_file()
+    );
+    assert!(new_value(&address).contains(r#""newValue":2"#));
+
+    // A one-line edit: the served version answers with it once the swap is done.
+    let source = crate_dir.join("src/lib.rs");
+    edit(&source, "checked_add(1)", "checked_add(10)");
+    wait_for(&stderr, "✓ examples/updateCounter@v1 server: built");
+    let until = Instant::now() + DEADLINE;
+    while !new_value(&address).contains(r#""newValue":11"#) {
+        assert!(Instant::now() < until, "the edit never went live");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let types = std::fs::read_to_string(dir.path().join("apiTypes.generated.ts")).unwrap();
+    assert!(types.contains("updateCounter"), "{types}");
+
+    // A broken edit: reported with the route and the compiler's error; the last good one serves.
+    edit(&source, "checked_add(10)", "checked_add(10) +");
+    let report = wait_for(&stderr, "✗ examples/updateCounter@v1 server: build failed");
+    let after = wait_for(&stderr, "error");
+    assert!(
+        report
+            .iter()
+            .chain(&after)
+            .any(|line| line.contains("error")),
+        "{report:?}"
+    );
+    assert!(new_value(&address).contains(r#""newValue":11"#));
+
+    // Saving the same broken text again does not print the errors again.
+    let broken = std::fs::read_to_string(&source).unwrap();
+    std::fs::write(&source, &broken).unwrap();
+    let again = wait_for(&stderr, "examples/updateCounter@v1 server: still failing");
+    assert!(
+        !again.iter().any(|line| line.contains("build failed")),
+        "{again:?}"
+    );
+    assert!(new_value(&address).contains(r#""newValue":11"#));
+}
