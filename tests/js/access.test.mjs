@@ -392,6 +392,16 @@ test("a room token grants exactly its rooms to its user, for the connection", as
   } finally {
     host.rewriteConfig(POLICIES);
   }
+  // A room token never signs anyone in: not at CONNECT, not as a renewal.
+  const roomToken = host.token("--sub", "bob", "--room", game);
+  const refused = await new Promise((resolve) => {
+    const socket = io(host.url, { forceNew: true, reconnection: false, transports: ["websocket"], auth: { token: roomToken } });
+    sockets.push(socket);
+    socket.once("connect", () => resolve(undefined));
+    socket.once("connect_error", (error) => resolve(error));
+  });
+  assert.equal(refused?.data?.errorCode, "auth.invalidToken");
+  assert.equal((await ack(bob, "renew", roomToken)).errorCode, "auth.invalidToken");
   // The grant is the connection's: a reconnect shows the token again.
   bob.disconnect();
   const again = await client({ token: host.token("--sub", "bob") });

@@ -23,4 +23,4 @@ pub use extract::{
     TokenSource, cookie_origin_allowed, token_from_auth, token_from_headers, token_with_source,
 };
 pub use policy::{AuthFailure, authorize};
-pub use token::{SessionError, TokenError, TokenVerifier, mint};
+pub use token::{ROOMS_CLAIM, RoomGrant, SessionError, TokenError, TokenVerifier, mint};

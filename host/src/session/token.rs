@@ -95,6 +95,18 @@ pub enum SessionError {
     Sign(String),
 }
 
+/// The claim that makes a token a room token.
+pub const ROOMS_CLAIM: &str = "rooms";
+
+/// What a room token grants: rooms, to one user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomGrant {
+    /// The user it was minted for (`sub`).
+    pub user: String,
+    /// The rooms it lets that user into.
+    pub rooms: Vec<String>,
+}
+
 /// Verifies session tokens against the configured key; cheap to clone.
 #[derive(Clone)]
 pub struct TokenVerifier {
@@ -156,6 +168,39 @@ impl TokenVerifier {
     /// # Errors
     /// As [`TokenVerifier::verify`].
     pub fn verify_expiring(&self, token: &str) -> Result<(Session, u64), TokenError> {
+        let (claims, expires) = self.verified_claims(token)?;
+        // A room token (see [`TokenVerifier::verify_grant`]) may travel in invitations: it must
+        // never sign anyone in.
+        if claims.contains_key(ROOMS_CLAIM) {
+            return Err(TokenError::Invalid(
+                "a room token is not a session token".to_owned(),
+            ));
+        }
+        Ok((session_from_claims(claims)?, expires))
+    }
+
+    /// Verifies a room token: the same keys and rules as a session token, a `sub` naming the user it
+    /// was minted for, and a `rooms` claim listing the rooms it grants.
+    ///
+    /// # Errors
+    /// As [`TokenVerifier::verify`], and [`TokenError::Invalid`] without a `rooms` list of strings.
+    pub fn verify_grant(&self, token: &str) -> Result<RoomGrant, TokenError> {
+        let (claims, _) = self.verified_claims(token)?;
+        let rooms = match claims.get(ROOMS_CLAIM) {
+            Some(Value::Array(rooms)) => rooms
+                .iter()
+                .map(|room| room.as_str().map(str::to_owned))
+                .collect::<Option<Vec<_>>>(),
+            _ => None,
+        }
+        .ok_or_else(|| TokenError::Invalid("claim `rooms` is not a list of rooms".to_owned()))?;
+        let user = session_from_claims(claims)?.id;
+        Ok(RoomGrant { user, rooms })
+    }
+
+    /// The claims of a token that verifies, and when it stops verifying (`exp` plus the leeway,
+    /// Unix seconds).
+    fn verified_claims(&self, token: &str) -> Result<(Map<String, Value>, u64), TokenError> {
         if token.len() > MAX_TOKEN_LEN {
             return Err(TokenError::Invalid("token too long".to_owned()));
         }
@@ -171,7 +216,7 @@ impl TokenVerifier {
             .and_then(Value::as_u64)
             .ok_or_else(|| TokenError::Invalid("exp is not a number of seconds".to_owned()))?
             .saturating_add(self.validation.leeway);
-        Ok((session_from_claims(data.claims)?, expires))
+        Ok((data.claims, expires))
     }
 }
 

@@ -318,3 +318,38 @@ fn setup_errors_are_reported_and_debug_hides_the_key() {
     let verifier = TokenVerifier::from_config(&with_secret("topsecretvalue")).unwrap();
     assert!(!format!("{verifier:?}").contains("topsecretvalue"));
 }
+
+#[test]
+fn a_room_token_grants_rooms_and_never_signs_in() {
+    let section = with_secret("s3cret");
+    let verifier = TokenVerifier::from_config(&section).unwrap();
+    let grant = mint(
+        &section,
+        object(json!({"sub": "bob", "rooms": ["game-1"]})),
+        HOUR,
+    )
+    .unwrap();
+    assert_eq!(
+        verifier.verify_grant(&grant).unwrap(),
+        RoomGrant {
+            user: "bob".to_owned(),
+            rooms: vec!["game-1".to_owned()],
+        }
+    );
+    assert_invalid(verify(&section, &grant), "a room token used as a session");
+    let session = mint(&section, object(json!({"sub": "bob"})), HOUR).unwrap();
+    assert!(matches!(
+        verifier.verify_grant(&session),
+        Err(TokenError::Invalid(_))
+    ));
+    let mixed = mint(
+        &section,
+        object(json!({"sub": "bob", "rooms": ["a", 1]})),
+        HOUR,
+    )
+    .unwrap();
+    assert!(matches!(
+        verifier.verify_grant(&mixed),
+        Err(TokenError::Invalid(_))
+    ));
+}

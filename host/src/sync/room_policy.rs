@@ -66,15 +66,10 @@ pub fn check_grant(
 ) -> Result<(), Failure> {
     let session = session.ok_or_else(|| Failure::auth(&AuthFailure::LoginRequired))?;
     let grant = verifier
-        .verify(token)
+        .verify_grant(token)
         .map_err(|error| Failure::token(&error))?;
-    let extra: serde_json::Map<String, serde_json::Value> =
-        rmp_serde::from_slice(&grant.extra).unwrap_or_default();
-    let listed = extra
-        .get("rooms")
-        .and_then(serde_json::Value::as_array)
-        .is_some_and(|rooms| rooms.iter().any(|listed| listed.as_str() == Some(room)));
-    if grant.id == session.id && listed {
+    let listed = grant.rooms.iter().any(|listed| listed == room);
+    if grant.user == session.id && listed {
         Ok(())
     } else {
         Err(Failure::new(Code::RoomTokenRefused).text("room", room))
