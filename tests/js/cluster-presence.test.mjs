@@ -33,6 +33,7 @@ before(async () => {
       config: `
 [auth]
 secret = "${SECRET}"
+leeway_s = 0
 [cluster]
 redis_url = "${redis.url}"
 node_id = "${node}"
@@ -173,4 +174,24 @@ test("while Redis is down the host call fails with storage; once it is back the 
 
   await redis.restart();
   await eventually("both counted again", asker, room, counts(2, ["ari", "ben"]));
+});
+
+test("a member whose session expires is listed without it on every node, and with it again once renewed", async () => {
+  const room = freshRoom();
+  const asker = await client("a", "asa");
+  const expiring = io(hosts.b.url, {
+    forceNew: true,
+    reconnection: false,
+    transports: ["websocket"],
+    auth: { token: hosts.b.token("--sub", "exa", "--ttl", "3") },
+  });
+  sockets.push(expiring);
+  await new Promise((resolve) => expiring.once("connect", resolve));
+  for (const socket of [asker, expiring]) await roomEvent(socket, "joinRoom", room);
+  await eventually("both listed", asker, room, counts(2, ["asa", "exa"]));
+  await new Promise((resolve) => expiring.once("sessionExpired", resolve));
+  await eventually("exa counted, but no longer as exa", asker, room, counts(2, ["asa"]));
+  const renewed = await ack(expiring, "renew", hosts.b.token("--sub", "exa"));
+  assert.equal(renewed.status, "success", JSON.stringify(renewed));
+  await eventually("exa listed again", asker, room, counts(2, ["asa", "exa"]));
 });

@@ -93,11 +93,10 @@ impl SyncService {
                     }
                     if admit(&config.rooms, &room, None).is_err() {
                         self.take_out(socket, &anonymous, &room);
-                    } else {
-                        // Room queries of other plugins now see this member without a session.
-                        self.seams.presence.joined(socket.id(), &room, None);
                     }
                 }
+                // Room queries (`rooms.members`) now see this member without its old session.
+                self.report_session(socket, None);
             }
         }
     }
@@ -142,9 +141,22 @@ impl SyncService {
             ..peer.clone()
         };
         Peer::replace(socket, renewed.clone());
+        self.report_session(socket, renewed.session.as_ref());
         if restored {
             self.rejoin(socket, &renewed);
         }
         Ok(expires)
+    }
+
+    /// Tells the presence the socket's rooms hold it with `session` now (a member is reported once,
+    /// with the session it joined with, so the old entry goes first).
+    fn report_session(&self, socket: &Socket, session: Option<&Arc<crate::plugin::Session>>) {
+        for room in socket.rooms() {
+            if &*room == socket.id() {
+                continue;
+            }
+            self.seams.presence.left(socket.id(), &room);
+            self.seams.presence.joined(socket.id(), &room, session);
+        }
     }
 }
