@@ -407,3 +407,27 @@ test("a room token grants exactly its rooms to its user, for the connection", as
   const again = await client({ token: host.token("--sub", "bob") });
   assert.deepEqual(await rooms(again), []);
 });
+
+test("a policy the operator got wrong keeps members out but does not forget their rooms", async () => {
+  const room = fresh("typo-");
+  const token = host.token("--sub", "tina");
+  const first = await client({ token });
+  assert.equal((await join(first, room)).status, "success");
+  // A condition on a field no session has: the operator's mistake, not a verdict on tina.
+  host.rewriteConfig(`${POLICIES}\n[[rooms.policy]]\npattern = "typo-*"\nconditions = [{ key = "tema", value = "red" }]\n`);
+  try {
+    const [told] = await eventually("tina to be taken out", () => first.removed.length > 0 && first.removed);
+    assert.equal(told.errorCode, "room.removed");
+    assert.equal((await join(first, room)).errorCode, "auth.invalidCondition");
+    first.disconnect();
+    const second = await client({ token });
+    assert.deepEqual(await rooms(second), []);
+  } finally {
+    host.rewriteConfig(POLICIES);
+  }
+  // Once the policy is fixed, her remembered room comes back with her next connection.
+  const probe = await client({ token: host.token("--sub", "typo-probe") });
+  await eventually("the fix", async () => (await join(probe, fresh("typo-"))).status === "success");
+  const third = await client({ token });
+  assert.deepEqual(await rooms(third), [room]);
+});

@@ -92,7 +92,7 @@ impl SyncService {
                         continue;
                     }
                     if admit(&config.rooms, &room, None).is_err() {
-                        self.take_out(socket, &anonymous, &room);
+                        self.take_out(socket, &anonymous, &room, true);
                     }
                 }
                 // Room queries (`rooms.members`) now see this member without its old session.

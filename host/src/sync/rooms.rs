@@ -96,6 +96,14 @@ impl SyncService {
         for room in rooms {
             match admit(&config.rooms, &room, peer.session.as_deref()) {
                 Ok(()) => self.enter(socket, peer, &room),
+                Err(failure) if operator_mistake(&failure) => {
+                    // Not rejoined, but kept: fixing the policy brings it back.
+                    tracing::warn!(
+                        room,
+                        code = failure.code,
+                        "room policy cannot be checked; remembered room not rejoined"
+                    );
+                }
                 Err(failure) => {
                     tracing::info!(
                         room,
@@ -122,8 +130,8 @@ impl SyncService {
                 if &*room == socket.id() {
                     continue;
                 }
-                if admit_peer(&config.rooms, &room, &peer).is_err() {
-                    self.take_out(&socket, &peer, &room);
+                if let Err(failure) = admit_peer(&config.rooms, &room, &peer) {
+                    self.take_out(&socket, &peer, &room, !operator_mistake(&failure));
                     removed += 1;
                 }
             }
@@ -137,10 +145,11 @@ impl SyncService {
         removed
     }
 
-    /// Takes `socket` out of `room` (and its user out of the remembered room) and tells it with a
-    /// `roomRemoved` event.
-    pub(super) fn take_out(&self, socket: &Socket, peer: &Peer, room: &str) {
-        if let Some(user) = peer.user_id()
+    /// Takes `socket` out of `room` (and, with `forget`, its user out of the remembered room) and
+    /// tells it with a `roomRemoved` event.
+    pub(super) fn take_out(&self, socket: &Socket, peer: &Peer, room: &str, forget: bool) {
+        if forget
+            && let Some(user) = peer.user_id()
             && let Err(error) = self.seams.memory.leave(user, room)
         {
             tracing::warn!(%error, "remembered rooms unavailable; room not forgotten");
@@ -265,6 +274,12 @@ impl SyncService {
             let _ = socket.emit(ROOM_REMOVED_EVENT, &args);
         }
     }
+}
+
+/// Whether a refusal is the operator's mistake (a condition naming a field sessions do not have)
+/// rather than a verdict on the member: such a room is not entered, but not forgotten either.
+fn operator_mistake(failure: &Failure) -> bool {
+    failure.code == "auth.invalidCondition"
 }
 
 /// Whose join budget a join uses: the user over all its connections, or the anonymous connection
