@@ -19,7 +19,7 @@ use super::peer::Peer;
 use super::room_policy::admit;
 use super::service::SyncService;
 use crate::config::OnExpiry;
-use crate::protocol::{Args, Socket};
+use crate::protocol::Socket;
 use crate::session::token_from_auth;
 
 /// The event telling a socket its session ended.
@@ -63,42 +63,52 @@ impl SyncService {
     }
 
     fn end_session(&self, socket: &Socket, peer: &Peer) {
+        let now = now_s();
+        let close = self.config().auth.on_expiry == OnExpiry::Close;
+        // Decided on the peer as it is now: a renewal that got in after the sweep looked keeps its
+        // session. Room tokens were granted to the user, so they go with the session.
+        let Some((before, after)) = Peer::update(socket, |current| {
+            if !current.expired(now) || close {
+                return current.clone();
+            }
+            Peer {
+                session: None,
+                expires_at: None,
+                granted: Arc::default(),
+                ..current.clone()
+            }
+        }) else {
+            return;
+        };
+        if !before.expired(now) {
+            return;
+        }
         tracing::info!(
             socket = socket.id(),
             user = peer.user_id(),
             "session expired"
         );
-        let envelope = self
-            .envelopes
-            .error(&Failure::new(Code::SessionExpired), &peer.language);
-        if let Ok(args) = Args::from_json(&format!("[{envelope}]")) {
-            // A connection that is closing simply misses it.
-            let _ = socket.emit(SESSION_EXPIRED_EVENT, &args);
+        self.tell(
+            socket,
+            SESSION_EXPIRED_EVENT,
+            &Failure::new(Code::SessionExpired),
+            &peer.language,
+        );
+        if close {
+            socket.disconnect();
+            return;
         }
-        match self.config().auth.on_expiry {
-            OnExpiry::Close => socket.disconnect(),
-            OnExpiry::Anonymous => {
-                // Room tokens were granted to the user, so they go with the session.
-                let anonymous = Peer {
-                    session: None,
-                    expires_at: None,
-                    granted: Arc::default(),
-                    ..peer.clone()
-                };
-                Peer::replace(socket, anonymous.clone());
-                let config = self.config();
-                for room in socket.rooms() {
-                    if &*room == socket.id() {
-                        continue;
-                    }
-                    if admit(&config.rooms, &room, None).is_err() {
-                        self.take_out(socket, &anonymous, &room, true);
-                    }
-                }
-                // Room queries (`rooms.members`) now see this member without its old session.
-                self.report_session(socket, None);
+        let config = self.config();
+        for room in socket.rooms() {
+            if &*room == socket.id() {
+                continue;
+            }
+            if admit(&config.rooms, &room, None).is_err() {
+                self.take_out(socket, &after, &room, true);
             }
         }
+        // Room queries (`rooms.members`) now see this member without its old session.
+        self.report_session(socket, None);
     }
 
     /// A `renew` event: verifies the new token and replaces the socket's session; returns the
@@ -134,15 +144,17 @@ impl SyncService {
             // An anonymous connection signs in by connecting with a token, not by renewing.
             None => return Err(Failure::auth(&crate::session::AuthFailure::LoginRequired)),
         }
-        let restored = peer.session.is_none();
-        let renewed = Peer {
-            session: Some(Arc::new(session)),
+        let session = Arc::new(session);
+        let now = now_s();
+        let Some((before, renewed)) = Peer::update(socket, |current| Peer {
+            session: Some(session.clone()),
             expires_at: Some(expires),
-            ..peer.clone()
+            ..current.clone()
+        }) else {
+            return Err(invalid());
         };
-        Peer::replace(socket, renewed.clone());
         self.report_session(socket, renewed.session.as_ref());
-        if restored {
+        if before.session.is_none() || before.expired(now) {
             self.rejoin(socket, &renewed);
         }
         Ok(expires)

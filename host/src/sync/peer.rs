@@ -3,8 +3,8 @@
 //! A socket's session comes from its token at CONNECT and its language is negotiated then, so the
 //! per-recipient work of a fan-out reads two fields and never re-parses headers. Its lane (see
 //! `lane.rs`) is made then too. The session changes only when the token is renewed or runs out
-//! (`expiry.rs`): the socket holds a [`PeerCell`] whose [`Peer`] is swapped whole, so a reader
-//! always sees one consistent peer. [`header_token`] is where a session cookie is refused
+//! (`expiry.rs`): the socket holds a [`PeerCell`] whose [`Peer`] is swapped whole ([`Peer::update`]),
+//! so a reader always sees one consistent peer. [`header_token`] is where a session cookie is refused
 //! for a request from another site.
 
 use std::collections::BTreeSet;
@@ -18,7 +18,6 @@ use crate::config::Config;
 use crate::plugin::Session;
 use crate::protocol::Socket;
 use crate::session::{TokenSource, cookie_origin_allowed, token_with_source};
-use crate::transport::AllowedOrigins;
 
 use super::failure::{Code, Failure};
 use super::lane::Lane;
@@ -60,11 +59,16 @@ impl Peer {
         socket.data::<PeerCell>().map(|cell| cell.0.load_full())
     }
 
-    /// Replaces the peer of `socket` (no-op for a socket without one).
-    pub fn replace(socket: &Socket, peer: Self) {
-        if let Some(cell) = socket.data::<PeerCell>() {
-            cell.0.store(Arc::new(peer));
-        }
+    /// Changes the peer of `socket` from whatever it is now (`change` may run more than once when
+    /// another change races it, so a renewal and the expiry sweep never undo each other); returns
+    /// the peer before and after. `None` for a socket without one.
+    pub fn update(
+        socket: &Socket,
+        change: impl Fn(&Self) -> Self,
+    ) -> Option<(Arc<Self>, Arc<Self>)> {
+        let cell = socket.data::<PeerCell>()?;
+        let before = cell.0.rcu(|current| Arc::new(change(current)));
+        Some((before, cell.0.load_full()))
     }
 
     /// The peer attached to `socket` (an anonymous default-language peer if none was attached).
@@ -140,11 +144,8 @@ pub fn header_token(headers: &HeaderMap, config: &Config) -> Result<Option<Strin
     if source == TokenSource::Cookie {
         let cors = &config.engine.cors;
         let allowed = |origin: &str| {
-            cors.credentials
-                && match &cors.origins {
-                    AllowedOrigins::Any => true,
-                    AllowedOrigins::List(list) => list.iter().any(|listed| listed == origin),
-                }
+            // An empty list lets every origin through CORS checks, but names none for cookies.
+            cors.credentials && cors.origins.is_configured() && cors.origins.allows(Some(origin))
         };
         cookie_origin_allowed(headers, allowed).map_err(|origin| {
             tracing::info!(origin, "session cookie from an origin not allowed: refused");

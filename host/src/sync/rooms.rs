@@ -157,7 +157,7 @@ impl SyncService {
         socket.leave(room);
         self.seams.presence.left(socket.id(), room);
         let failure = Failure::new(Code::RoomRemoved).text("room", room);
-        self.tell_removed(socket, peer, &failure);
+        self.tell(socket, ROOM_REMOVED_EVENT, &failure, &peer.language);
     }
 
     fn join(&self, socket: &Socket, peer: &Peer, target: &Target) -> Result<(), Failure> {
@@ -206,16 +206,15 @@ impl SyncService {
         {
             return Err(limit());
         }
-        if granted && !peer.granted.contains(room) {
-            let mut rooms = (*peer.granted).clone();
-            rooms.insert(room.to_owned());
-            Peer::replace(
-                socket,
+        if granted {
+            Peer::update(socket, |current| {
+                let mut rooms = (*current.granted).clone();
+                rooms.insert(room.to_owned());
                 Peer {
                     granted: std::sync::Arc::new(rooms),
-                    ..peer.clone()
-                },
-            );
+                    ..current.clone()
+                }
+            });
         }
         self.enter(socket, peer, room);
         Ok(())
@@ -261,17 +260,17 @@ impl SyncService {
                 socket.leave(room);
                 self.seams.presence.left(socket.id(), room);
                 let failure = Failure::new(Code::RoomLeftElsewhere).text("room", room);
-                self.tell_removed(&socket, &peer, &failure);
+                self.tell(&socket, ROOM_REMOVED_EVENT, &failure, &peer.language);
             }
         }
     }
 
-    /// Sends `socket` a `roomRemoved` event carrying `failure` as an error envelope.
-    fn tell_removed(&self, socket: &Socket, peer: &Peer, failure: &Failure) {
-        let envelope = self.envelopes.error(failure, &peer.language);
+    /// Sends `socket` the event `event` carrying `failure` as an error envelope in `language`.
+    pub(super) fn tell(&self, socket: &Socket, event: &str, failure: &Failure, language: &str) {
+        let envelope = self.envelopes.error(failure, language);
         if let Ok(args) = Args::from_json(&format!("[{envelope}]")) {
             // A connection that is closing simply misses it.
-            let _ = socket.emit(ROOM_REMOVED_EVENT, &args);
+            let _ = socket.emit(event, &args);
         }
     }
 }
