@@ -112,6 +112,7 @@ pub const BUILTIN_CODES: &[&str] = &[
     "room.leftElsewhere",
     "room.tokenRequired",
     "room.tokenRefused",
+    "room.joinUnavailable",
 ];
 
 /// Why the built-in messages could not be loaded.

@@ -61,7 +61,7 @@ impl NamespaceHandler for SyncGateway {
         let service = self.service.clone();
         Box::pin(async move {
             let peer = service.peer_for(&socket, &auth)?;
-            service.rejoin(&socket, &peer);
+            service.rejoin(&socket, &peer).await;
             peer.attach(&socket);
             Ok(())
         })
@@ -91,14 +91,14 @@ impl NamespaceHandler for SyncGateway {
                 let items = event.args.raw_items().unwrap_or_default();
                 let first = items.first().copied();
                 let reply = Reply::new(&own, &event.name, event.ack, first);
-                reply.send(&service.renew(&own, first));
+                reply.send(&service.renew(&own, first).await);
             }),
             None => slot.run(async move { service.socket_sync(&own, event).await }),
             Some(room_event) => slot.run(async move {
                 let items = event.args.raw_items().unwrap_or_default();
                 let first = items.first().copied();
                 let reply = Reply::new(&own, &event.name, event.ack, first);
-                reply.send(&service.room_event(&own, room_event, first));
+                reply.send(&service.room_event(&own, room_event, first).await);
             }),
         }
     }
