@@ -83,14 +83,27 @@ mod tests {
         testing::reset();
         kv::set(&invitation_key(ROOM, "eve"), b"ann").unwrap();
         assert_eq!(join("eve", ROOM), Ok(()));
-        assert_eq!(join("eve", "chess:ann:carl").unwrap_err().code, "chess.notInvited");
+        assert_eq!(
+            join("eve", "chess:ann:carl").unwrap_err().code,
+            "chess.notInvited"
+        );
     }
 
     #[test]
     fn rooms_that_name_no_game_and_anonymous_joiners_are_refused() {
         testing::reset();
-        for room in ["lobby", "chess:", "chess:ann", "chess::bob", "chess:ann:bob:x"] {
-            assert_eq!(join("ann", room).unwrap_err().code, "chess.notAGame", "{room}");
+        for room in [
+            "lobby",
+            "chess:",
+            "chess:ann",
+            "chess::bob",
+            "chess:ann:bob:x",
+        ] {
+            assert_eq!(
+                join("ann", room).unwrap_err().code,
+                "chess.notAGame",
+                "{room}"
+            );
         }
         let anonymous = testing::run_join(decide, ROOM, None).unwrap_err();
         assert_eq!(anonymous.code, synchost_sdk::AUTH_REQUIRED);

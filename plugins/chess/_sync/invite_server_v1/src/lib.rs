@@ -89,7 +89,10 @@ mod tests {
             invite_as("eve", "chess:ann:bob").unwrap_err().code,
             "chess.onlyPlayersInvite"
         );
-        assert_eq!(invite_as("ann", "lobby").unwrap_err().code, "chess.notAGame");
+        assert_eq!(
+            invite_as("ann", "lobby").unwrap_err().code,
+            "chess.notAGame"
+        );
         assert_eq!(kv::get("invited/chess:ann:bob/eve").unwrap(), None);
     }
 }
