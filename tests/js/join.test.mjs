@@ -3,7 +3,8 @@
 // room and refuses everyone else with its own code and message (Dutch included); remembered rooms
 // are asked again on reconnect; the hostile gate fixture's loop and panic are contained with their
 // codes while other joins answer; a policy naming a handler that is not loaded refuses every join;
-// a live config change that names a handler asks the current members.
+// a live config change that names a handler asks the current members; an expired session leaves
+// the rooms a handler guards and a renewal asks again.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -16,6 +17,7 @@ const SECRET = "join-secret-not-for-production";
 const CONFIG = `
 [auth]
 secret = "${SECRET}"
+leeway_s = 0
 [rooms]
 join_rate_per_minute = 0
 [[rooms.policy]]
@@ -62,8 +64,9 @@ after(() => host?.stop());
 const sockets = [];
 after(() => sockets.forEach((socket) => socket.disconnect()));
 
-async function client({ user, language } = {}) {
-  const token = user ? host.token("--sub", user, ...(language ? ["--lang", language] : [])) : undefined;
+async function client({ user, language, ttl } = {}) {
+  const extra = [...(language ? ["--lang", language] : []), ...(ttl ? ["--ttl", String(ttl)] : [])];
+  const token = user ? host.token("--sub", user, ...extra) : undefined;
   const socket = io(host.url, {
     forceNew: true,
     reconnection: false,
@@ -172,6 +175,20 @@ test("a policy naming a join handler that is not loaded refuses every join with 
   assert.equal(refused.httpStatus, 503);
   assert.equal(refused.message, `Je kunt nu niet in "${room}". Probeer het later opnieuw.`);
   assert.deepEqual(await rooms(socket), []);
+});
+
+test("a member whose session expires leaves the rooms a join handler let it into, and a renewal asks again", async () => {
+  const room = `gate-${++counter}-open`;
+  const socket = await client({ user: "tom", ttl: 2 });
+  assert.equal((await join(socket, room)).status, "success");
+  const removed = new Promise((resolve) => socket.once("roomRemoved", resolve));
+  const expired = await new Promise((resolve) => socket.once("sessionExpired", resolve));
+  assert.equal(expired.errorCode, "auth.sessionExpired");
+  assert.equal((await removed).errorCode, "room.removed");
+  assert.deepEqual(await rooms(socket), [], "the policy admits anyone, but the handler decided for tom");
+  const renewed = await ack(socket, "renew", { token: host.token("--sub", "tom", "--ttl", "600") });
+  assert.equal(renewed.status, "success", JSON.stringify(renewed));
+  assert.deepEqual(await rooms(socket), [room], "the remembered room is asked again and let in");
 });
 
 test("a live config change that puts a join handler on a room asks its members, and takes out those refused", async () => {

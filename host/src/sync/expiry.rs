@@ -103,10 +103,12 @@ impl SyncService {
             if &*room == socket.id() {
                 continue;
             }
-            // A join handler decided for the session, not for an anonymous member: fail closed.
+            // A join handler decided for the session, not for an anonymous member: fail closed, but
+            // keep the room remembered, since the handler's verdict on the user still stands.
             let guarded = config.rooms.policy_for(&room).join.is_some();
-            if guarded || admit(&config.rooms, &room, None).is_err() {
-                self.take_out(socket, &after, &room, true);
+            let refused = admit(&config.rooms, &room, None).is_err();
+            if guarded || refused {
+                self.take_out(socket, &after, &room, refused);
             }
         }
         // Room queries (`rooms.members`) now see this member without its old session.
