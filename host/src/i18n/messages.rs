@@ -5,12 +5,13 @@
 //! `reload_plugin_files` takes a mutex, to serialise reloads. A lookup never fails: a missing message
 //! falls back to the default language, then to the code itself.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use arc_swap::ArcSwap;
+use fluent_syntax::ast;
 
 use super::builtin::{self, BuiltinFile, I18nError};
 use super::catalog::{Arg, Catalog, code_to_id};
@@ -144,13 +145,8 @@ impl Messages {
             tracing::error!(%error, "built-in messages no longer load; plugin messages not updated");
             return errors;
         }
-        for (path, file) in plugin_files.iter() {
-            let Some(catalog) = catalogs.get_mut(&file.language) else {
-                continue;
-            };
-            for id in catalog.add(file.resource.clone()) {
-                tracing::warn!(file = %path.display(), id, "message already defined by the host or another plugin; ignored");
-            }
+        for (path, id) in add_plugin_messages(&mut catalogs, &plugin_files) {
+            tracing::warn!(file = %path.display(), id, "message already defined by the host or another plugin; ignored");
         }
         inner.catalogs.store(Arc::new(catalogs));
         errors
@@ -165,6 +161,42 @@ impl Messages {
             .get(language)
             .is_some_and(|catalog| catalog.has(id))
     }
+}
+
+/// Adds every plugin message file to `catalogs`; returns the messages ignored because the host or
+/// another plugin defined the id first with another text. A twin (the same text in another page's
+/// file, as a page ported to another language keeps it) is not a clash worth telling.
+fn add_plugin_messages(
+    catalogs: &mut BTreeMap<String, Catalog>,
+    files: &PluginFiles,
+) -> Vec<(std::path::PathBuf, String)> {
+    let mut defined: HashMap<(&str, &str), &ast::Message<&str>> = HashMap::new();
+    let mut ignored = Vec::new();
+    for (path, file) in files.iter() {
+        let Some(catalog) = catalogs.get_mut(&file.language) else {
+            continue;
+        };
+        let clashes = catalog.add(file.resource.clone());
+        for entry in file.resource.entries() {
+            let ast::Entry::Message(message) = entry else {
+                continue;
+            };
+            let key = (file.language.as_str(), message.id.name);
+            let twin = defined
+                .get(&key)
+                .is_some_and(|earlier| same_text(earlier, message));
+            if !twin && clashes.iter().any(|id| id == message.id.name) {
+                ignored.push((path.to_owned(), message.id.name.to_owned()));
+            }
+            defined.entry(key).or_insert(message);
+        }
+    }
+    ignored
+}
+
+/// Whether two messages say the same (comments aside).
+fn same_text(a: &ast::Message<&str>, b: &ast::Message<&str>) -> bool {
+    a.value == b.value && a.attributes == b.attributes
 }
 
 impl fmt::Debug for Messages {
@@ -222,6 +254,39 @@ mod tests {
         write(dir.path(), "nl/one.ftl", "a = A nl { $x }\n");
         let messages = Messages::from_dir(dir.path(), "en").unwrap();
         (dir, messages)
+    }
+
+    #[test]
+    fn a_plugin_message_clashes_unless_it_is_the_same_text_as_the_one_defined_first() {
+        let (dir, messages) = sample();
+        let root = dir.path().join("plugins");
+        write(&root, "a/_sync/en.ftl", "# one page\nx-y = Same { $n }\n");
+        write(
+            &root,
+            "b/_sync/en.ftl",
+            "# its twin, commented otherwise\nx-y = Same { $n }\n",
+        );
+        write(&root, "c/_sync/en.ftl", "x-y = Different\n");
+        write(&root, "d/_sync/en.ftl", "b = overrides a built-in\n");
+        let mut files = PluginFiles::default();
+        assert!(files.reload(&root, &messages.inner.languages).is_empty());
+        let mut catalogs = empty_catalogs(&messages.inner.languages);
+        add_builtin(&mut catalogs, &messages.inner.builtin).unwrap();
+        let mut ignored: Vec<(String, String)> = add_plugin_messages(&mut catalogs, &files)
+            .into_iter()
+            .map(|(path, id)| {
+                let relative = path.strip_prefix(&root).unwrap_or(&path);
+                (relative.display().to_string(), id)
+            })
+            .collect();
+        ignored.sort();
+        assert_eq!(
+            ignored,
+            [
+                ("c/_sync/en.ftl".to_owned(), "x-y".to_owned()),
+                ("d/_sync/en.ftl".to_owned(), "b".to_owned()),
+            ]
+        );
     }
 
     #[test]
