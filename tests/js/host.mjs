@@ -68,6 +68,18 @@ export async function startHost({ plugins, config = "", server = "", args = [], 
      * Kills the host with `signal` (SIGKILL: no chance to flush anything), waits for it to exit,
      * and starts it again on the same folder, config, cache and store. `url` changes.
      */
+    /**
+     * Sends `signal` to the host and returns at once; the promise resolves with `{ code, signal }`
+     * when the process has exited.
+     */
+    signal(name) {
+      const exited = new Promise((resolve) => {
+        if (child.exitCode !== null) resolve({ code: child.exitCode, signal: child.signalCode });
+        else child.once("exit", (code, signal) => resolve({ code, signal }));
+      });
+      child.kill(name);
+      return exited;
+    },
     /** Kills the host with `signal` and waits for it to exit (no restart). */
     async kill(signal = "SIGKILL") {
       if (child.exitCode !== null) return;

@@ -135,6 +135,12 @@ pub fn render(server: &Server) -> String {
         sync.refused,
     );
     metric(
+        "synchost_syncs_in_progress",
+        "gauge",
+        "Syncs, room events and HTTP triggers accepted and not finished yet.",
+        server.sync.drain().working() as u64,
+    );
+    metric(
         "synchost_sync_frames_delivered_total",
         "counter",
         "Recipient frames queued by sync fan-outs.",

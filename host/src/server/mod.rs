@@ -10,6 +10,7 @@
 mod admin;
 mod cluster;
 mod metrics;
+mod shutdown;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -62,6 +63,8 @@ pub struct Server {
     pub sync: Arc<SyncService>,
     /// The Engine.IO engine carrying the Socket.IO gateway.
     pub engine: Engine<SocketIo>,
+    /// This node's cluster presence, left at shutdown (`None` for a node alone).
+    pub presence: Option<crate::cluster::RedisPresence>,
 }
 
 /// Builds every layer; returns the HTTP routers to serve. With `types_out`, the TypeScript types of
@@ -144,12 +147,16 @@ pub async fn router(
         runtime,
         sync: sync.clone(),
         engine: engine.clone(),
+        presence: chosen.presence,
     });
     let operator = Router::new().route(
         "/metrics",
-        get(move || {
+        get({
             let server = server.clone();
-            async move { metrics::render(&server) }
+            move || {
+                let server = server.clone();
+                async move { metrics::render(&server) }
+            }
         }),
     );
     let mut public = engine_router(engine)
@@ -169,11 +176,17 @@ pub async fn router(
         Some(files) => public.fallback(move |request| files.clone().serve(request)),
         None => public,
     };
-    Ok(Routers { public, admin })
+    Ok(Routers {
+        public,
+        admin,
+        server,
+    })
 }
 
 /// What `serve` listens with.
 pub struct Routers {
+    /// The running pieces, for [`Server::shut_down`] once the listeners stopped.
+    pub server: Arc<Server>,
     /// Everything on `[server] host:port`.
     pub public: Router,
     /// The operator endpoints for `[server] admin_listen`, when it is set.
