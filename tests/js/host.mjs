@@ -102,12 +102,16 @@ export async function startHost({ plugins, config = "", server = "", args = [], 
       fs.writeFileSync(temporary, configText(extra));
       fs.renameSync(temporary, configPath);
     },
-    /** One value of the host's /metrics page (read with an admin token, as the host requires). */
-    async metric(name) {
+    /** The host's whole /metrics page (read with an admin token, as the host requires). */
+    async metricsText() {
       adminToken ??= this.token("--sub", "operator", "--admin");
       const response = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${adminToken}` } });
       if (!response.ok) throw new Error(`/metrics answered ${response.status}`);
-      const line = (await response.text()).split("\n").find((l) => l.startsWith(`${name} `));
+      return response.text();
+    },
+    /** One value of the host's /metrics page: `name` is the series as written, labels included. */
+    async metric(name) {
+      const line = (await this.metricsText()).split("\n").find((l) => l.startsWith(`${name} `));
       return Number(line?.split(" ")[1] ?? NaN);
     },
     /** Mints a token with `synchost token` (args: --sub, --name, --lang, --admin, --claim k=v, ...). */

@@ -43,6 +43,8 @@ pub struct Instance {
     startup: Startup,
     /// Bytes of its memories once its first call returned (0 until then).
     baseline_bytes: usize,
+    /// Fuel the latest call started with.
+    armed_fuel: u64,
 }
 
 fn unavailable(error: &wasmtime::Error) -> PluginError {
@@ -88,6 +90,7 @@ impl StagePre {
             calls: 0,
             startup,
             baseline_bytes: 0,
+            armed_fuel: 0,
         })
     }
 }
@@ -105,7 +108,14 @@ impl Instance {
         if !Arc::ptr_eq(&state.limits, limits) {
             state.limits = limits.clone();
         }
-        arm(&mut self.store, limits, units, startup)
+        arm(&mut self.store, limits, units, startup)?;
+        self.armed_fuel = self.fuel_left();
+        Ok(())
+    }
+
+    /// Fuel the latest call spent (0 before the first).
+    pub fn fuel_spent(&self) -> u64 {
+        self.armed_fuel.saturating_sub(self.fuel_left())
     }
 
     /// Bytes held by the instance's memories.

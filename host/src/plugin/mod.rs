@@ -8,7 +8,7 @@
 //! - `runtime` is the public entry; `call` runs one sync's stages on `worker` threads;
 //! - `instance` keeps warm instances, `limits` arms budgets and classifies failures,
 //!   `msgpack_check` checks outputs, `fan_out_budget` bounds one sync's client outputs, `host_impl`
-//!   answers the imports; `engine` owns the one wasmtime `Config`, `bindings` the one WIT binding.
+//!   answers the imports; `metrics` counts each route version's calls, failures and costs; `engine` owns the one wasmtime `Config`, `bindings` the one WIT binding.
 //!
 //! Nothing here panics on plugin behaviour: every failure becomes a [`PluginError`] with an
 //! [`ErrorCode`], and a handler's own refusal is passed through as data.
@@ -24,6 +24,7 @@ mod instance;
 mod limits;
 pub mod loader;
 mod log;
+pub mod metrics;
 pub(crate) mod msgpack_check;
 pub mod names;
 mod pack;
@@ -54,5 +55,5 @@ pub use rooms::{MemoryRooms, RoomDirectory, RoomsUnavailable};
 pub use route::{LoadedStage, Route};
 pub use runtime::{PluginRuntime, RuntimeOptions};
 pub use status::{
-    FileError, PoolStats, RegistryStatus, RouteStatus, StageStatus, UnavailableRoute,
+    FileError, LoadCount, PoolStats, RegistryStatus, RouteStatus, StageStatus, UnavailableRoute,
 };

@@ -5,6 +5,7 @@
 //! once ([`PluginRuntime::route`]), opens a [`SyncCall`] on it ([`PluginRuntime::begin`]) and makes its
 //! server and client calls through it; all of them use that one pinned version.
 
+use super::metrics::PluginMetrics;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -65,6 +66,7 @@ impl Default for RuntimeOptions {
 pub struct PluginRuntime {
     registry: Arc<Registry>,
     workers: WorkerPool,
+    metrics: Arc<PluginMetrics>,
     _reload: Option<ReloadHandle>,
 }
 
@@ -152,8 +154,14 @@ impl PluginRuntime {
         Ok(Self {
             registry,
             workers,
+            metrics: Arc::default(),
             _reload: reload,
         })
+    }
+
+    /// The per-route-version call metrics.
+    pub fn metrics(&self) -> &PluginMetrics {
+        &self.metrics
     }
 
     /// Every published route, sorted by key.
@@ -174,7 +182,8 @@ impl PluginRuntime {
 
     /// Opens one sync's calls on a pinned route.
     pub fn begin(&self, route: Arc<Route>) -> SyncCall {
-        SyncCall::new(route, self.workers.clone())
+        let metrics = self.metrics.route(route.key());
+        SyncCall::new(route, self.workers.clone(), metrics)
     }
 
     /// Runs a route's server stage alone (a one-call [`SyncCall`]). Under `per-request` isolation use

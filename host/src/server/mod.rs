@@ -10,6 +10,7 @@
 mod admin;
 mod cluster;
 mod metrics;
+mod plugin_metrics;
 mod shutdown;
 
 use std::path::PathBuf;
