@@ -184,3 +184,43 @@ test("the series of a deleted version disappear", async () => {
   assert.deepEqual(samples.filter((s) => s.labels.version === "2"), []);
   assert.equal(find(samples, "synchost_plugin_calls_total", { ...v2, version: "1" }).length, 1);
 });
+
+test("GET /admin/plugins: admin tokens only; limits, counters and load errors", async () => {
+  const url = `${host.url}/admin/plugins`;
+  assert.equal((await fetch(url)).status, 401);
+  const plain = host.token("--sub", "someone");
+  assert.equal((await fetch(url, { headers: { authorization: `Bearer ${plain}` } })).status, 403);
+  const admin = host.token("--sub", "operator", "--admin");
+  const read = async () => {
+    const response = await fetch(url, { headers: { authorization: `Bearer ${admin}` } });
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get("content-type"), /^application\/json/);
+    return response.json();
+  };
+
+  fs.writeFileSync(path.join(host.root, "hostile", "_sync", "broken_server_v1.wasm"), "not a component");
+  let report = await read();
+  for (let tries = 0; !report.loadErrors.some((e) => e.path.endsWith("broken_server_v1.wasm")); tries++) {
+    assert.ok(tries < 3000, "the broken file was never reported");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    report = await read();
+  }
+  const server = report.routes.find((r) => r.route === "hostile/attack" && r.version === 1).stages.server;
+  assert.equal(server.hash.length, 64);
+  assert.equal(server.path, "hostile/_sync/attack_server_v1.wasm");
+  assert.equal(server.limits.fuel, 50_000_000);
+  assert.equal(server.limits.timeoutMs, 30000);
+  assert.deepEqual(server.capabilities, []);
+  assert.equal(server.calls, 3);
+  assert.deepEqual(server.errors, { "plugin.outOfFuel": 1, "plugin.trap": 1 });
+  assert.equal(server.loads, 1);
+  // The broken file publishes nothing: its version is unavailable, with the reason, and it counts
+  // one load failure for its route.
+  assert.deepEqual(report.unavailable.map(({ reason, ...rest }) => rest), [
+    { route: "hostile/broken", version: 1, stage: "server" },
+  ]);
+  assert.match(report.unavailable[0].reason, /did not load/);
+  assert.equal(report.routes.some((r) => r.route === "hostile/broken"), false);
+  const failures = find(await page(), "synchost_plugin_load_failures_total", { route: "hostile/broken", version: "1" });
+  assert.equal(failures[0]?.value, 1);
+});

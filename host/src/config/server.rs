@@ -34,6 +34,10 @@ pub struct ServerSection {
     /// token; the public address then does not serve them at all. Default none: they are on the
     /// public address, for admin tokens only.
     pub admin_listen: Option<String>,
+    /// Folder of the built admin page (`scripts/build-demo` writes `build/admin`), served at
+    /// `/admin/`: on `admin_listen` when that is set, else on the public address, where the page
+    /// itself holds no data and asks for an admin token to read `/admin/plugins`. Default none.
+    pub admin_page_dir: Option<PathBuf>,
     /// On SIGTERM or Ctrl-C, how long the server may take to finish the syncs it accepted, write
     /// what is queued for each connection and close them (1 to 600000). Default 10000.
     pub shutdown_timeout_ms: u64,
@@ -50,6 +54,7 @@ impl Default for ServerSection {
             max_binary_packet_bytes: 1_000_000,
             static_dir: None,
             admin_listen: None,
+            admin_page_dir: None,
             shutdown_timeout_ms: 10_000,
         }
     }

@@ -1,4 +1,5 @@
-//! Who may read the operator endpoints (`/metrics`, and every admin endpoint after it).
+//! Who may read the operator endpoints (`/metrics`, `/admin/plugins`, and every admin endpoint
+//! after them), and the admin page's files.
 //!
 //! They tell an outsider which routes exist, how busy the node is and what failed, so they are not
 //! public. Either they live on their own listen address (`[server] admin_listen`, for a network
@@ -12,7 +13,36 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use crate::http::StaticFiles;
 use crate::session::{TokenSource, TokenVerifier, token_with_source};
+
+/// The admin page's files at `/admin/` (`/admin` redirects there, so the page's relative links
+/// resolve). The files are the page's code only; the data comes from the admin endpoints.
+pub fn page_router(files: StaticFiles) -> axum::Router {
+    let files = std::sync::Arc::new(files);
+    let index = files.clone();
+    axum::Router::new()
+        .route(
+            "/admin",
+            axum::routing::get(|| async { axum::response::Redirect::permanent("/admin/") }),
+        )
+        .route(
+            "/admin/",
+            axum::routing::get(move |request: Request| {
+                let files = index.clone();
+                async move { files.respond(request.method(), "/").await }
+            }),
+        )
+        .route(
+            "/admin/{*path}",
+            axum::routing::get(
+                move |axum::extract::Path(path): axum::extract::Path<String>, request: Request| {
+                    let files = files.clone();
+                    async move { files.respond(request.method(), &format!("/{path}")).await }
+                },
+            ),
+        )
+}
 
 /// Lets the request through when it carries an admin token; 401 without a valid token, 403 for a
 /// token without `admin`.

@@ -8,6 +8,7 @@
 //! construction.
 
 mod admin;
+mod admin_plugins;
 mod cluster;
 mod metrics;
 mod plugin_metrics;
@@ -91,6 +92,12 @@ pub async fn router(
         .as_deref()
         .map(StaticFiles::open)
         .transpose()?;
+    let admin_page = config
+        .server
+        .admin_page_dir
+        .as_deref()
+        .map(StaticFiles::open)
+        .transpose()?;
     // The namespace's rooms exist before anything built on them, so nothing is attached later.
     let namespace = NamespaceRooms::new("/");
     let store = Store::open(&config.store.path).map_err(crate::plugin::Error::Store)?;
@@ -150,26 +157,46 @@ pub async fn router(
         engine: engine.clone(),
         presence: chosen.presence,
     });
-    let operator = Router::new().route(
-        "/metrics",
-        get({
-            let server = server.clone();
-            move || {
+    let operator = Router::new()
+        .route(
+            "/metrics",
+            get({
                 let server = server.clone();
-                async move { metrics::render(&server) }
-            }
-        }),
-    );
+                move || {
+                    let server = server.clone();
+                    async move { metrics::render(&server) }
+                }
+            }),
+        )
+        .route(
+            "/admin/plugins",
+            get({
+                let server = server.clone();
+                move || {
+                    let server = server.clone();
+                    async move { axum::Json(admin_plugins::report(&server)) }
+                }
+            }),
+        );
+    let page = admin_page.map(admin::page_router);
     let mut public = engine_router(engine)
         .merge(crate::sync::router(sync))
         .route("/healthz", get(|| async { "ok" }));
     let admin = if separate_admin {
-        Some(operator.route("/healthz", get(|| async { "ok" })))
+        let admin = operator.route("/healthz", get(|| async { "ok" }));
+        Some(match page {
+            Some(page) => admin.merge(page),
+            None => admin,
+        })
     } else {
         public = public.merge(operator.layer(axum::middleware::from_fn_with_state(
             admin_verifier,
             admin::require_admin,
         )));
+        // The page is code without data: it asks the operator for a token to read the endpoints.
+        if let Some(page) = page {
+            public = public.merge(page);
+        }
         None
     };
     // A fallback, so every route above wins over a file of the same name.
