@@ -38,6 +38,11 @@ pub struct ServerSection {
     /// `/admin/`: on `admin_listen` when that is set, else on the public address, where the page
     /// itself holds no data and asks for an admin token to read `/admin/plugins`. Default none.
     pub admin_page_dir: Option<PathBuf>,
+    /// Folder of the Socket.IO Admin UI's files (`ui/dist` of the `@socket.io/admin-ui` npm package;
+    /// `scripts/build-demo` copies it to `build/admin-ui`). When set, the UI is served at
+    /// `/admin-ui/` and the `/admin` namespace it connects to is enabled, for admin tokens only.
+    /// Default none.
+    pub admin_ui_dir: Option<PathBuf>,
     /// On SIGTERM or Ctrl-C, how long the server may take to finish the syncs it accepted, write
     /// what is queued for each connection and close them (1 to 600000). Default 10000.
     pub shutdown_timeout_ms: u64,
@@ -55,6 +60,7 @@ impl Default for ServerSection {
             static_dir: None,
             admin_listen: None,
             admin_page_dir: None,
+            admin_ui_dir: None,
             shutdown_timeout_ms: 10_000,
         }
     }

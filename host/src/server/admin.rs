@@ -16,25 +16,31 @@ use axum::response::{IntoResponse, Response};
 use crate::http::StaticFiles;
 use crate::session::{TokenSource, TokenVerifier, token_with_source};
 
-/// The admin page's files at `/admin/` (`/admin` redirects there, so the page's relative links
-/// resolve). The files are the page's code only; the data comes from the admin endpoints.
-pub fn page_router(files: StaticFiles) -> axum::Router {
+/// A page's files under `prefix` (`/admin`: the admin page, `/admin-ui`: the Socket.IO Admin UI).
+/// `<prefix>` redirects to `<prefix>/`, so the page's relative links resolve. The files are the
+/// page's code only; the data comes from the admin endpoints.
+pub fn page_router(prefix: &'static str, files: StaticFiles) -> axum::Router {
     let files = std::sync::Arc::new(files);
     let index = files.clone();
+    let slash = format!("{prefix}/");
+    let redirect_to = slash.clone();
     axum::Router::new()
         .route(
-            "/admin",
-            axum::routing::get(|| async { axum::response::Redirect::permanent("/admin/") }),
+            prefix,
+            axum::routing::get(move || {
+                let to = redirect_to.clone();
+                async move { axum::response::Redirect::permanent(&to) }
+            }),
         )
         .route(
-            "/admin/",
+            &slash,
             axum::routing::get(move |request: Request| {
                 let files = index.clone();
                 async move { files.respond(request.method(), "/").await }
             }),
         )
         .route(
-            "/admin/{*path}",
+            &format!("{prefix}/{{*path}}"),
             axum::routing::get(
                 move |axum::extract::Path(path): axum::extract::Path<String>, request: Request| {
                     let files = files.clone();

@@ -20,6 +20,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::routing::get;
 
+use crate::admin_ui::AdminUi;
 use crate::config::Config;
 use crate::http::{StaticFiles, engine_router};
 use crate::i18n::Messages;
@@ -98,6 +99,13 @@ pub async fn router(
         .as_deref()
         .map(StaticFiles::open)
         .transpose()?;
+    let admin_ui_files = config
+        .server
+        .admin_ui_dir
+        .as_deref()
+        .map(StaticFiles::open)
+        .transpose()?;
+    let server_id = config.cluster.node_id.clone().unwrap_or_else(host_name);
     // The namespace's rooms exist before anything built on them, so nothing is attached later.
     let namespace = NamespaceRooms::new("/");
     let store = Store::open(&config.store.path).map_err(crate::plugin::Error::Store)?;
@@ -145,9 +153,21 @@ pub async fn router(
         runtime.config_changes(),
     ));
     tokio::spawn(sync.clone().expire_sessions());
-    let io = SocketIo::builder()
+    let mut io = SocketIo::builder()
         .connect_timeout(connect_timeout)
-        .binary_budget(binary_timeout, max_binary_bytes)
+        .binary_budget(binary_timeout, max_binary_bytes);
+    if admin_ui_files.is_some() {
+        let admins = NamespaceRooms::new(crate::admin_ui::NAMESPACE);
+        let admin_ui = AdminUi::new(
+            admin_verifier.clone(),
+            namespace.clone(),
+            admins.clone(),
+            server_id,
+        );
+        tokio::spawn(admin_ui.clone().run());
+        io = io.namespace_in(admins, admin_ui);
+    }
+    let io = io
         .namespace_in(namespace, SyncGateway::new(sync.clone()))
         .build();
     let engine = Engine::new(engine_config, io)?;
@@ -178,7 +198,7 @@ pub async fn router(
                 }
             }),
         );
-    let page = admin_page.map(admin::page_router);
+    let page = admin_page.map(|files| admin::page_router("/admin", files));
     let mut public = engine_router(engine)
         .merge(crate::sync::router(sync))
         .route("/healthz", get(|| async { "ok" }));
@@ -199,6 +219,10 @@ pub async fn router(
         }
         None
     };
+    // The official Admin UI's files; it logs in to the `/admin` namespace with an admin token.
+    if let Some(files) = admin_ui_files {
+        public = public.merge(admin::page_router("/admin-ui", files));
+    }
     // A fallback, so every route above wins over a file of the same name.
     let public = match static_files {
         Some(files) => public.fallback(move |request| files.clone().serve(request)),
@@ -230,4 +254,13 @@ async fn enforce_on_config_changes(
     while changes.changed().await.is_ok() {
         sync.enforce_room_policies();
     }
+}
+
+/// This machine's name (Node's `os.hostname()`), for the Admin UI's server id.
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|name| name.trim().to_owned())
+        .ok()
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "synchost".to_owned())
 }
