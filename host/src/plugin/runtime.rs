@@ -5,7 +5,6 @@
 //! once ([`PluginRuntime::route`]), opens a [`SyncCall`] on it ([`PluginRuntime::begin`]) and makes its
 //! server and client calls through it; all of them use that one pinned version.
 
-use super::metrics::PluginMetrics;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -19,6 +18,7 @@ use super::limits::Startup;
 use super::loader::cache::CompileCache;
 use super::loader::function_cache::FunctionCache;
 use super::loader::{LoadBudget, Loader};
+use super::metrics::PluginMetrics;
 use super::names::RouteKey;
 use super::registry::{Registry, ScanHook};
 use super::reload::{self, ReloadHandle};
@@ -135,15 +135,24 @@ impl PluginRuntime {
             path: PathBuf::from("<worker threads>"),
             source,
         })?;
+        // After every scan the series of versions no longer published are dropped, scraped or not.
+        let metrics = Arc::new(PluginMetrics::default());
+        let after_scan: ScanHook = {
+            let (metrics, hook) = (metrics.clone(), options.after_scan);
+            Arc::new(move |root: &Path, routes: &[Arc<Route>]| {
+                metrics.retain(|key| {
+                    routes
+                        .binary_search_by(|route| route.key().cmp(key))
+                        .is_ok()
+                });
+                if let Some(hook) = &hook {
+                    hook(root, routes);
+                }
+            })
+        };
         let registry = Arc::new(
-            Registry::new(
-                root,
-                loader,
-                Arc::new(config),
-                published,
-                options.after_scan,
-            )
-            .map_err(Error::Store)?,
+            Registry::new(root, loader, Arc::new(config), published, Some(after_scan))
+                .map_err(Error::Store)?,
         );
         registry.scan();
         let reload = if options.hot_reload {
@@ -154,7 +163,7 @@ impl PluginRuntime {
         Ok(Self {
             registry,
             workers,
-            metrics: Arc::default(),
+            metrics,
             _reload: reload,
         })
     }
