@@ -1,6 +1,6 @@
 //! Runs an author's stage function the way the host calls it: bytes in, bytes out. The wasm
 //! exports (through the `server!`/`client!` macros) and the native test harness both go through
-//! these two functions, so a unit test exercises the same decoding, batching and encoding as the
+//! these functions, so a unit test exercises the same decoding, batching and encoding as the
 //! deployed component. Decoding failures become error codes here, never panics.
 
 use serde::Serialize;
@@ -8,7 +8,9 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{INVALID_CLIENT_RESPONSE, INVALID_SERVER_RESPONSE};
 use crate::msgpack;
-use crate::{ClientContext, ClientOutcome, IntoOutput, ServerContext, Session, SyncError};
+use crate::{
+    ClientContext, ClientOutcome, IntoOutput, JoinContext, ServerContext, Session, SyncError,
+};
 
 /// One recipient's outcome with its client output already encoded.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,6 +46,17 @@ where
         room,
     })?;
     Ok(output.into_output()?.into())
+}
+
+/// Runs a join handler once.
+///
+/// # Errors
+/// The handler's own refusal.
+pub fn run_join<F>(room: String, session: Option<Session>, handler: F) -> Result<(), SyncError>
+where
+    F: FnOnce(JoinContext) -> Result<(), SyncError>,
+{
+    handler(JoinContext { room, session })
 }
 
 /// Decodes the input and server output once, then runs `handler` once per recipient, in order,

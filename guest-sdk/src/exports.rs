@@ -1,5 +1,5 @@
 //! The bridge between the generated WIT types and the SDK's own types, used by the code the
-//! `server!`/`client!` macros expand to. It converts and delegates to `dispatch`; it holds no
+//! `server!`/`client!`/`join!` macros expand to. It converts and delegates to `dispatch`; it holds no
 //! logic of its own, so what the native harness tests is what the component runs.
 
 use serde::Serialize;
@@ -7,7 +7,9 @@ use serde::de::DeserializeOwned;
 
 use crate::bindings::server::synchost::plugin::types as wit;
 use crate::dispatch::{self, EncodedOutcome};
-use crate::{Auth, ClientContext, ClientOutcome, IntoOutput, Scalar, ServerContext, Session};
+use crate::{
+    Auth, ClientContext, ClientOutcome, IntoOutput, JoinContext, Scalar, ServerContext, Session,
+};
 use crate::{StageSchemas, SyncError, ValueType};
 
 /// The `metadata` export of either stage: its auth rule and the schemas of its types.
@@ -17,6 +19,24 @@ pub fn metadata(auth: Auth, schemas: StageSchemas) -> wit::StageMetadata {
         input_schema: Some(schemas.input),
         output_schema: Some(schemas.output),
     }
+}
+
+/// The `metadata` export of a join handler: its auth rule; it has no payload types.
+pub fn join_metadata(auth: Auth) -> wit::StageMetadata {
+    wit::StageMetadata {
+        auth: auth_into_wit(auth),
+        input_schema: None,
+        output_schema: None,
+    }
+}
+
+/// The `decide` export of a join handler.
+pub fn decide<F>(call: wit::JoinCall, handler: F) -> Result<(), wit::HandlerError>
+where
+    F: FnOnce(JoinContext) -> Result<(), SyncError>,
+{
+    let session = call.session.map(session_from_wit);
+    dispatch::run_join(call.room, session, handler).map_err(error_into_wit)
 }
 
 /// The `run` export of the server stage.

@@ -71,6 +71,28 @@
 //! synchost_sdk::client!(handler = only_admins);
 //! ```
 //!
+//! A room's **join handler** decides who may join the rooms whose policy names it
+//! (`join = "<page>/<name>@v<n>"` in the operator's `[rooms]`); it is the file
+//! `<page>/_sync/<name>_join_v<n>.wasm`:
+//!
+//! ```
+//! use synchost_sdk::{Auth, JoinContext, SyncError, testing, Session};
+//!
+//! fn only_vips(ctx: JoinContext) -> Result<(), SyncError> {
+//!     let session = ctx.require_session()?;
+//!     if session.roles.iter().any(|role| role == "vip") {
+//!         Ok(())
+//!     } else {
+//!         Err(SyncError::new("lounge.vipOnly").param("room", ctx.room.as_str()).status(403))
+//!     }
+//! }
+//!
+//! synchost_sdk::join!(auth = Auth::login(), handler = only_vips);
+//!
+//! let guest = Session::new("guest");
+//! assert_eq!(testing::run_join(only_vips, "lounge", Some(guest)).unwrap_err().code, "lounge.vipOnly");
+//! ```
+//!
 //! Build a handler crate (`crate-type = ["cdylib"]`) with
 //! `cargo build --release --target wasm32-wasip2`; the `.wasm` it produces is the component.
 
@@ -108,14 +130,15 @@ pub use host::HostError;
 pub use scalar::Scalar;
 pub use schema::{Ignored, StageSchemas};
 pub use session::Session;
-pub use stage::{ClientContext, ClientOutcome, IntoOutput, Output, ServerContext};
+pub use stage::{ClientContext, ClientOutcome, IntoOutput, JoinContext, Output, ServerContext};
 
 /// What the export macros expand to; not part of the public API.
 #[doc(hidden)]
 pub mod __private {
     pub use crate::bindings::client;
+    pub use crate::bindings::join;
     pub use crate::bindings::server;
     pub use crate::bindings::server::synchost::plugin::types as wit;
-    pub use crate::exports::{deliver, metadata, serve};
+    pub use crate::exports::{decide, deliver, join_metadata, metadata, serve};
     pub use crate::schema::{client_schemas, server_schemas};
 }

@@ -1,4 +1,4 @@
-//! The two export macros (`server!`, `client!`) and the logging macros. The export macros turn
+//! The export macros (`server!`, `client!`, `join!`) and the logging macros. The export macros turn
 //! one plain function into a component's `metadata` and `run` exports; on native targets they
 //! only reference the function, so it can be unit-tested without any wasm machinery.
 //!
@@ -94,6 +94,50 @@ macro_rules! client {
         #[allow(dead_code)]
         fn __synchost_client_stage() {
             let _ = $crate::__private::client_schemas(&$handler);
+            let _ = $auth;
+        }
+    };
+}
+
+/// Exports a room's join handler: `join!(auth = Auth::login(), handler = my_fn)`.
+///
+/// `my_fn` is `fn(JoinContext) -> Result<(), SyncError>`: `Ok(())` lets the session into the room,
+/// an error refuses the join with the handler's own code (its message comes from the page's
+/// `.ftl` files, its status defaults to 403). `auth` is checked by the host before the handler
+/// runs and defaults to [`Auth::public`](crate::Auth::public).
+#[macro_export]
+macro_rules! join {
+    (handler = $handler:expr $(,)?) => {
+        $crate::join!(auth = $crate::Auth::public(), handler = $handler);
+    };
+    (auth = $auth:expr, handler = $handler:expr $(,)?) => {
+        #[cfg(target_family = "wasm")]
+        const _: () = {
+            struct SynchostJoinHandler;
+
+            impl $crate::__private::join::Guest for SynchostJoinHandler {
+                fn metadata() -> $crate::__private::wit::StageMetadata {
+                    $crate::__private::join_metadata($auth)
+                }
+
+                fn decide(
+                    call: $crate::__private::wit::JoinCall,
+                ) -> ::core::result::Result<(), $crate::__private::wit::HandlerError> {
+                    $crate::__private::decide(call, $handler)
+                }
+            }
+
+            $crate::__export_join_handler_impl!(
+                SynchostJoinHandler with_types_in $crate::__private::join
+            );
+        };
+
+        // Natively nothing is exported; this keeps the handler and the auth rule "used".
+        #[cfg(not(target_family = "wasm"))]
+        #[allow(dead_code)]
+        fn __synchost_join_handler() {
+            let _: fn($crate::JoinContext) -> ::core::result::Result<(), $crate::SyncError> =
+                $handler;
             let _ = $auth;
         }
     };

@@ -1,6 +1,7 @@
 //! What a handler receives and returns in each stage. The server stage runs once per sync with
 //! the caller's session; the client stage runs once per recipient and decides what that
-//! recipient gets. Payloads are already decoded into the author's serde types here.
+//! recipient gets; a join handler decides whether a session may join a room. Payloads are already
+//! decoded into the author's serde types here.
 
 use serde::Serialize;
 
@@ -41,6 +42,25 @@ pub struct ClientContext<'a, I, S> {
     pub room: &'a str,
     /// The recipient's session; `None` for anonymous recipients.
     pub recipient: Option<&'a Session>,
+}
+
+/// A join handler's view of one join: who wants to join which room.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JoinContext {
+    /// The room asked for (the host checked its name and the room policy's own rules already).
+    pub room: String,
+    /// The joiner's session; `None` for anonymous connections.
+    pub session: Option<Session>,
+}
+
+impl JoinContext {
+    /// The joiner's session, or `auth.required` for anonymous connections.
+    ///
+    /// # Errors
+    /// [`SyncError::login_required`] when the joiner is anonymous.
+    pub fn require_session(&self) -> Result<&Session, SyncError> {
+        self.session.as_ref().ok_or_else(SyncError::login_required)
+    }
 }
 
 /// What one recipient receives.

@@ -23,3 +23,5 @@ room-removed = You were removed from the room "{ $room }": its access rules no l
 room-leftElsewhere = You left the room "{ $room }" on another connection.
 room-tokenRequired = The room "{ $room }" needs an invitation (a room token).
 room-tokenRefused = That room token does not let you into "{ $room }".
+# The room's policy names a join handler that is not loaded (deleted, or failing to load).
+room-joinUnavailable = Joining "{ $room }" is not possible right now. Try again later.

@@ -23,3 +23,5 @@ room-removed = Je bent uit de ruimte "{ $room }" gehaald: de toegangsregels late
 room-leftElsewhere = Je hebt de ruimte "{ $room }" op een andere verbinding verlaten.
 room-tokenRequired = Voor de ruimte "{ $room }" heb je een uitnodiging nodig (een ruimtetoken).
 room-tokenRefused = Met dat ruimtetoken kom je niet in "{ $room }".
+# Het beleid van de ruimte noemt een join-handler die niet geladen is (verwijderd, of laadt niet).
+room-joinUnavailable = Je kunt nu niet in "{ $room }". Probeer het later opnieuw.

@@ -1,6 +1,8 @@
-// Order and durability, end to end with the official socket.io-client against `synchost serve` on
-// the example handlers: a sender's syncs reach every member in the order they were sent however
-// many are in flight, and a signed-in user's rooms survive the host being killed with SIGKILL.
+// Order, backpressure and durability, end to end with the official socket.io-client against
+// `synchost serve` on the example handlers: a sender's syncs reach every member in the order they
+// were sent however many are in flight; a burst far past `max_in_flight_per_connection` is slowed
+// down, not refused (WebSocket and long-polling); and a signed-in user's rooms survive the host
+// being killed with SIGKILL.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
@@ -15,7 +17,10 @@ before(async () => {
 [auth]
 secret = "order-test-secret"
 [sync]
-max_in_flight_per_connection = 64
+# Far below the bursts below: every one of them leans on backpressure.
+max_in_flight_per_connection = 4
+[plugins.routes."examples/updateCounter"]
+rate_limit_per_minute = 0
 `,
   });
 });
@@ -24,11 +29,11 @@ after(() => host?.stop());
 const sockets = [];
 after(() => sockets.forEach((socket) => socket.disconnect()));
 
-async function client(token) {
+async function client(token, transports = ["websocket"]) {
   const socket = io(host.url, {
     forceNew: true,
     reconnection: false,
-    transports: ["websocket"],
+    transports,
     auth: token ? { token } : {},
   });
   sockets.push(socket);
@@ -95,6 +100,29 @@ for (const [version, what] of [
     for (const values of await Promise.all(received)) {
       assert.deepEqual(values, expected, "exactly once, in the order sent");
     }
+  });
+}
+
+for (const transport of ["websocket", "polling"]) {
+  test(`a burst of 300 syncs sent at once, 75 times the in-flight cap, is delivered in full and in order (${transport})`, async () => {
+    const room = `burst-${transport}-${Date.now()}`;
+    const count = 300;
+    const sender = await client(undefined, [transport]);
+    const member = await client();
+    for (const socket of [sender, member]) {
+      assert.equal((await ack(socket, "joinRoom", room)).status, "success");
+    }
+    const fullName = "sync/examples/updateCounter/v1";
+    const received = collect(member, fullName, count);
+    // Fired without waiting for a single ack: nothing may be refused for being fast.
+    const replies = await Promise.all(
+      Array.from({ length: count }, (_, n) =>
+        ack(sender, "sync", { name: "examples/updateCounter", version: "v1", data: { amount: n + 1 }, receiver: room }),
+      ),
+    );
+    const refused = replies.filter((reply) => reply.status !== "success").map((reply) => reply.errorCode);
+    assert.deepEqual(refused, [], "every sync of the burst is accepted");
+    assert.deepEqual(await received, Array.from({ length: count }, (_, n) => n + 2), "exactly once, in order");
   });
 }
 

@@ -5,6 +5,7 @@ mod examples;
 mod fail_closed;
 mod folder;
 mod hostile;
+mod join;
 mod limits;
 mod loading;
 mod reload;

@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { before, test } from "node:test";
+import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 
 const clientDir = fileURLToPath(new URL("../../../", import.meta.url));
@@ -15,14 +15,18 @@ const plugins = process.env.SYNCHOST_PLUGINS ?? path.join(clientDir, "..", "buil
 const cases = path.join(clientDir, "type-tests");
 const tsc = path.join(clientDir, "node_modules", "typescript", "bin", "tsc");
 let generated = "";
+let dir = "";
 
 before(() => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "synchost-types-"));
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "synchost-types-"));
   const config = path.join(dir, "synchost.toml");
   fs.writeFileSync(config, `[runtime]\ncache_dir = ${JSON.stringify(path.join(dir, "cache"))}\n[store]\npath = ${JSON.stringify(path.join(dir, "kv.redb"))}\n`);
   generated = path.join(cases, "apiTypes.generated.ts");
   execFileSync(binary, ["types", "--config", config, "--root", plugins, "--out", generated], { stdio: ["ignore", "ignore", "inherit"] });
 });
+
+// Its compile cache holds every example compiled (hundreds of MB with the TypeScript ones).
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /** Compiles one case with the generated file; returns the exit status and the diagnostics. */
 function compile(file: string): { status: number | null; output: string } {

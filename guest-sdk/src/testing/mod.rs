@@ -140,6 +140,17 @@ where
         .collect()
 }
 
+/// Runs a join handler as the host would: `Ok(())` lets `session` (`None`: anonymous) into `room`.
+///
+/// # Errors
+/// The handler's refusal.
+pub fn run_join<F>(handler: F, room: &str, session: Option<Session>) -> Result<(), SyncError>
+where
+    F: FnOnce(crate::JoinContext) -> Result<(), SyncError>,
+{
+    dispatch::run_join(room.to_owned(), session, handler)
+}
+
 /// Clears every fake: kv, config, rooms, clock, denied capabilities and captured logs.
 pub fn reset() {
     fake::with_host(|host| *host = fake::FakeHost::default());

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use clap::Args;
 
+use synchost::plugin::loader::world_of;
 use synchost::plugin::names::{FileKind, PluginFileName, classify};
 use synchost::plugin::{PluginRuntime, RuntimeOptions, Stage, StageMetadata};
 
@@ -20,7 +21,7 @@ use super::ConfigArgs;
 pub struct CheckArgs {
     /// The component to check.
     pub file: PathBuf,
-    /// The name it will be served at: `<page>/_sync/<name>_<server|client>_v<n>.wasm`.
+    /// The name it will be served at: `<page>/_sync/<name>_<server|client|join>_v<n>.wasm`.
     #[arg(long = "as", value_name = "SERVED_PATH")]
     pub served_as: Option<PathBuf>,
     /// The plugins root the file sits under (its served name is its path below it); defaults to
@@ -50,7 +51,7 @@ pub fn check(args: &CheckArgs) -> anyhow::Result<CheckReport> {
     let served = served_path(args, &config.server.plugins_root)?;
     let FileKind::Plugin(name) = classify(&served) else {
         bail!(
-            "`{}` is not a served plugin name: expected <page>/_sync/<name>_<server|client>_v<n>.wasm",
+            "`{}` is not a served plugin name: expected <page>/_sync/<name>_<server|client|join>_v<n>.wasm",
             served.display()
         );
     };
@@ -95,10 +96,7 @@ pub fn check(args: &CheckArgs) -> anyhow::Result<CheckReport> {
         lines.push("refused   the host loaded the file but published no route for it".to_owned());
         return Ok(CheckReport { lines, ok: false });
     };
-    let world = match name.stage {
-        Stage::Server => "server-stage",
-        Stage::Client => "client-stage",
-    };
+    let world = world_of(name.stage);
     lines.push(format!("world     {world} of synchost:plugin@1.0.0"));
     lines.push("imports   only what the host provides".to_owned());
     lines.push(format!(
@@ -106,10 +104,13 @@ pub fn check(args: &CheckArgs) -> anyhow::Result<CheckReport> {
         describe_auth(&metadata)
     ));
     let mut ok = true;
-    for (which, schema) in [
+    // A join handler has no payload, so no types to describe.
+    let schemas = [
         ("input", &metadata.input_schema),
         ("output", &metadata.output_schema),
-    ] {
+    ];
+    let typed = if name.stage == Stage::Join { 0 } else { 2 };
+    for (which, schema) in schemas.into_iter().take(typed) {
         let line = match schema {
             None => format!("schema    {which}: none (its TypeScript type will be `unknown`)"),
             Some(text) => match serde_json::from_str::<serde_json::Value>(text) {
@@ -149,12 +150,12 @@ fn served_path(args: &CheckArgs, configured_root: &Path) -> anyhow::Result<PathB
 }
 
 fn metadata_of(runtime: &PluginRuntime, name: &PluginFileName) -> Option<StageMetadata> {
-    let route = runtime.route(&name.key)?;
-    let stage = match name.stage {
-        Stage::Server => route.server()?,
-        Stage::Client => route.client()?,
+    let metadata = match name.stage {
+        Stage::Server => runtime.route(&name.key)?.server()?.metadata().clone(),
+        Stage::Client => runtime.route(&name.key)?.client()?.metadata().clone(),
+        Stage::Join => runtime.join_handler(&name.key)?.metadata().clone(),
     };
-    Some(stage.metadata().clone())
+    Some(metadata)
 }
 
 fn describe_auth(metadata: &StageMetadata) -> String {

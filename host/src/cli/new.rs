@@ -1,5 +1,5 @@
-//! `synchost new <page>/<name>`: creates a sync's handler crates at their served path in the plugins
-//! workspace, adds them to its members and adds the English message of their error code to the
+//! `synchost new <page>/<name>`: creates a sync's handler crates (or, with `--join`, a room's join
+//! handler) at their served path in the plugins workspace, adds them to its members and adds the English message of their error code to the
 //! page's `en.ftl`.
 //!
 //! It never overwrites: if a crate folder, a TypeScript handler of the same served name or a member
@@ -26,6 +26,9 @@ pub struct NewArgs {
     /// Create the client stage (runs once per recipient). With neither flag, both stages.
     #[arg(long)]
     pub client: bool,
+    /// Create a room's join handler instead of a sync (named by a `[rooms]` policy's `join`).
+    #[arg(long, conflicts_with_all = ["server", "client"])]
+    pub join: bool,
     /// The version number.
     #[arg(long, default_value_t = 1)]
     pub version: u32,
@@ -39,15 +42,20 @@ pub struct NewArgs {
 /// # Errors
 /// A route that cannot be served, anything that exists already, or a file that cannot be written.
 pub fn new(args: &NewArgs) -> anyhow::Result<String> {
-    let (server, client) = match (args.server, args.client) {
-        (false, false) => (true, true),
-        flags => flags,
+    let (server, client) = match (args.server, args.client, args.join) {
+        (_, _, true) => (false, false),
+        (false, false, false) => (true, true),
+        (server, client, false) => (server, client),
     };
     let scaffold = Scaffold::new(&args.route, args.version, server)?;
-    let stages: Vec<Stage> = [(server, Stage::Server), (client, Stage::Client)]
-        .into_iter()
-        .filter_map(|(wanted, stage)| wanted.then_some(stage))
-        .collect();
+    let stages: Vec<Stage> = [
+        (server, Stage::Server),
+        (client, Stage::Client),
+        (args.join, Stage::Join),
+    ]
+    .into_iter()
+    .filter_map(|(wanted, stage)| wanted.then_some(stage))
+    .collect();
     let workspace = &args.workspace;
     let manifest_path = workspace.join("Cargo.toml");
     let manifest = std::fs::read_to_string(&manifest_path).with_context(|| {
@@ -86,13 +94,17 @@ pub fn new(args: &NewArgs) -> anyhow::Result<String> {
     std::fs::write(&manifest_path, manifest)
         .with_context(|| format!("cannot write {}", manifest_path.display()))?;
     written.push(format!("{} (members)", manifest_path.display()));
-    if server {
+    // The stage that refuses: the server stage, or the join handler.
+    let refusing = [(server, Stage::Server), (args.join, Stage::Join)]
+        .into_iter()
+        .find_map(|(wanted, stage)| wanted.then_some(stage));
+    if let Some(stage) = refusing {
         let messages = workspace.join(&scaffold.page).join("_sync/en.ftl");
-        if append_message(&messages, &scaffold)? {
+        if append_message(&messages, &scaffold, stage)? {
             written.push(format!(
                 "{} ({})",
                 messages.display(),
-                scaffold.error_code()
+                scaffold.error_code(stage)
             ));
         }
     }
@@ -128,9 +140,9 @@ fn create_new(path: &Path, text: &str) -> anyhow::Result<()> {
 }
 
 /// Appends the scaffold's message to the page's `en.ftl` unless its id is there; whether it did.
-fn append_message(path: &Path, scaffold: &Scaffold) -> anyhow::Result<bool> {
+fn append_message(path: &Path, scaffold: &Scaffold, stage: Stage) -> anyhow::Result<bool> {
     use std::io::Write as _;
-    let id = scaffold.error_code().replace('.', "-");
+    let id = scaffold.error_code(stage).replace('.', "-");
     let existing = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => String::new(),
@@ -148,7 +160,7 @@ fn append_message(path: &Path, scaffold: &Scaffold) -> anyhow::Result<bool> {
     } else if !existing.ends_with('\n') {
         text.push('\n');
     }
-    text.push_str(&scaffold.message());
+    text.push_str(&scaffold.message(stage));
     let mut file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)

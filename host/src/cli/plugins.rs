@@ -178,6 +178,13 @@ pub fn list(args: &ListArgs) -> anyhow::Result<String> {
             stage(&route.client)
         ));
     }
+    for join in &status.joins {
+        out.push_str(&format!(
+            "{:<40} join   {:<12}\n",
+            join.key.to_string(),
+            &join.handler.hash[..12]
+        ));
+    }
     for refused in &status.unavailable {
         out.push_str(&format!(
             "{:<40} unavailable: {}\n",

@@ -98,7 +98,7 @@ impl Workspace {
                 .unwrap_or_default();
             let FileKind::Plugin(file) = classify(Path::new(&format!("{served}.wasm"))) else {
                 bail!(
-                    "{}: a handler crate's folder must be <page>/_sync/<name>_<server|client>_v<n>",
+                    "{}: a handler crate's folder must be <page>/_sync/<name>_<server|client|join>_v<n>",
                     dir.display()
                 );
             };

@@ -10,6 +10,7 @@ mod auth;
 mod cluster;
 mod plugin_limits;
 mod rooms;
+pub(crate) mod route_key;
 mod runtime;
 mod server;
 mod sync;
@@ -28,6 +29,7 @@ pub use rooms::{
     ConditionType, ConditionValue, PatternPolicy, RoomCondition, RoomPolicy, RoomPolicyRef,
     RoomsSection,
 };
+pub use route_key::{BadRouteKey, RouteKey};
 pub use runtime::{RuntimeSection, StoreSection};
 pub use server::ServerSection;
 pub use sync::{I18nSection, SyncSection};

@@ -16,13 +16,15 @@ use super::Error;
 /// the JSON conversion of an output never recurses past.
 pub const MAX_OUTPUT_DEPTH_CEILING: u32 = 128;
 
-/// Which stage of a sync a plugin file implements.
+/// Which stage a plugin file implements: one of a sync's two, or a room's join handler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Stage {
     /// Runs once per sync.
     Server,
     /// Runs once per recipient (in batches).
     Client,
+    /// Decides a join to a room whose policy names it; never part of a sync.
+    Join,
 }
 
 impl Stage {
@@ -31,6 +33,7 @@ impl Stage {
         match self {
             Self::Server => "server",
             Self::Client => "client",
+            Self::Join => "join",
         }
     }
 }
@@ -126,6 +129,8 @@ pub struct LimitsPatch {
     pub server: Option<Box<LimitsPatch>>,
     /// Overrides for the client stage only.
     pub client: Option<Box<LimitsPatch>>,
+    /// Overrides for join handlers only.
+    pub join: Option<Box<LimitsPatch>>,
 }
 
 /// `[plugins]`: defaults and per-route overrides.
@@ -183,6 +188,7 @@ impl StageLimits {
         let (fuel, timeout_ms) = match stage {
             Stage::Server => (10_000_000, 200),
             Stage::Client => (1_000_000, 20),
+            Stage::Join => (5_000_000, 100),
         };
         Self {
             fuel,
@@ -260,6 +266,7 @@ impl StageLimits {
         let stage_patch = match stage {
             Stage::Server => &layer.server,
             Stage::Client => &layer.client,
+            Stage::Join => &layer.join,
         };
         if let Some(patch) = stage_patch {
             self.apply(patch);
@@ -302,10 +309,15 @@ impl PluginsSection {
 
 fn check_layer(path: &str, layer: &LimitsPatch, max_memory_mb: u32) -> Result<(), Error> {
     check_patch(path, layer, max_memory_mb)?;
-    for (stage, patch) in [("server", &layer.server), ("client", &layer.client)] {
+    let stages = [
+        ("server", &layer.server),
+        ("client", &layer.client),
+        ("join", &layer.join),
+    ];
+    for (stage, patch) in stages {
         if let Some(patch) = patch {
             let stage_path = format!("{path}.{stage}");
-            if patch.server.is_some() || patch.client.is_some() {
+            if patch.server.is_some() || patch.client.is_some() || patch.join.is_some() {
                 return Err(Error::Invalid {
                     key: stage_path,
                     reason: "stage tables cannot nest".into(),

@@ -5,12 +5,14 @@
 //! fields with `value`, `type`, `nullish`, `falsy`), so an operator learns one rule language. The
 //! first `[[rooms.policy]]` whose pattern matches a room decides; rooms no pattern names get
 //! `[rooms.default]`. Patterns are exact names with `*` standing for any run of characters. A
-//! policy may also require a room token (a signed grant of listed rooms). This file only parses and
-//! validates; the sync layer applies the policies.
+//! policy may also require a room token (a signed grant of listed rooms), and may name a join
+//! handler (a sandboxed component that decides each join from the room and the session). This file
+//! only parses and validates; the sync layer applies the policies.
 
 use serde::Deserialize;
 
 use super::Error;
+use super::route_key::RouteKey;
 
 /// Room policies and join limits.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -45,6 +47,9 @@ pub struct RoomPolicy {
     pub require_token: bool,
     /// Conditions on the session, all of which must hold (any condition also requires a session).
     pub conditions: Vec<RoomCondition>,
+    /// The join handler that decides each join after the rules above passed
+    /// (`"<page>/<name>@v<n>"`, the file `<page>/_sync/<name>_join_v<n>.wasm`).
+    pub join: Option<RouteKey>,
 }
 
 /// One condition on a session field, as in a route's `Auth`.
@@ -105,6 +110,9 @@ pub struct PatternPolicy {
     /// Conditions on the session.
     #[serde(default)]
     pub conditions: Vec<RoomCondition>,
+    /// The join handler that decides each join after the rules above passed.
+    #[serde(default)]
+    pub join: Option<RouteKey>,
 }
 
 impl RoomsSection {
@@ -120,12 +128,14 @@ impl RoomsSection {
                 login: policy.login,
                 require_token: policy.require_token,
                 conditions: &policy.conditions,
+                join: policy.join.as_ref(),
             },
             None => RoomPolicyRef {
                 pattern: None,
                 login: self.default.login,
                 require_token: self.default.require_token,
                 conditions: &self.default.conditions,
+                join: self.default.join.as_ref(),
             },
         }
     }
@@ -160,6 +170,8 @@ pub struct RoomPolicyRef<'a> {
     pub require_token: bool,
     /// Conditions on the session.
     pub conditions: &'a [RoomCondition],
+    /// The join handler that decides each join, if the policy names one.
+    pub join: Option<&'a RouteKey>,
 }
 
 /// Whether `name` matches `pattern`, where `*` stands for any run of characters (none included).
@@ -218,6 +230,7 @@ pattern = "public-*"
 [[rooms.policy]]
 pattern = "team:*"
 conditions = [{ key = "team", value = "red" }, { key = "level", type = "number", falsy = false }]
+join = "teams/members@v2"
 [[rooms.policy]]
 pattern = "*"
 login = false
@@ -234,7 +247,9 @@ login = false
             Some(ConditionValue::Text("red".into()))
         );
         assert_eq!(team.conditions[1].value_type, Some(ConditionType::Number));
+        assert_eq!(team.join, Some(&RouteKey::new("teams", "members", 2)));
         assert_eq!(rooms.policy_for("other").pattern, Some("*"));
+        assert_eq!(rooms.policy_for("public-1").join, None);
         assert!(Config::default().rooms.policy_for("x").pattern.is_none());
         assert!(!Config::default().rooms.policy_for("x").login);
     }
@@ -249,5 +264,9 @@ login = false
             .unwrap_err()
             .to_string();
         assert!(error.contains("logn"), "{error}");
+        let error = Config::from_toml("[[rooms.policy]]\npattern = \"a\"\njoin = \"chess/game\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("chess/game"), "{error}");
     }
 }

@@ -15,7 +15,7 @@ pub struct ServerSection {
     pub host: String,
     /// Port to bind. Default 3000.
     pub port: u16,
-    /// Folder of handlers, laid out as `<page>/_sync/<name>_<server|client>_v<n>.wasm`.
+    /// Folder of handlers, laid out as `<page>/_sync/<name>_<server|client|join>_v<n>.wasm`.
     /// Default `build/plugins` (where `scripts/build-plugins` puts the examples).
     pub plugins_root: PathBuf,
     /// Socket.IO `connectTimeout`: a connection that joins no namespace within it is closed.

@@ -21,8 +21,9 @@ pub struct SyncSection {
     pub max_room_name_chars: usize,
     /// Deepest nesting of arrays and objects accepted in `data`. Default 32.
     pub max_input_depth: usize,
-    /// Syncs one connection may have in progress at once; more are refused with
-    /// `sync.tooManyInFlight` instead of queueing without bound. Default 64.
+    /// Events one connection may have in progress or waiting at once; past it the transport stops
+    /// reading the connection until one ends (backpressure), so nothing queues without bound.
+    /// Default 64.
     pub max_in_flight_per_connection: usize,
     /// Largest body the HTTP trigger accepts, in KiB. Default 1024.
     pub http_body_limit_kb: u32,

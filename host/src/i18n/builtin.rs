@@ -113,6 +113,7 @@ pub const BUILTIN_CODES: &[&str] = &[
     "room.leftElsewhere",
     "room.tokenRequired",
     "room.tokenRefused",
+    "room.joinUnavailable",
 ];
 
 /// Why the built-in messages could not be loaded.

@@ -14,8 +14,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 use wasmtime::{Engine, Store};
 
 use super::bindings::client::{ClientStage, ClientStagePre};
+use super::bindings::join::{JoinHandler, JoinHandlerPre};
 use super::bindings::server::{ServerStage, ServerStagePre};
-use super::bindings::{ClientBatch, ClientResult, HandlerError, StageMetadata, WitServerCall};
+use super::bindings::{
+    ClientBatch, ClientResult, HandlerError, JoinCall, StageMetadata, WitServerCall,
+};
 use super::error::{ErrorCode, PluginError};
 use super::host_impl::{PluginIdentity, PluginState};
 use super::limits::{Startup, arm, classify};
@@ -27,11 +30,14 @@ pub enum StagePre {
     Server(ServerStagePre<PluginState>),
     /// A client-stage component.
     Client(ClientStagePre<PluginState>),
+    /// A join-handler component.
+    Join(JoinHandlerPre<PluginState>),
 }
 
 enum Exports {
     Server(ServerStage),
     Client(ClientStage),
+    Join(JoinHandler),
 }
 
 /// One live instance in its own store.
@@ -80,6 +86,10 @@ impl StagePre {
                     .map_err(|error| unavailable(&error))?,
             ),
             Self::Client(pre) => Exports::Client(
+                pre.instantiate(&mut store)
+                    .map_err(|error| unavailable(&error))?,
+            ),
+            Self::Join(pre) => Exports::Join(
                 pre.instantiate(&mut store)
                     .map_err(|error| unavailable(&error))?,
             ),
@@ -137,6 +147,7 @@ impl Instance {
         let result = match &self.exports {
             Exports::Server(exports) => exports.call_metadata(&mut self.store),
             Exports::Client(exports) => exports.call_metadata(&mut self.store),
+            Exports::Join(exports) => exports.call_metadata(&mut self.store),
         };
         result.map_err(|error| classify(&error))
     }
@@ -159,6 +170,27 @@ impl Instance {
         };
         exports
             .call_run(&mut self.store, call)
+            .map_err(|error| classify(&error))
+    }
+
+    /// Calls a join handler's `decide`.
+    ///
+    /// # Errors
+    /// The classified failure; the instance is then dead when the code says so.
+    pub fn decide_join(
+        &mut self,
+        limits: &Arc<StageLimits>,
+        call: &JoinCall,
+    ) -> Result<Result<(), HandlerError>, PluginError> {
+        self.begin(limits, 1)?;
+        let Exports::Join(exports) = &self.exports else {
+            return Err(PluginError::new(
+                ErrorCode::StageMissing,
+                "not a join-handler instance",
+            ));
+        };
+        exports
+            .call_decide(&mut self.store, call)
             .map_err(|error| classify(&error))
     }
 

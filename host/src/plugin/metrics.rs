@@ -16,8 +16,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 
 use super::error::ErrorCode;
-use super::names::RouteKey;
-use crate::config::Stage;
+use crate::config::{RouteKey, Stage};
 
 /// The error label of a handler's own refusal (its code is the handler's to choose, so it is not a
 /// label).
@@ -131,11 +130,13 @@ pub struct RouteSeries {
 }
 
 impl RouteSeries {
-    /// The series of `stage`.
-    pub fn stage(&self, stage: Stage) -> &Arc<StageSeries> {
+    /// The series of `stage`; `None` for a join handler, whose calls are not made through a sync
+    /// and not counted here.
+    pub fn stage(&self, stage: Stage) -> Option<&Arc<StageSeries>> {
         match stage {
-            Stage::Server => &self.server,
-            Stage::Client => &self.client,
+            Stage::Server => Some(&self.server),
+            Stage::Client => Some(&self.client),
+            Stage::Join => None,
         }
     }
 }

@@ -1,52 +1,14 @@
-//! Plugin file names: `<page>/_sync/<name>_<server|client>_v<n>.wasm`, relative to the plugins root.
+//! Plugin file names: `<page>/_sync/<name>_<server|client|join>_v<n>.wasm`, relative to the plugins
+//! root (`join`: a room's join handler, see `join`).
 //!
 //! Parsing is pure (no I/O) and strict: anything that does not match exactly is reported by the
 //! registry and ignored, never guessed at. Dotfiles and `*.tmp` files are deployment leftovers
 //! (write-then-rename) and are skipped silently.
 
-use std::fmt;
 use std::path::{Component, Path};
 
-use crate::config::Stage;
-
-/// One route: a page, a sync name and a version.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct RouteKey {
-    /// The page, possibly nested (`test/nestedTest`).
-    pub page: String,
-    /// The sync name (`updateCounter`).
-    pub name: String,
-    /// The version number (`1` for `v1`).
-    pub version: u32,
-}
-
-impl RouteKey {
-    /// A route key from its parts.
-    pub fn new(page: impl Into<String>, name: impl Into<String>, version: u32) -> Self {
-        Self {
-            page: page.into(),
-            name: name.into(),
-            version,
-        }
-    }
-
-    /// Parses `<page>/<name>` plus a version written `v<n>` (or `<n>`).
-    pub fn parse(route: &str, version: &str) -> Option<Self> {
-        let (page, name) = route.trim_matches('/').rsplit_once('/')?;
-        let number = version.strip_prefix('v').unwrap_or(version);
-        let valid = page.split('/').all(is_segment) && is_segment(name);
-        if !valid {
-            return None;
-        }
-        Some(Self::new(page, name, parse_version(number)?))
-    }
-}
-
-impl fmt::Display for RouteKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}@v{}", self.page, self.name, self.version)
-    }
-}
+use crate::config::route_key::{is_segment, parse_version};
+use crate::config::{RouteKey, Stage};
 
 /// What a plugin file's path says about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,6 +69,8 @@ fn parse_file(folders: &[&str], file: &str) -> Option<PluginFileName> {
     let version = parse_version(version)?;
     let (name, stage) = if let Some(name) = rest.strip_suffix("_server") {
         (name, Stage::Server)
+    } else if let Some(name) = rest.strip_suffix("_join") {
+        (name, Stage::Join)
     } else {
         (rest.strip_suffix("_client")?, Stage::Client)
     };
@@ -114,21 +78,6 @@ fn parse_file(folders: &[&str], file: &str) -> Option<PluginFileName> {
         key: RouteKey::new(page.join("/"), name, version),
         stage,
     })
-}
-
-fn parse_version(digits: &str) -> Option<u32> {
-    let plain = !digits.is_empty()
-        && digits.bytes().all(|byte| byte.is_ascii_digit())
-        && !digits.starts_with('0');
-    plain.then(|| digits.parse().ok()).flatten()
-}
-
-fn is_segment(segment: &str) -> bool {
-    !segment.is_empty()
-        && segment != "_sync"
-        && segment
-            .bytes()
-            .all(|byte| byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-')
 }
 
 #[cfg(test)]
@@ -153,6 +102,10 @@ mod tests {
         assert_eq!(
             plugin("test/nestedTest/_sync/a_b_client_v12.wasm"),
             Some(("test/nestedTest".into(), "a_b".into(), 12, Stage::Client))
+        );
+        assert_eq!(
+            plugin("chess/_sync/game_join_v1.wasm"),
+            Some(("chess".into(), "game".into(), 1, Stage::Join))
         );
     }
 
@@ -180,21 +133,5 @@ mod tests {
         ] {
             assert_eq!(classify(Path::new(path)), FileKind::Skipped, "{path}");
         }
-    }
-
-    #[test]
-    fn route_keys_parse_from_cli_form() {
-        assert_eq!(
-            RouteKey::parse("test/nestedTest/counter", "v2"),
-            Some(RouteKey::new("test/nestedTest", "counter", 2))
-        );
-        assert_eq!(
-            RouteKey::parse("examples/updateCounter", "1")
-                .map(|key| key.to_string())
-                .as_deref(),
-            Some("examples/updateCounter@v1")
-        );
-        assert_eq!(RouteKey::parse("lonely", "v1"), None);
-        assert_eq!(RouteKey::parse("a/b", "vx"), None);
     }
 }

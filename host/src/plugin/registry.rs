@@ -22,20 +22,23 @@ use arc_swap::ArcSwap;
 
 use super::folder::{self, Refusal};
 use super::loader::{Loader, content_hash};
-use super::names::{FileKind, PluginFileName, RouteKey, classify};
+use super::names::{FileKind, PluginFileName, classify};
 use super::route::{LoadedStage, Route};
 use super::stage_sets::{self, Decision, Missing, StageSet};
 use super::status::{
-    FileError, LoadCount, RegistryStatus, RouteStatus, StageStatus, UnavailableRoute,
+    FileError, JoinStatus, LoadCount, RegistryStatus, RouteStatus, StageStatus, UnavailableRoute,
 };
+use crate::config::RouteKey;
 use crate::config::{Config, Stage};
 use crate::store::PublishedStages;
 
-/// What a scan publishes: the routes served and the versions refused, swapped in together.
+/// What a scan publishes: the routes served, the versions refused and the join handlers, swapped
+/// in together.
 #[derive(Default)]
 struct RouteTable {
     routes: HashMap<RouteKey, Arc<Route>>,
     unavailable: HashMap<RouteKey, UnavailableRoute>,
+    joins: HashMap<RouteKey, Arc<LoadedStage>>,
 }
 
 /// A route's server and client stage while a table is being built.
@@ -145,8 +148,8 @@ impl Registry {
     ) -> Result<Self, crate::store::KvError> {
         let mut first = BTreeMap::new();
         for (key, stages) in ledger.all()? {
-            match (stage_sets::parse_ledger_key(&key), StageSet::parse(&stages)) {
-                (Some(key), Some(stages)) => {
+            match (key.parse::<RouteKey>(), StageSet::parse(&stages)) {
+                (Ok(key), Some(stages)) => {
                     first.insert(key, stages);
                 }
                 _ => tracing::warn!(row = %key, "published-stages ledger: unreadable row ignored"),
@@ -185,6 +188,11 @@ impl Registry {
     /// The current version of `key`, if it is served.
     pub fn route(&self, key: &RouteKey) -> Option<Arc<Route>> {
         self.routes.load().routes.get(key).cloned()
+    }
+
+    /// The join handler `key` names, if it is loaded.
+    pub fn join_handler(&self, key: &RouteKey) -> Option<Arc<LoadedStage>> {
+        self.routes.load().joins.get(key).cloned()
     }
 
     /// Why `key` is refused, if it is a published version with a stage missing.
@@ -232,7 +240,7 @@ impl Registry {
                 FileKind::Skipped => continue,
                 FileKind::Unrecognised => {
                     if state.ignored.insert(relative.clone()) {
-                        tracing::warn!(file = %relative.display(), "ignoring a file that is not <page>/_sync/<name>_<server|client>_v<n>.wasm");
+                        tracing::warn!(file = %relative.display(), "ignoring a file that is not <page>/_sync/<name>_<server|client|join>_v<n>.wasm");
                     }
                     continue;
                 }
@@ -366,12 +374,18 @@ impl Registry {
 
     fn publish(&self, state: &mut ScanState) {
         let mut stages: BTreeMap<RouteKey, StagePair> = BTreeMap::new();
+        let mut table = RouteTable::default();
         for entry in state.files.values() {
             let Some(stage) = &entry.loaded else { continue };
-            let slot = stages.entry(entry.name.key.clone()).or_default();
+            let key = entry.name.key.clone();
             match entry.name.stage {
-                Stage::Server => slot.0 = Some(stage.clone()),
-                Stage::Client => slot.1 = Some(stage.clone()),
+                Stage::Server => stages.entry(key).or_default().0 = Some(stage.clone()),
+                Stage::Client => stages.entry(key).or_default().1 = Some(stage.clone()),
+                // A join handler stands alone: it is served while its file is loaded, and a policy
+                // naming one that is not refuses the join (see `sync::room_policy`).
+                Stage::Join => {
+                    table.joins.insert(key, stage.clone());
+                }
             }
         }
         let mut present: BTreeMap<RouteKey, StageSet> = BTreeMap::new();
@@ -383,7 +397,6 @@ impl Registry {
         let previous = self.routes.load_full();
         let held = std::mem::take(&mut state.held);
         let hold_new = self.watched.load(Ordering::Acquire);
-        let mut table = RouteTable::default();
         for key in keys {
             let (server, client) = stages.remove(&key).unwrap_or_default();
             let loaded = StageSet {
@@ -431,7 +444,7 @@ impl Registry {
     /// Records the stage set a version is published with (the first time, or grown), in memory and
     /// in the ledger. A ledger that cannot be written is logged; the set still holds until a restart.
     fn remember(&self, state: &mut ScanState, key: &RouteKey, set: StageSet) {
-        if let Err(error) = self.ledger.set(&stage_sets::ledger_key(key), set.as_text()) {
+        if let Err(error) = self.ledger.set(&key.to_string(), set.as_text()) {
             tracing::error!(plugin = %key, "published-stages ledger not written: {error}");
         }
         state.first.insert(key.clone(), set);
@@ -552,12 +565,24 @@ impl Registry {
         routes.sort_by(|a, b| a.key.cmp(&b.key));
         let mut unavailable: Vec<UnavailableRoute> = table.unavailable.values().cloned().collect();
         unavailable.sort_by(|a, b| a.key.cmp(&b.key));
+        let mut joins: Vec<JoinStatus> = table
+            .joins
+            .iter()
+            .filter_map(|(key, stage)| {
+                Some(JoinStatus {
+                    key: key.clone(),
+                    handler: stage_status(Some(stage))?,
+                })
+            })
+            .collect();
+        joins.sort_by(|a, b| a.key.cmp(&b.key));
         RegistryStatus {
             generation: self.generation.load(Ordering::Acquire),
             scans: report.scans,
             config_loads: report.config_loads,
             routes,
             unavailable,
+            joins,
             errors: report.errors.clone(),
             ignored: report.ignored.clone(),
             config_error: report.config_error.clone(),

@@ -17,7 +17,7 @@ use super::error::PluginError;
 use super::host_impl::PluginIdentity;
 use super::instance::{Instance, StagePre, WarmPool};
 use super::limits::Startup;
-use super::names::RouteKey;
+use crate::config::RouteKey;
 use crate::config::{Stage, StageLimits};
 
 /// One loaded plugin file: compiled, linked, its metadata read.

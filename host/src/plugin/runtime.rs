@@ -10,23 +10,25 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
+use super::bindings::Session;
 use super::call::{ClientBatchCall, RecipientOutcome, ServerCall, SyncCall};
 use super::engine;
 use super::error::{Error, StageError};
 use super::host_impl::HostServices;
+use super::join;
 use super::limits::Startup;
 use super::loader::cache::CompileCache;
 use super::loader::function_cache::FunctionCache;
 use super::loader::{LoadBudget, Loader};
 use super::metrics::PluginMetrics;
-use super::names::RouteKey;
 use super::registry::{Registry, ScanHook};
 use super::reload::{self, ReloadHandle};
 use super::rooms::{MemoryRooms, RoomDirectory};
-use super::route::Route;
+use super::route::{LoadedStage, Route};
 use super::status::{RegistryStatus, UnavailableRoute};
 use super::worker::WorkerPool;
 use crate::config::Config;
+use crate::config::RouteKey;
 use crate::store::{Kv, PublishedStages, Store};
 
 /// Host stack reserved beyond `max_wasm_stack` on worker threads, for host frames under wasm ones.
@@ -181,6 +183,27 @@ impl PluginRuntime {
     /// The current version of a route, to pin for one request; `None` when it is not served.
     pub fn route(&self, key: &RouteKey) -> Option<Arc<Route>> {
         self.registry.route(key)
+    }
+
+    /// The join handler `key` names, if it is loaded (a room policy's `join`).
+    pub fn join_handler(&self, key: &RouteKey) -> Option<Arc<LoadedStage>> {
+        self.registry.join_handler(key)
+    }
+
+    /// Asks a join handler, on a worker thread, whether `session` (`None`: anonymous) may join
+    /// `room`.
+    ///
+    /// # Errors
+    /// The handler's refusal, or its failure (see [`StageError`]).
+    pub async fn decide_join(
+        &self,
+        handler: Arc<LoadedStage>,
+        room: String,
+        session: Option<Session>,
+    ) -> Result<(), StageError> {
+        self.workers
+            .run(move || join::decide_blocking(&handler, room, session))
+            .await?
     }
 
     /// Why a route that is not served is refused, when it is a published version with a stage

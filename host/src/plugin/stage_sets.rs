@@ -13,7 +13,6 @@
 
 use std::fmt;
 
-use super::names::RouteKey;
 use crate::config::Stage;
 
 /// Which of a version's two stages are meant.
@@ -29,6 +28,8 @@ impl StageSet {
     /// The set with `stage` added.
     pub fn with(self, stage: Stage) -> Self {
         match stage {
+            // A join handler is a route of its own kind, never a stage of a sync.
+            Stage::Join => self,
             Stage::Server => Self {
                 server: true,
                 ..self
@@ -59,6 +60,7 @@ impl StageSet {
     /// Whether `stage` is in the set.
     pub fn contains(self, stage: Stage) -> bool {
         match stage {
+            Stage::Join => false,
             Stage::Server => self.server,
             Stage::Client => self.client,
         }
@@ -107,17 +109,6 @@ impl fmt::Display for StageSet {
             (false, false) => f.write_str("no stage"),
         }
     }
-}
-
-/// The ledger's key for a version: `page/name@vN`, as [`RouteKey`] displays it.
-pub fn ledger_key(key: &RouteKey) -> String {
-    key.to_string()
-}
-
-/// Parses [`ledger_key`].
-pub fn parse_ledger_key(text: &str) -> Option<RouteKey> {
-    let (route, version) = text.rsplit_once('@')?;
-    RouteKey::parse(route, version)
 }
 
 /// Why a stage the version needs is not there.
@@ -263,12 +254,10 @@ mod tests {
     }
 
     #[test]
-    fn texts_and_keys_round_trip() {
+    fn texts_round_trip() {
         for set in [SERVER, CLIENT, BOTH] {
             assert_eq!(StageSet::parse(set.as_text()), Some(set));
         }
         assert_eq!(StageSet::parse(""), None);
-        let key = RouteKey::new("test/nested", "move", 3);
-        assert_eq!(parse_ledger_key(&ledger_key(&key)), Some(key));
     }
 }

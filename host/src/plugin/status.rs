@@ -1,5 +1,5 @@
 //! What the registry reports to operators and tests: served routes with the hash of each stage,
-//! versions refused for a missing stage, files that failed to load, ignored files, config reload
+//! join handlers, versions refused for a missing stage, files that failed to load, ignored files, config reload
 //! state and compile-cache counters.
 //!
 //! These are plain snapshots, detached from the live registry; taking one never blocks a request.
@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 
 use super::loader::cache::CacheStats;
-use super::names::RouteKey;
+use crate::config::RouteKey;
 use crate::config::Stage;
 
 /// A published stage, as status reports it.
@@ -28,6 +28,15 @@ pub struct RouteStatus {
     pub server: Option<StageStatus>,
     /// Its client stage, if any.
     pub client: Option<StageStatus>,
+}
+
+/// A loaded join handler, as status reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JoinStatus {
+    /// The handler, as a room policy names it.
+    pub key: RouteKey,
+    /// Its file.
+    pub handler: StageStatus,
 }
 
 /// A published version refused because one of the stages it was first published with is missing.
@@ -72,6 +81,8 @@ pub struct RegistryStatus {
     pub routes: Vec<RouteStatus>,
     /// Published versions refused until a missing stage is back, sorted.
     pub unavailable: Vec<UnavailableRoute>,
+    /// Loaded join handlers, sorted.
+    pub joins: Vec<JoinStatus>,
     /// Files whose latest content failed to load.
     pub errors: Vec<FileError>,
     /// Files that do not match the naming scheme.
@@ -108,11 +119,13 @@ impl PoolStats {
 }
 
 impl RegistryStatus {
-    /// Stages in the published table.
+    /// Stages in the published table, join handlers included.
     pub fn published_stages(&self) -> usize {
-        self.routes
+        let stages: usize = self
+            .routes
             .iter()
             .map(|route| usize::from(route.server.is_some()) + usize::from(route.client.is_some()))
-            .sum()
+            .sum();
+        stages + self.joins.len()
     }
 }

@@ -19,7 +19,7 @@ use super::handler::{DisconnectReason, Event};
 use super::packet::PacketType;
 use super::server::ServerShared;
 use super::socket::Socket;
-use crate::transport::{CloseReason, EngineConnection, Incoming};
+use crate::transport::{CloseReason, EngineConnection, Incoming, Ready};
 
 /// The Socket.IO state of one Engine.IO connection.
 #[derive(Debug)]
@@ -93,6 +93,15 @@ impl Connection {
                 self.shared.engine.close(CloseReason::ParseError);
             }
         }
+    }
+
+    /// The wait a namespace handler asks for before this connection's next message is read: the
+    /// first one any of its sockets' handlers asks for.
+    pub(crate) fn ready(&self) -> Option<Ready> {
+        let sockets: Vec<Socket> = self.shared.lock().sockets.values().cloned().collect();
+        sockets
+            .iter()
+            .find_map(|socket| socket.handler().clone().ready(socket))
     }
 
     pub(crate) fn on_close(&self, reason: CloseReason) {

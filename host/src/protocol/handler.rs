@@ -42,6 +42,15 @@ pub trait NamespaceHandler: Send + Sync + 'static {
     /// An event arrived from a connected socket.
     fn on_event(&self, socket: &Socket, event: Event);
 
+    /// Asked after every packet of the socket's connection: `Some` while its next event must wait
+    /// (the handler is still busy with earlier ones); the transport reads nothing more from the
+    /// connection until the wait resolves (see [`crate::transport::EngineHandler::ready`]).
+    /// Default: never waits.
+    fn ready(&self, socket: &Socket) -> Option<crate::transport::Ready> {
+        let _ = socket;
+        None
+    }
+
     /// The socket left the namespace; no further calls follow for it.
     fn on_disconnect(&self, socket: &Socket, reason: DisconnectReason) {
         let _ = (socket, reason);

@@ -16,7 +16,7 @@ use super::connection::Connection;
 use super::handler::NamespaceHandler;
 use super::namespace::{Namespace, NamespaceRooms};
 use super::packet::DEFAULT_MAX_ATTACHMENTS;
-use crate::transport::{CloseReason, EngineConnection, EngineHandler, Incoming};
+use crate::transport::{CloseReason, EngineConnection, EngineHandler, Incoming, Ready};
 
 /// Server settings, with Node's defaults.
 #[derive(Debug, Clone)]
@@ -91,6 +91,10 @@ impl EngineHandler for SocketIo {
 
     fn on_message(&self, connection: &Connection, message: Incoming) {
         connection.on_message(message);
+    }
+
+    fn ready(&self, connection: &Connection) -> Option<Ready> {
+        connection.ready()
     }
 
     fn on_close(&self, connection: &Connection, reason: CloseReason) {

@@ -39,10 +39,10 @@ pub fn report(server: &Server) -> Value {
                 (Stage::Server, route.server()),
                 (Stage::Client, route.client()),
             ] {
-                if let Some(loaded) = loaded {
+                if let (Some(loaded), Some(stage_series)) = (loaded, series.stage(stage)) {
                     stages.insert(
                         stage.as_str().to_owned(),
-                        stage_json(loaded, series.stage(stage), load_count(key, stage)),
+                        stage_json(loaded, stage_series, load_count(key, stage)),
                     );
                 }
             }

@@ -252,7 +252,7 @@ async fn enforce_on_config_changes(
     mut changes: tokio::sync::watch::Receiver<u64>,
 ) {
     while changes.changed().await.is_ok() {
-        sync.enforce_room_policies();
+        sync.enforce_room_policies().await;
     }
 }
 

@@ -61,10 +61,10 @@ impl PluginCollector {
                 (Stage::Server, route.server()),
                 (Stage::Client, route.client()),
             ] {
-                if let Some(loaded) = loaded {
+                if let (Some(loaded), Some(stage_series)) = (loaded, series.stage(stage)) {
                     stages.push(StageRow {
                         labels: labels(route.key(), stage),
-                        series: series.stage(stage).clone(),
+                        series: stage_series.clone(),
                         warm: loaded.idle_instances(),
                     });
                 }

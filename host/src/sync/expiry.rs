@@ -103,8 +103,12 @@ impl SyncService {
             if &*room == socket.id() {
                 continue;
             }
-            if admit(&config.rooms, &room, None).is_err() {
-                self.take_out(socket, &after, &room, true);
+            // A join handler decided for the session, not for an anonymous member: fail closed, but
+            // keep the room remembered, since the handler's verdict on the user still stands.
+            let guarded = config.rooms.policy_for(&room).join.is_some();
+            let refused = admit(&config.rooms, &room, None).is_err();
+            if guarded || refused {
+                self.take_out(socket, &after, &room, refused);
             }
         }
         // Room queries (`rooms.members`) now see this member without its old session.
@@ -113,15 +117,15 @@ impl SyncService {
 
     /// A `renew` event: verifies the new token and replaces the socket's session; returns the
     /// JSON answer (`{"status":"success","expiresAt":<unix s>}` or an error envelope).
-    pub fn renew(&self, socket: &Socket, arg: Option<&RawValue>) -> String {
+    pub async fn renew(&self, socket: &Socket, arg: Option<&RawValue>) -> String {
         let peer = Peer::of(socket);
-        match self.renewed(socket, &peer, arg) {
+        match self.renewed(socket, &peer, arg).await {
             Ok(expires) => Envelopes::success_with(&format!(r#""expiresAt":{expires}"#)),
             Err(failure) => self.envelopes.error(&failure, &peer.language),
         }
     }
 
-    fn renewed(
+    async fn renewed(
         &self,
         socket: &Socket,
         peer: &Peer,
@@ -155,7 +159,7 @@ impl SyncService {
         };
         self.report_session(socket, renewed.session.as_ref());
         if before.session.is_none() || before.expired(now) {
-            self.rejoin(socket, &renewed);
+            self.rejoin(socket, &renewed).await;
         }
         Ok(expires)
     }

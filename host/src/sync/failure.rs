@@ -59,6 +59,9 @@ pub enum Code {
     RoomTokenRequired,
     /// A room token that verifies but does not grant this room to this user (param `room`).
     RoomTokenRefused,
+    /// The room's policy names a join handler that is not loaded, so no join is decided (param
+    /// `room`).
+    JoinHandlerUnavailable,
     /// Shared state (remembered rooms, rate windows) could not be read or written.
     StateUnavailable,
     /// HTTP: as many trigger requests as allowed are in progress on this host (param `max`).
@@ -79,7 +82,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, for the test that checks each has a message in every shipped language.
-    pub const ALL: [Self; 31] = [
+    pub const ALL: [Self; 32] = [
         Self::InvalidRequest,
         Self::InvalidName,
         Self::MissingReceiver,
@@ -104,6 +107,7 @@ impl Code {
         Self::RoomLeftElsewhere,
         Self::RoomTokenRequired,
         Self::RoomTokenRefused,
+        Self::JoinHandlerUnavailable,
         Self::StateUnavailable,
         Self::ServerBusy,
         Self::BodyTimeout,
@@ -140,6 +144,7 @@ impl Code {
             Self::RoomLeftElsewhere => "room.leftElsewhere",
             Self::RoomTokenRequired => "room.tokenRequired",
             Self::RoomTokenRefused => "room.tokenRefused",
+            Self::JoinHandlerUnavailable => "room.joinUnavailable",
             Self::StateUnavailable => "sync.stateUnavailable",
             Self::ServerBusy => "sync.serverBusy",
             Self::BodyTimeout => "sync.bodyTimeout",
@@ -165,7 +170,7 @@ impl Code {
             Self::UnsupportedMediaType => 415,
             Self::MethodNotAllowed => 405,
             Self::StateUnavailable | Self::RouteUnavailable => 503,
-            Self::ServerBusy | Self::ShuttingDown => 503,
+            Self::ServerBusy | Self::JoinHandlerUnavailable | Self::ShuttingDown => 503,
             Self::BodyTimeout => 408,
             _ => 400,
         }

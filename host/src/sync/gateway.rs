@@ -4,8 +4,9 @@
 //! attaches the [`Peer`] and rejoins the user's remembered rooms; a bad or expired token refuses the
 //! connection with a CONNECT_ERROR whose `data` is the error envelope. Then it routes `sync` and the
 //! room events; every other event is ignored. Both run on the connection's lane, one after another
-//! in arrival order, off the connection's own task, so a slow handler never holds up its reads and
-//! two syncs of one sender never overtake each other.
+//! in arrival order, off the connection's own task, so two syncs of one sender never overtake each
+//! other. A full lane asks the transport to stop reading the connection until a place frees up
+//! (`ready`), so a fast sender is slowed down rather than refused.
 
 use std::sync::Arc;
 
@@ -61,7 +62,7 @@ impl NamespaceHandler for SyncGateway {
         let service = self.service.clone();
         Box::pin(async move {
             let peer = service.peer_for(&socket, &auth)?;
-            service.rejoin(&socket, &peer);
+            service.rejoin(&socket, &peer).await;
             peer.attach(&socket);
             Ok(())
         })
@@ -97,7 +98,7 @@ impl NamespaceHandler for SyncGateway {
                 let items = event.args.raw_items().unwrap_or_default();
                 let first = items.first().copied();
                 let reply = Reply::new(&own, &event.name, event.ack, first);
-                reply.send(&service.renew(&own, first));
+                reply.send(&service.renew(&own, first).await);
             }),
             None => slot.run(async move {
                 let _working = working;
@@ -108,9 +109,13 @@ impl NamespaceHandler for SyncGateway {
                 let items = event.args.raw_items().unwrap_or_default();
                 let first = items.first().copied();
                 let reply = Reply::new(&own, &event.name, event.ack, first);
-                reply.send(&service.room_event(&own, room_event, first));
+                reply.send(&service.room_event(&own, room_event, first).await);
             }),
         }
+    }
+
+    fn ready(&self, socket: &Socket) -> Option<crate::transport::Ready> {
+        Peer::current(socket)?.lane.as_ref()?.ready()
     }
 
     fn on_disconnect(&self, socket: &Socket, _reason: DisconnectReason) {

@@ -5,7 +5,10 @@
 //! and a `joinRoom` followed by a `sync` sees the join. So each connection gets a lane: one task
 //! that runs its jobs to completion (server stage, ack, fan-out onto the members' queues) before
 //! starting the next. Different connections have different lanes and run in parallel. The lane is
-//! bounded: a job that finds it full is refused by the caller, never queued without limit.
+//! bounded, and a full lane pushes back: [`Lane::ready`] tells the transport to stop reading the
+//! connection until a place is free, so a burst is delivered in full and in order while what is
+//! buffered stays within the bound. A job that still finds it full is refused by the caller, never
+//! queued without limit.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -60,6 +63,19 @@ impl Lane {
             })
     }
 
+    /// `None` when the lane has a free place; otherwise a wait that resolves once one frees up (or
+    /// the lane is gone).
+    pub fn ready(&self) -> Option<crate::transport::Ready> {
+        if self.jobs.capacity() > 0 {
+            return None;
+        }
+        let jobs = self.jobs.clone();
+        Some(Box::pin(async move {
+            // The place is only looked at, not kept: the next event of this connection takes it.
+            let _ = jobs.reserve().await;
+        }))
+    }
+
     /// A place in the lane, waiting for one to free up when it is full (for callers that must not
     /// drop work, such as syncs arriving from other nodes).
     ///
@@ -111,6 +127,28 @@ mod tests {
         });
         finished.await.unwrap();
         assert_eq!(*seen.lock().unwrap(), (0..20).collect::<Vec<_>>());
+    }
+
+    #[tokio::test]
+    async fn a_full_lane_asks_to_wait_until_a_place_frees_up() {
+        let lane = Lane::start(2);
+        assert!(lane.ready().is_none());
+        let (release, wait) = tokio::sync::oneshot::channel::<()>();
+        lane.reserve().unwrap().run(async move {
+            let _ = wait.await;
+        });
+        tokio::task::yield_now().await;
+        lane.reserve().unwrap().run(async {});
+        let ready = lane.ready().expect("a full lane asks to wait");
+        let waiting = tokio::spawn(ready);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(!waiting.is_finished(), "nothing freed a place yet");
+        release.send(()).unwrap();
+        waiting.await.unwrap();
+        assert!(
+            lane.reserve().is_ok(),
+            "the place is free for the next event"
+        );
     }
 
     #[tokio::test]

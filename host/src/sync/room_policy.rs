@@ -7,9 +7,18 @@
 //! is never softened into a join. A room token (a JWT from the app's backend whose `rooms` claim
 //! lists rooms, for one user) lets its holder into those rooms for the life of the connection,
 //! whatever the policy; policies with `require_token` let in no one else.
+//!
+//! A policy may also name a join handler ([`ask_join_handler`]): once its own rules passed, the
+//! handler decides. Only an explicit yes lets the member in: a refusal is the handler's verdict, and
+//! a handler that is not loaded or fails decides nothing, so the join is refused too
+//! ([`undecided`] tells the two apart for remembered rooms, which are forgotten only on a verdict).
+
+use std::sync::Arc;
 
 use crate::config::{ConditionType, ConditionValue, RoomCondition, RoomsSection};
-use crate::plugin::{AuthCondition, AuthSpec, Scalar, Session, ValueType};
+use crate::plugin::{
+    AuthCondition, AuthSpec, PluginRuntime, Scalar, Session, StageError, ValueType,
+};
 use crate::session::{AuthFailure, TokenVerifier, authorize};
 
 use super::failure::{Code, Failure};
@@ -74,6 +83,57 @@ pub fn check_grant(
     } else {
         Err(Failure::new(Code::RoomTokenRefused).text("room", room))
     }
+}
+
+/// Asks the join handler the policy of `room` names, if it names one, whether `session` (`None`:
+/// anonymous) may join. Call it after [`admit`] passed.
+///
+/// # Errors
+/// `room.joinUnavailable` (param `room`) when the handler is not loaded; the auth codes when its
+/// declared auth refuses; the handler's own refusal (403 unless it chose a status); a plugin code
+/// (`plugin.timeout`, `plugin.trap`, ...) when it fails.
+pub async fn ask_join_handler(
+    runtime: &PluginRuntime,
+    rooms: &RoomsSection,
+    room: &str,
+    session: Option<&Arc<Session>>,
+) -> Result<(), Failure> {
+    let Some(key) = rooms.policy_for(room).join else {
+        return Ok(());
+    };
+    let Some(handler) = runtime.join_handler(key) else {
+        tracing::warn!(room, handler = %key, "join refused: the room's join handler is not loaded");
+        return Err(Failure::new(Code::JoinHandlerUnavailable).text("room", room));
+    };
+    authorize(&handler.metadata().auth, session.map(Arc::as_ref))
+        .map_err(|failure| Failure::auth(&failure))?;
+    let result = runtime
+        .decide_join(
+            handler,
+            room.to_owned(),
+            session.map(|session| Session::clone(session)),
+        )
+        .await;
+    match result {
+        Ok(()) => Ok(()),
+        Err(StageError::Refused(mut refusal)) => {
+            refusal.http_status.get_or_insert(403);
+            Err(Failure::refused(refusal))
+        }
+        Err(StageError::Failed(error)) => {
+            tracing::warn!(room, handler = %key, %error, "join refused: the join handler failed");
+            Err(Failure::plugin(&error))
+        }
+    }
+}
+
+/// Whether a refusal decides nothing about the member: the operator's mistake (a condition naming a
+/// field sessions do not have), a join handler that is not loaded, or one that failed. Such a room
+/// is not entered, but a remembered one is not forgotten either: fixing the cause brings it back.
+pub fn undecided(failure: &Failure) -> bool {
+    failure.code == "auth.invalidCondition"
+        || failure.code == Code::JoinHandlerUnavailable.as_str()
+        || failure.code.starts_with("plugin.")
 }
 
 fn condition(condition: &RoomCondition) -> AuthCondition {

@@ -3,11 +3,13 @@
 //! error envelope.
 //!
 //! A room argument may be a string or an object `{ room }` (or LuckyStack's `{ group }`). Every join
-//! passes the room's policy (`room_policy`) and the join rate first. Signed-in users' rooms are
+//! passes the join rate, the room's policy and its join handler, if the policy names one
+//! (`room_policy`). Signed-in users' rooms are
 //! remembered (in the store, see [`crate::store::RoomMemory`]) and rejoined on connect, each checked
-//! again; anonymous connections join for the life of the connection. When the policies change,
-//! [`SyncService::enforce_room_policies`] takes out the members they no longer admit and tells them
-//! with a `roomRemoved` event.
+//! again (join handler included); anonymous connections join for the life of the connection. When
+//! the policies change, [`SyncService::enforce_room_policies`] takes out the members they no longer
+//! admit and tells them with a `roomRemoved` event; a join handler is asked again only for rooms
+//! whose policy names another handler than before.
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -17,7 +19,7 @@ use super::failure::{Code, Failure};
 use super::limiter::Identity;
 use super::peer::Peer;
 use super::request::check_room_name;
-use super::room_policy::{admit, admit_peer, check_grant};
+use super::room_policy::{admit, admit_peer, ask_join_handler, check_grant, undecided};
 use super::service::SyncService;
 use crate::protocol::{Args, Socket};
 
@@ -66,11 +68,19 @@ struct Target {
 
 impl SyncService {
     /// Handles a room event; returns the JSON answer.
-    pub fn room_event(&self, socket: &Socket, event: RoomEvent, arg: Option<&RawValue>) -> String {
+    pub async fn room_event(
+        &self,
+        socket: &Socket,
+        event: RoomEvent,
+        arg: Option<&RawValue>,
+    ) -> String {
         let peer = Peer::of(socket);
         let result = match event {
             RoomEvent::List => Ok(()),
-            RoomEvent::Join => target(arg).and_then(|target| self.join(socket, &peer, &target)),
+            RoomEvent::Join => match target(arg) {
+                Ok(target) => self.join(socket, &peer, &target).await,
+                Err(failure) => Err(failure),
+            },
             RoomEvent::Leave => {
                 target(arg).and_then(|target| self.leave(socket, &peer, &target.room))
             }
@@ -82,8 +92,8 @@ impl SyncService {
     }
 
     /// Puts a newly connected signed-in socket back in its user's remembered rooms that its
-    /// session still passes; the others are forgotten.
-    pub fn rejoin(&self, socket: &Socket, peer: &Peer) {
+    /// session still passes (policy and join handler); the ones refused by a verdict are forgotten.
+    pub async fn rejoin(&self, socket: &Socket, peer: &Peer) {
         let Some(user) = peer.user_id() else { return };
         let rooms = match self.seams.memory.rooms(user) {
             Ok(rooms) => rooms,
@@ -94,10 +104,17 @@ impl SyncService {
         };
         let config = self.config();
         for room in rooms {
-            match admit(&config.rooms, &room, peer.session.as_deref()) {
+            let verdict = match admit(&config.rooms, &room, peer.session.as_deref()) {
+                Ok(()) => {
+                    ask_join_handler(&self.runtime, &config.rooms, &room, peer.session.as_ref())
+                        .await
+                }
+                Err(failure) => Err(failure),
+            };
+            match verdict {
                 Ok(()) => self.enter(socket, peer, &room),
-                Err(failure) if operator_mistake(&failure) => {
-                    // Not rejoined, but kept: fixing the policy brings it back.
+                Err(failure) if undecided(&failure) => {
+                    // Not rejoined, but kept: fixing the policy or the handler brings it back.
                     tracing::warn!(
                         room,
                         code = failure.code,
@@ -119,10 +136,19 @@ impl SyncService {
     }
 
     /// Takes every member of this node's rooms that the policies in force no longer admit out of
-    /// the room (and out of its user's remembered rooms), telling it with a `roomRemoved` event.
-    /// Called when the config changes.
-    pub fn enforce_room_policies(&self) -> usize {
+    /// the room (and, on a verdict, out of its user's remembered rooms), telling it with a
+    /// `roomRemoved` event. A room whose policy names another join handler than at the previous
+    /// enforcement has its members asked again (a handler that fails lets no one stay). Called when
+    /// the config changes.
+    pub async fn enforce_room_policies(&self) -> usize {
         let config = self.config();
+        let before = std::mem::replace(
+            &mut *self
+                .enforced
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+            config.rooms.clone(),
+        );
         let mut removed = 0;
         for socket in self.namespace.broadcast().sockets() {
             let peer = Peer::of(&socket);
@@ -130,8 +156,20 @@ impl SyncService {
                 if &*room == socket.id() {
                     continue;
                 }
-                if let Err(failure) = admit_peer(&config.rooms, &room, &peer) {
-                    self.take_out(&socket, &peer, &room, !operator_mistake(&failure));
+                let handler = config.rooms.policy_for(&room).join;
+                let verdict = match admit_peer(&config.rooms, &room, &peer) {
+                    Ok(())
+                        if handler.is_some()
+                            && handler != before.policy_for(&room).join
+                            && !peer.granted.contains(&*room) =>
+                    {
+                        ask_join_handler(&self.runtime, &config.rooms, &room, peer.session.as_ref())
+                            .await
+                    }
+                    verdict => verdict,
+                };
+                if let Err(failure) = verdict {
+                    self.take_out(&socket, &peer, &room, !undecided(&failure));
                     removed += 1;
                 }
             }
@@ -160,7 +198,7 @@ impl SyncService {
         self.tell(socket, ROOM_REMOVED_EVENT, &failure, &peer.language);
     }
 
-    fn join(&self, socket: &Socket, peer: &Peer, target: &Target) -> Result<(), Failure> {
+    async fn join(&self, socket: &Socket, peer: &Peer, target: &Target) -> Result<(), Failure> {
         let room = target.room.as_str();
         let config = self.config();
         check_room_name(room, config.sync.max_room_name_chars)?;
@@ -195,6 +233,11 @@ impl SyncService {
         let joined = socket.rooms().len().saturating_sub(1);
         if !socket.in_room(room) && joined >= max {
             return Err(limit());
+        }
+        // The join handler is asked last, once everything cheaper passed; a room token is the app's
+        // own yes.
+        if !granted && !peer.granted.contains(room) {
+            ask_join_handler(&self.runtime, &config.rooms, room, peer.session.as_ref()).await?;
         }
         // A room a token let in is not remembered: the token is shown again after a reconnect.
         if let Some(user) = peer.user_id().filter(|_| !granted)
@@ -273,12 +316,6 @@ impl SyncService {
             let _ = socket.emit(event, &args);
         }
     }
-}
-
-/// Whether a refusal is the operator's mistake (a condition naming a field sessions do not have)
-/// rather than a verdict on the member: such a room is not entered, but not forgotten either.
-fn operator_mistake(failure: &Failure) -> bool {
-    failure.code == "auth.invalidCondition"
 }
 
 /// Whose join budget a join uses: the user over all its connections, or the anonymous connection

@@ -58,6 +58,8 @@ pub struct SyncService {
     pub(super) envelopes: Envelopes,
     pub(super) seams: Seams,
     pub(super) stats: SyncStats,
+    /// The room policies members were last checked against (see `enforce_room_policies`).
+    pub(super) enforced: std::sync::Mutex<crate::config::RoomsSection>,
     pub(super) drain: Arc<Drain>,
 }
 
@@ -71,7 +73,9 @@ impl SyncService {
             namespace,
             seams,
         } = parts;
+        let enforced = std::sync::Mutex::new(runtime.config().rooms.clone());
         Self {
+            enforced,
             runtime,
             namespace,
             verifier,

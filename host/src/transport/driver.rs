@@ -67,6 +67,11 @@ impl<H: EngineHandler> Driver<H> {
         }
     }
 
+    /// The upper layer's wait before the next message may be read, if it must wait.
+    pub(crate) fn ready(&self) -> Option<super::Ready> {
+        self.engine.handler.ready(&self.connection)
+    }
+
     /// Removes the connection from the table and tells the upper layer, once.
     pub(crate) fn finish(self, reason: CloseReason) {
         self.engine.remove(self.socket.id());
@@ -113,7 +118,18 @@ pub(crate) async fn run_polling<H: EngineHandler>(
             },
             item = inbound.recv() => match item {
                 Some(Inbound::Packets(payload)) => {
-                    if let Some(reason) = payload.packets().find_map(|packet| driver.dispatch(packet)) {
+                    let mut closed = None;
+                    for packet in payload.packets() {
+                        closed = driver.dispatch(packet);
+                        if closed.is_some() {
+                            break;
+                        }
+                        // The rest of the body, and the next POST, wait while the upper layer is busy.
+                        if let Some(wait) = driver.ready() {
+                            wait.await;
+                        }
+                    }
+                    if let Some(reason) = closed {
                         break reason;
                     }
                     link.set_pong_deadline(driver.heartbeat.pong_deadline());

@@ -3,7 +3,9 @@
 //! Everything that crosses from Engine.IO into Socket.IO goes through [`EngineHandler`]. This file holds
 //! only the trait and the plain data it carries; it must never grow knowledge of what the messages mean.
 
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 
 use bytes::Bytes;
 
@@ -63,6 +65,10 @@ pub struct RequestInfo {
     pub remote_addr: Option<SocketAddr>,
 }
 
+/// What [`EngineHandler::ready`] returns while a connection must wait: resolves when its next
+/// message may be read.
+pub type Ready = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+
 /// Upper layers implement this to receive connections and their messages.
 ///
 /// Calls for one connection are made in order and never concurrently. Implementations must not block:
@@ -83,6 +89,17 @@ pub trait EngineHandler: Send + Sync + 'static {
 
     /// A message arrived on a connection.
     fn on_message(&self, connection: &Self::Connection, message: Incoming);
+
+    /// Asked after every packet: `Some` when the connection's next message must wait, because the
+    /// upper layer is still busy with the ones before it. Until the wait resolves the transport reads
+    /// nothing more from that connection (WebSocket frames stay in the socket's buffers, the POSTed
+    /// packets after this one wait, the next POST waits for them), so a client that sends faster
+    /// than its messages are handled is slowed down, not refused, and what is buffered stays
+    /// bounded. Heartbeats and outgoing packets keep flowing on WebSockets. Default: never waits.
+    fn ready(&self, connection: &Self::Connection) -> Option<Ready> {
+        let _ = connection;
+        None
+    }
 
     /// The connection closed; no further calls follow for it.
     fn on_close(&self, connection: &Self::Connection, reason: CloseReason);

@@ -31,7 +31,7 @@ mod websocket;
 pub use config::{AllowedOrigins, ConfigError, CorsConfig, EngineConfig, TransportKind};
 pub use connection::{EngineConnection, SendError};
 pub use engine::Engine;
-pub use handler::{CloseReason, EngineHandler, Incoming, RequestInfo};
+pub use handler::{CloseReason, EngineHandler, Incoming, Ready, RequestInfo};
 pub use message::{Message, TextFrame};
 pub use metrics::{MetricsSnapshot, TransportMetrics};
 pub use outbox::Outbox;

@@ -93,6 +93,8 @@ pub(crate) async fn drive<H: EngineHandler>(
     // unregistering takes the notifier's lock, which would otherwise happen for every batch written.
     let notified = socket.notified();
     tokio::pin!(notified);
+    // While the upper layer is busy with earlier messages, no frame is read (see `EngineHandler::ready`).
+    let mut pause: Option<super::Ready> = None;
     loop {
         // Registering before checking means a close between the check and the select still wakes us.
         notified.as_mut().enable();
@@ -106,10 +108,12 @@ pub(crate) async fn drive<H: EngineHandler>(
         }
         tokio::select! {
             () = &mut notified => notified.set(socket.notified()),
-            frame = ws.recv() => {
+            () = resumed(&mut pause), if pause.is_some() => pause = None,
+            frame = ws.recv(), if pause.is_none() => {
                 if let Some(reason) = on_frame(driver, frame) {
                     return reason;
                 }
+                pause = driver.ready();
             }
             message = rx.recv() => {
                 let written = tokio::time::timeout(write_timeout, write_batch(ws, message, rx)).await;
@@ -130,6 +134,14 @@ pub(crate) async fn drive<H: EngineHandler>(
         if sleep.deadline() != driver.heartbeat.deadline() {
             sleep.as_mut().reset(driver.heartbeat.deadline());
         }
+    }
+}
+
+/// Resolves when the pause ends; never while there is none.
+async fn resumed(pause: &mut Option<super::Ready>) {
+    match pause {
+        Some(wait) => wait.await,
+        None => std::future::pending().await,
     }
 }
 

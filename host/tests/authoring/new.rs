@@ -10,6 +10,7 @@ fn generated_crates_pass_their_tests_and_build_components_the_host_accepts() {
     for args in [
         vec!["chess/moveChessPiece"],
         vec!["test/nestedTest/cursor", "--client", "--version", "2"],
+        vec!["chess/game", "--join"],
     ] {
         let output = synchost()
             .arg("new")
@@ -33,8 +34,8 @@ fn generated_crates_pass_their_tests_and_build_components_the_host_accepts() {
         .count();
     assert_eq!(
         passed,
-        5,
-        "3 server tests, one per client stage: {}",
+        7,
+        "3 server tests, one per client stage, 2 of the join handler: {}",
         text(&tests)
     );
     let build = cargo(
@@ -57,6 +58,7 @@ fn generated_crates_pass_their_tests_and_build_components_the_host_accepts() {
             "test_nested_test_cursor_client_v2",
             "test/nestedTest/_sync/cursor_client_v2.wasm",
         ),
+        ("chess_game_join_v1", "chess/_sync/game_join_v1.wasm"),
     ] {
         let check = synchost()
             .arg("check")
@@ -69,7 +71,8 @@ fn generated_crates_pass_their_tests_and_build_components_the_host_accepts() {
     }
     let messages = std::fs::read_to_string(workspace.join("chess/_sync/en.ftl")).unwrap();
     assert!(
-        messages.contains("chess-moveChessPieceEmptyText = "),
+        messages.contains("chess-moveChessPieceEmptyText = ")
+            && messages.contains("chess-gameNotYourRoom = "),
         "{messages}"
     );
 }

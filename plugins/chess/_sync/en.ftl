@@ -6,3 +6,6 @@ chess-illegalMove =
         [noPieceMovesLikeThis] No chess piece can move from { $from } to { $to }.
        *[other] The move from { $from } to { $to } is not allowed ({ $reason }).
     }
+chess-notAGame = { $room } is not a chess game: game rooms are named chess:<white>:<black>.
+chess-notInvited = Only the two players and the spectators they invited may watch { $room }.
+chess-onlyPlayersInvite = Only the two players of { $room } can invite spectators.

@@ -26,6 +26,7 @@ use wasmtime::component::{HasSelf, Linker};
 
 use super::bindings::StageMetadata;
 use super::bindings::client::ClientStagePre;
+use super::bindings::join::JoinHandlerPre;
 use super::bindings::server::{ServerStage, ServerStagePre};
 use super::error::{Error, PluginError};
 use super::host_impl::{HostServices, PluginIdentity, PluginState};
@@ -191,27 +192,11 @@ impl Loader {
             .instantiate_pre(&component)
             .map_err(|error| LoadError::Imports(format!("{error:#}")))?;
         let pre = match name.stage {
-            Stage::Server => match ServerStagePre::new(pre.clone()) {
-                Ok(pre) => StagePre::Server(pre),
-                Err(error) => {
-                    return Err(wrong_world(
-                        Stage::Server,
-                        ClientStagePre::new(pre).is_ok(),
-                        &error,
-                    ));
-                }
-            },
-            Stage::Client => match ClientStagePre::new(pre.clone()) {
-                Ok(pre) => StagePre::Client(pre),
-                Err(error) => {
-                    return Err(wrong_world(
-                        Stage::Client,
-                        ServerStagePre::new(pre).is_ok(),
-                        &error,
-                    ));
-                }
-            },
-        };
+            Stage::Server => ServerStagePre::new(pre.clone()).map(StagePre::Server),
+            Stage::Client => ClientStagePre::new(pre.clone()).map(StagePre::Client),
+            Stage::Join => JoinHandlerPre::new(pre.clone()).map(StagePre::Join),
+        }
+        .map_err(|error| wrong_world(name.stage, &pre, &error))?;
         let label = format!("{}:{}", name.key, name.stage.as_str());
         let identity = Arc::new(PluginIdentity {
             log: Arc::new(PluginLog::new(label, limits.log_lines_per_s)),
@@ -296,15 +281,35 @@ fn compile_error(detail: String) -> LoadError {
     }
 }
 
-fn wrong_world(expected: Stage, is_other: bool, error: &wasmtime::Error) -> LoadError {
-    let (expected, other) = match expected {
-        Stage::Server => ("server-stage", "client-stage"),
-        Stage::Client => ("client-stage", "server-stage"),
+/// The world a stage's file must implement.
+pub fn world_of(stage: Stage) -> &'static str {
+    match stage {
+        Stage::Server => "server-stage",
+        Stage::Client => "client-stage",
+        Stage::Join => "join-handler",
+    }
+}
+
+/// Names the world a component implements instead of the expected one, when it is one of ours.
+fn wrong_world(
+    expected: Stage,
+    pre: &wasmtime::component::InstancePre<PluginState>,
+    error: &wasmtime::Error,
+) -> LoadError {
+    let other = [Stage::Server, Stage::Client, Stage::Join]
+        .into_iter()
+        .filter(|stage| *stage != expected)
+        .find(|stage| match stage {
+            Stage::Server => ServerStagePre::new(pre.clone()).is_ok(),
+            Stage::Client => ClientStagePre::new(pre.clone()).is_ok(),
+            Stage::Join => JoinHandlerPre::new(pre.clone()).is_ok(),
+        });
+    let detail = match other {
+        Some(other) => format!("the component implements `{}`", world_of(other)),
+        None => format!("the exports do not match: {error:#}"),
     };
-    let detail = if is_other {
-        format!("the component implements `{other}`")
-    } else {
-        format!("the exports do not match: {error:#}")
-    };
-    LoadError::WrongWorld { expected, detail }
+    LoadError::WrongWorld {
+        expected: world_of(expected),
+        detail,
+    }
 }
