@@ -21,6 +21,7 @@
 //! The repository's `ARCHITECTURE.md` has the full map.
 #![deny(unsafe_code)]
 
+pub mod admin_ui;
 pub mod cluster;
 pub mod conformance;
 pub mod http;

@@ -33,6 +33,7 @@ sync-payloadTooLarge = The request is too large: at most { $limitKb } KB is allo
 sync-unsupportedMediaType = The request body has a content type the server does not accept.
 sync-methodNotAllowed = This HTTP method is not allowed here.
 sync-serverBusy = The server is handling as many requests as it can ({ $max }). Try again shortly.
+sync-shuttingDown = The server is shutting down and accepts no new requests. Reconnect to continue.
 sync-bodyTimeout =
     { $seconds ->
         [one] The request body did not arrive within { $seconds } second.

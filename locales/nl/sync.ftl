@@ -31,6 +31,7 @@ sync-payloadTooLarge = Het verzoek is te groot: hoogstens { $limitKb } kB is toe
 sync-unsupportedMediaType = De inhoud van het verzoek heeft een type dat de server niet accepteert.
 sync-methodNotAllowed = Deze HTTP-methode is hier niet toegestaan.
 sync-serverBusy = De server verwerkt al zoveel verzoeken als hij kan ({ $max }). Probeer het zo opnieuw.
+sync-shuttingDown = De server wordt afgesloten en neemt geen nieuwe verzoeken aan. Maak opnieuw verbinding om verder te gaan.
 sync-bodyTimeout =
     { $seconds ->
         [one] De inhoud van het verzoek kwam niet binnen { $seconds } seconde aan.

@@ -276,3 +276,36 @@ fn a_redis_that_forgot_everything_is_told_again() {
     assert_ne!(b.presence.incarnation(), before);
     assert_eq!(a.ids("r", 0, 10), ["ann", "bob"]);
 }
+
+#[test]
+fn a_node_that_leaves_removes_its_presence_at_once() {
+    let redis = RedisServer::start();
+    let (a, b) = (PresenceNode::on(&redis, "a"), PresenceNode::on(&redis, "b"));
+    a.join("a1", "lobby", Some("ann"));
+    b.join("b1", "lobby", Some("bob"));
+    eventually("both nodes count both members", || {
+        a.size("lobby") == 2 && b.size("lobby") == 2
+    });
+    let own = a.presence.incarnation();
+    let nodes = format!("ZSCORE synchost:presence:nodes {own}");
+    let members = format!("EXISTS synchost:presence:{{lobby}}:{own}:all");
+    let rooms = format!("EXISTS synchost:presence:rooms:{{{own}}}");
+    assert_ne!(redis.command(&nodes), "(nil)");
+    assert_eq!(redis.command(&members), ":1");
+    assert_eq!(redis.command(&rooms), ":1");
+    a.runtime.block_on(async {
+        tokio::time::timeout(GUARD, a.presence.leave())
+            .await
+            .unwrap();
+    });
+    // Gone when `leave` returns, not when the TTL would have let them expire.
+    assert_eq!(redis.command(&nodes), "(nil)");
+    assert_eq!(redis.command(&members), ":0");
+    assert_eq!(redis.command(&rooms), ":0");
+    // The writer stopped: a late change is not written back under the old incarnation.
+    a.join("a2", "lobby", Some("amy"));
+    eventually("the other node counts only its own member", || {
+        b.size("lobby") == 1
+    });
+    assert_eq!(redis.command(&members), ":0");
+}

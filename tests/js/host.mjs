@@ -68,6 +68,18 @@ export async function startHost({ plugins, config = "", server = "", args = [], 
      * Kills the host with `signal` (SIGKILL: no chance to flush anything), waits for it to exit,
      * and starts it again on the same folder, config, cache and store. `url` changes.
      */
+    /**
+     * Sends `signal` to the host and returns at once; the promise resolves with `{ code, signal }`
+     * when the process has exited.
+     */
+    signal(name) {
+      const exited = new Promise((resolve) => {
+        if (child.exitCode !== null) resolve({ code: child.exitCode, signal: child.signalCode });
+        else child.once("exit", (code, signal) => resolve({ code, signal }));
+      });
+      child.kill(name);
+      return exited;
+    },
     /** Kills the host with `signal` and waits for it to exit (no restart). */
     async kill(signal = "SIGKILL") {
       if (child.exitCode !== null) return;
@@ -90,12 +102,16 @@ export async function startHost({ plugins, config = "", server = "", args = [], 
       fs.writeFileSync(temporary, configText(extra));
       fs.renameSync(temporary, configPath);
     },
-    /** One value of the host's /metrics page (read with an admin token, as the host requires). */
-    async metric(name) {
+    /** The host's whole /metrics page (read with an admin token, as the host requires). */
+    async metricsText() {
       adminToken ??= this.token("--sub", "operator", "--admin");
       const response = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${adminToken}` } });
       if (!response.ok) throw new Error(`/metrics answered ${response.status}`);
-      const line = (await response.text()).split("\n").find((l) => l.startsWith(`${name} `));
+      return response.text();
+    },
+    /** One value of the host's /metrics page: `name` is the series as written, labels included. */
+    async metric(name) {
+      const line = (await this.metricsText()).split("\n").find((l) => l.startsWith(`${name} `));
       return Number(line?.split(" ")[1] ?? NaN);
     },
     /** Mints a token with `synchost token` (args: --sub, --name, --lang, --admin, --claim k=v, ...). */

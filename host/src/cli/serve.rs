@@ -1,6 +1,7 @@
 //! The long-running subcommands: `serve` (the product), and the fixture servers `conformance` and
 //! `bench-server`. All of them bind with [`listen`], which prints one `listening on` line per address
-//! (tests and scripts read it to learn the port when 0 was asked for) and stops on Ctrl-C or SIGTERM.
+//! (tests and scripts read it to learn the port when 0 was asked for) and stops on Ctrl-C or SIGTERM;
+//! `serve` then shuts down gracefully (`server::Server::shut_down`) before it returns.
 
 use std::path::PathBuf;
 
@@ -107,9 +108,30 @@ pub async fn run(serving: Serving) -> anyhow::Result<()> {
     let host = config.server.host.clone();
     let port = config.server.port;
     let admin_listen = config.server.admin_listen.clone();
+    let bound = std::time::Duration::from_millis(config.server.shutdown_timeout_ms);
     let routers = synchost::server::router(config, config_path, types_out)
         .await
         .context("starting the server")?;
+    let server = routers.server.clone();
+    // Both listeners stop at the signal; then the accepted work is finished within the bound.
+    let served = accept_until_signal(&host, port, routers, admin_listen).await;
+    let report = server.shut_down(bound).await;
+    tracing::info!(
+        unfinished = report.unfinished,
+        connections_left = report.connections_left,
+        "shut down"
+    );
+    served
+}
+
+/// Serves the public router (and the operator one on `admin_listen`) until Ctrl-C or SIGTERM;
+/// returns once every listener is closed.
+async fn accept_until_signal(
+    host: &str,
+    port: u16,
+    routers: synchost::server::Routers,
+    admin_listen: Option<String>,
+) -> anyhow::Result<()> {
     match (routers.admin, admin_listen) {
         (Some(admin), Some(address)) => {
             let (admin_host, admin_port) = split_address(&address)?;
@@ -123,10 +145,10 @@ pub async fn run(serving: Serving) -> anyhow::Result<()> {
                 );
             }
             let admin = synchost::http::serve(listeners, admin, shutdown_signal());
-            let (served, ()) = tokio::join!(listen(&host, port, routers.public), admin);
+            let (served, ()) = tokio::join!(listen(host, port, routers.public), admin);
             served
         }
-        _ => listen(&host, port, routers.public).await,
+        _ => listen(host, port, routers.public).await,
     }
 }
 

@@ -266,6 +266,12 @@ impl Inner {
 
     /// Removes an expired incarnation's keys, then the incarnation (if it is still expired).
     async fn clean(&self, expired: &str) -> Result<(), String> {
+        self.remove(expired, false).await
+    }
+
+    /// Deletes an incarnation's keys and then its entry in `presence:nodes`: always when it is this
+    /// node's own (`own`, leaving), only if still expired otherwise.
+    async fn remove(&self, expired: &str, own: bool) -> Result<(), String> {
         let index = self.keys.presence_rooms(expired);
         let mut manager = self.conn.manager();
         let budget = self.conn.budget();
@@ -291,6 +297,12 @@ impl Inner {
                 .query_async::<()>(&mut manager),
         )
         .await?;
+        if own {
+            let mut zrem = redis::cmd("ZREM");
+            zrem.arg(self.keys.presence_nodes()).arg(expired);
+            timeout(budget, zrem.query_async::<i64>(&mut manager)).await?;
+            return Ok(());
+        }
         let mut invocation = self.forget.prepare_invoke();
         invocation.key(self.keys.presence_nodes()).arg(expired);
         timeout(budget, invocation.invoke_async::<i64>(&mut manager)).await?;
@@ -350,6 +362,19 @@ pub(super) async fn write_and_beat(inner: Arc<Inner>) {
         tokio::select! {
             () = inner.wake.notified() => {}
             () = tokio::time::sleep_until(next_beat) => {}
+        }
+        if inner.leaving.load(Ordering::SeqCst) {
+            // The writer removes the keys itself, so no write of its own can land after them.
+            let own = read(&inner.view).own.clone();
+            match inner.remove(&own, true).await {
+                Ok(()) => tracing::info!(incarnation = %own, "left the cluster's presence"),
+                Err(error) => {
+                    tracing::warn!(%error, "presence not removed; it expires with presence_ttl_ms")
+                }
+            }
+            inner.has_left.store(true, Ordering::SeqCst);
+            inner.left.notify_waiters();
+            return;
         }
         if tokio::time::Instant::now() >= next_beat {
             next_beat = tokio::time::Instant::now() + interval;

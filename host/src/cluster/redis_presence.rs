@@ -86,6 +86,11 @@ pub(super) struct Inner {
     /// Until when (ms since `started`) queries fail without asking Redis.
     pub(super) fail_until_ms: AtomicU64,
     pub(super) failures: AtomicU64,
+    /// Set by [`RedisPresence::leave`]: the writer removes this node's keys and stops.
+    pub(super) leaving: AtomicBool,
+    /// Set by the writer once it removed this node's keys (or gave up), with `left` woken.
+    pub(super) has_left: AtomicBool,
+    pub(super) left: Notify,
 }
 
 /// Presence shared through Redis: the pipeline's [`Presence`] and the plugins' [`RoomDirectory`].
@@ -136,6 +141,9 @@ impl RedisPresence {
             started: Instant::now(),
             fail_until_ms: AtomicU64::new(0),
             failures: AtomicU64::new(0),
+            leaving: AtomicBool::new(false),
+            has_left: AtomicBool::new(false),
+            left: Notify::new(),
         });
         inner.register().await.map_err(|reason| {
             ClusterError::Redis(redis::RedisError::from((
@@ -146,6 +154,25 @@ impl RedisPresence {
         })?;
         tokio::spawn(write_and_beat(inner.clone()));
         Ok(Self { inner })
+    }
+
+    /// Leaves the cluster's presence for good (a node shutting down): the writer stops, and this
+    /// node's members and its incarnation are removed from Redis at once, so other nodes stop
+    /// counting them now instead of after `presence_ttl_ms`. Resolves when that is done or failed
+    /// (each Redis call is bounded by `timeout_ms`); later changes are not written.
+    pub async fn leave(&self) {
+        let inner = &self.inner;
+        inner.leaving.store(true, Ordering::SeqCst);
+        inner.wake.notify_one();
+        loop {
+            let left = inner.left.notified();
+            tokio::pin!(left);
+            left.as_mut().enable();
+            if inner.has_left.load(Ordering::SeqCst) {
+                return;
+            }
+            left.await;
+        }
     }
 
     /// This node's current incarnation (what its keys are named after).

@@ -134,6 +134,7 @@ impl Config {
             key: "engine".to_owned(),
             reason: error.to_string(),
         })?;
+        self.server.validate()?;
         self.runtime.validate()?;
         self.sync.validate()?;
         self.rooms.validate()?;

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
+use super::Error;
+
 /// Where the server listens and where its handlers live.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -32,6 +34,18 @@ pub struct ServerSection {
     /// token; the public address then does not serve them at all. Default none: they are on the
     /// public address, for admin tokens only.
     pub admin_listen: Option<String>,
+    /// Folder of the built admin page (`scripts/build-demo` writes `build/admin`), served at
+    /// `/admin/`: on `admin_listen` when that is set, else on the public address, where the page
+    /// itself holds no data and asks for an admin token to read `/admin/plugins`. Default none.
+    pub admin_page_dir: Option<PathBuf>,
+    /// Folder of the Socket.IO Admin UI's files (`ui/dist` of the `@socket.io/admin-ui` npm package;
+    /// `scripts/build-demo` copies it to `build/admin-ui`). When set, the UI is served at
+    /// `/admin-ui/` and the `/admin` namespace it connects to is enabled, for admin tokens only.
+    /// Default none.
+    pub admin_ui_dir: Option<PathBuf>,
+    /// On SIGTERM or Ctrl-C, how long the server may take to finish the syncs it accepted, write
+    /// what is queued for each connection and close them (1 to 600000). Default 10000.
+    pub shutdown_timeout_ms: u64,
 }
 
 impl Default for ServerSection {
@@ -45,6 +59,43 @@ impl Default for ServerSection {
             max_binary_packet_bytes: 1_000_000,
             static_dir: None,
             admin_listen: None,
+            admin_page_dir: None,
+            admin_ui_dir: None,
+            shutdown_timeout_ms: 10_000,
+        }
+    }
+}
+
+impl ServerSection {
+    pub(super) fn validate(&self) -> Result<(), Error> {
+        if !(1..=600_000).contains(&self.shutdown_timeout_ms) {
+            return Err(Error::Invalid {
+                key: "server.shutdown_timeout_ms".to_owned(),
+                reason: "must be between 1 and 600000".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use crate::config::Config;
+
+    #[test]
+    fn shutdown_timeout_has_a_default_and_a_range() {
+        assert_eq!(
+            Config::from_toml("").unwrap().server.shutdown_timeout_ms,
+            10_000
+        );
+        let set = Config::from_toml("[server]\nshutdown_timeout_ms = 250\n").unwrap();
+        assert_eq!(set.server.shutdown_timeout_ms, 250);
+        for bad in ["0", "600001"] {
+            let error = Config::from_toml(&format!("[server]\nshutdown_timeout_ms = {bad}\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains("shutdown_timeout_ms"), "{error}");
         }
     }
 }

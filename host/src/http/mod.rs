@@ -89,8 +89,10 @@ pub async fn bind(host: &str, port: u16) -> io::Result<Vec<TcpListener>> {
     }
 }
 
-/// Serves `router` on every listener until `shutdown` completes. Peer addresses reach handlers as
-/// `ConnectInfo<SocketAddr>`; WebSocket upgrades are supported.
+/// Serves `router` on every listener until `shutdown` completes; then the listeners are closed
+/// (new connections are refused) before this returns, while connections already accepted keep
+/// being served. Peer addresses reach handlers as `ConnectInfo<SocketAddr>`; WebSocket upgrades
+/// are supported.
 pub async fn serve(
     listeners: Vec<TcpListener>,
     router: Router,
@@ -102,6 +104,8 @@ pub async fn serve(
     }
     shutdown.await;
     accept_loops.abort_all();
+    // Each loop owns its listener: once all are joined, every listening socket is closed.
+    while accept_loops.join_next().await.is_some() {}
 }
 
 async fn accept_loop(listener: TcpListener, router: Router) {

@@ -96,6 +96,7 @@ pub const BUILTIN_CODES: &[&str] = &[
     "sync.stateUnavailable",
     "sync.serverBusy",
     "sync.bodyTimeout",
+    "sync.shuttingDown",
     "auth.required",
     "auth.forbidden",
     "auth.invalidCondition",

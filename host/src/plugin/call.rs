@@ -9,6 +9,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
 
 use bytes::Bytes;
 
@@ -18,6 +19,7 @@ use super::fan_out_budget::FanOutBudget;
 use super::instance::Instance;
 use super::limits::{check_input, check_output};
 use super::log::in_sync;
+use super::metrics::{RouteSeries, StageSeries};
 use super::pack::BatchBuffer;
 use super::route::{LoadedStage, Route};
 use super::worker::WorkerPool;
@@ -78,10 +80,11 @@ pub struct SyncCall {
     slots: Arc<Mutex<Slots>>,
     workers: WorkerPool,
     budget: Arc<FanOutBudget>,
+    metrics: Arc<RouteSeries>,
 }
 
 impl SyncCall {
-    pub(super) fn new(route: Arc<Route>, workers: WorkerPool) -> Self {
+    pub(super) fn new(route: Arc<Route>, workers: WorkerPool, metrics: Arc<RouteSeries>) -> Self {
         let limit = route
             .client
             .as_deref()
@@ -94,6 +97,7 @@ impl SyncCall {
             slots: Arc::default(),
             workers,
             budget,
+            metrics,
         }
     }
 
@@ -119,8 +123,9 @@ impl SyncCall {
     /// [`StageError::Refused`] with the handler's error, or [`StageError::Failed`].
     pub async fn server(&self, call: ServerCall) -> Result<Bytes, StageError> {
         let (id, route, slots) = (self.id, self.route.clone(), self.slots.clone());
+        let series = self.metrics.server.clone();
         self.workers
-            .run(move || in_sync(id, || server_blocking(&route, &slots, call)))
+            .run(move || in_sync(id, || server_blocking(&route, &slots, &series, call)))
             .await?
     }
 
@@ -135,9 +140,13 @@ impl SyncCall {
         call: ClientBatchCall,
     ) -> Result<Vec<RecipientOutcome>, StageError> {
         let (id, route, slots) = (self.id, self.route.clone(), self.slots.clone());
-        let budget = self.budget.clone();
+        let (budget, series) = (self.budget.clone(), self.metrics.client.clone());
         self.workers
-            .run(move || in_sync(id, || clients_blocking(&route, &slots, &budget, call)))
+            .run(move || {
+                in_sync(id, || {
+                    clients_blocking(&route, &slots, &budget, &series, call)
+                })
+            })
             .await?
     }
 
@@ -146,7 +155,9 @@ impl SyncCall {
     /// # Errors
     /// As [`SyncCall::server`].
     pub fn server_blocking(&self, call: ServerCall) -> Result<Bytes, StageError> {
-        in_sync(self.id, || server_blocking(&self.route, &self.slots, call))
+        in_sync(self.id, || {
+            server_blocking(&self.route, &self.slots, &self.metrics.server, call)
+        })
     }
 
     /// [`SyncCall::clients`] on the calling thread (for benchmarks and tools; never on an async task).
@@ -158,7 +169,13 @@ impl SyncCall {
         call: ClientBatchCall,
     ) -> Result<Vec<RecipientOutcome>, StageError> {
         in_sync(self.id, || {
-            clients_blocking(&self.route, &self.slots, &self.budget, call)
+            clients_blocking(
+                &self.route,
+                &self.slots,
+                &self.budget,
+                &self.metrics.client,
+                call,
+            )
         })
     }
 }
@@ -198,6 +215,22 @@ fn release(
 fn server_blocking(
     route: &Route,
     slots: &Mutex<Slots>,
+    series: &StageSeries,
+    call: ServerCall,
+) -> Result<Bytes, StageError> {
+    let result = server_call(route, slots, series, call);
+    match &result {
+        Err(StageError::Failed(error)) => series.record_error(error.code),
+        Err(StageError::Refused(_)) => series.record_refusal(),
+        Ok(_) => {}
+    }
+    result
+}
+
+fn server_call(
+    route: &Route,
+    slots: &Mutex<Slots>,
+    series: &StageSeries,
     call: ServerCall,
 ) -> Result<Bytes, StageError> {
     let stage = route.server.as_deref().ok_or_else(|| missing("server"))?;
@@ -210,7 +243,13 @@ fn server_blocking(
         caller: call.caller,
         room: call.room,
     };
+    let started = Instant::now();
     let result = instance.run_server(&limits, &wit);
+    series.record_call(
+        started.elapsed(),
+        instance.fuel_spent(),
+        instance.memory_bytes(),
+    );
     match &result {
         Err(error) if error.code.kills_instance() => drop(instance),
         _ => release(stage, &limits, &mut slots.server, instance),
@@ -224,6 +263,31 @@ fn clients_blocking(
     route: &Route,
     slots: &Mutex<Slots>,
     budget: &FanOutBudget,
+    series: &StageSeries,
+    call: ClientBatchCall,
+) -> Result<Vec<RecipientOutcome>, StageError> {
+    let result = client_calls(route, slots, budget, series, call);
+    match &result {
+        Err(StageError::Failed(error)) => series.record_error(error.code),
+        Err(StageError::Refused(_)) => series.record_refusal(),
+        Ok(outcomes) => {
+            for outcome in outcomes {
+                match outcome {
+                    RecipientOutcome::Failed(error) => series.record_error(error.code),
+                    RecipientOutcome::Refused(_) => series.record_refusal(),
+                    _ => {}
+                }
+            }
+        }
+    }
+    result
+}
+
+fn client_calls(
+    route: &Route,
+    slots: &Mutex<Slots>,
+    budget: &FanOutBudget,
+    series: &StageSeries,
     call: ClientBatchCall,
 ) -> Result<Vec<RecipientOutcome>, StageError> {
     let stage = route.client.as_deref().ok_or_else(|| missing("client"))?;
@@ -239,6 +303,7 @@ fn clients_blocking(
         let instance = acquire(stage, &limits, &mut slots.client)?;
         let mut run = Chunk {
             stage,
+            series,
             limits: &limits,
             slot: &mut slots.client,
             buffer: &mut buffer,
@@ -253,6 +318,7 @@ fn clients_blocking(
 /// What running the chunks of one call shares.
 struct Chunk<'a> {
     stage: &'a LoadedStage,
+    series: &'a StageSeries,
     limits: &'a Arc<StageLimits>,
     slot: &'a mut Option<Instance>,
     buffer: &'a mut BatchBuffer,
@@ -268,7 +334,7 @@ impl Chunk<'_> {
         chunk: &[Option<Arc<Session>>],
     ) -> Result<(), StageError> {
         let count = chunk.len();
-        match instance.run_client(self.limits, self.buffer.fill(chunk)) {
+        match self.call(&mut instance, chunk) {
             Ok(result) if result.outcomes.len() == count => {
                 release(self.stage, self.limits, self.slot, instance);
                 self.convert_all(result);
@@ -295,6 +361,22 @@ impl Chunk<'_> {
         Ok(())
     }
 
+    /// One call into the client stage's wasm, counted.
+    fn call(
+        &mut self,
+        instance: &mut Instance,
+        recipients: &[Option<Arc<Session>>],
+    ) -> Result<ClientResult, PluginError> {
+        let started = Instant::now();
+        let result = instance.run_client(self.limits, self.buffer.fill(recipients));
+        self.series.record_call(
+            started.elapsed(),
+            instance.fuel_spent(),
+            instance.memory_bytes(),
+        );
+        result
+    }
+
     /// Runs each recipient of `chunk` alone, on fresh instances.
     fn retry_one_by_one(&mut self, chunk: &[Option<Arc<Session>>]) -> Result<(), StageError> {
         let mut spare: Option<Instance> = None;
@@ -303,7 +385,7 @@ impl Chunk<'_> {
                 Some(instance) => instance,
                 None => self.stage.fresh()?,
             };
-            match instance.run_client(self.limits, self.buffer.fill(recipient)) {
+            match self.call(&mut instance, recipient) {
                 Ok(result) if result.outcomes.len() == 1 => {
                     spare = Some(instance);
                     self.convert_all(result);

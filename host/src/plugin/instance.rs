@@ -49,6 +49,8 @@ pub struct Instance {
     startup: Startup,
     /// Bytes of its memories once its first call returned (0 until then).
     baseline_bytes: usize,
+    /// Fuel the latest call started with.
+    armed_fuel: u64,
 }
 
 fn unavailable(error: &wasmtime::Error) -> PluginError {
@@ -98,6 +100,7 @@ impl StagePre {
             calls: 0,
             startup,
             baseline_bytes: 0,
+            armed_fuel: 0,
         })
     }
 }
@@ -115,7 +118,14 @@ impl Instance {
         if !Arc::ptr_eq(&state.limits, limits) {
             state.limits = limits.clone();
         }
-        arm(&mut self.store, limits, units, startup)
+        arm(&mut self.store, limits, units, startup)?;
+        self.armed_fuel = self.fuel_left();
+        Ok(())
+    }
+
+    /// Fuel the latest call spent (0 before the first).
+    pub fn fuel_spent(&self) -> u64 {
+        self.armed_fuel.saturating_sub(self.fuel_left())
     }
 
     /// Bytes held by the instance's memories.

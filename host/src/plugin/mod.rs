@@ -9,7 +9,7 @@
 //!   call of a room's join handler;
 //! - `instance` keeps warm instances, `limits` arms budgets and classifies failures,
 //!   `msgpack_check` checks outputs, `fan_out_budget` bounds one sync's client outputs, `host_impl`
-//!   answers the imports; `engine` owns the one wasmtime `Config`, `bindings` the one WIT binding.
+//!   answers the imports; `metrics` counts each route version's calls, failures and costs; `engine` owns the one wasmtime `Config`, `bindings` the one WIT binding.
 //!
 //! Nothing here panics on plugin behaviour: every failure becomes a [`PluginError`] with an
 //! [`ErrorCode`], and a handler's own refusal is passed through as data.
@@ -26,6 +26,7 @@ mod join;
 mod limits;
 pub mod loader;
 mod log;
+pub mod metrics;
 pub(crate) mod msgpack_check;
 pub mod names;
 mod pack;
@@ -55,5 +56,6 @@ pub use rooms::{MemoryRooms, RoomDirectory, RoomsUnavailable};
 pub use route::{LoadedStage, Route};
 pub use runtime::{PluginRuntime, RuntimeOptions};
 pub use status::{
-    FileError, JoinStatus, PoolStats, RegistryStatus, RouteStatus, StageStatus, UnavailableRoute,
+    FileError, JoinStatus, LoadCount, PoolStats, RegistryStatus, RouteStatus, StageStatus,
+    UnavailableRoute,
 };

@@ -26,7 +26,7 @@ use super::names::{FileKind, PluginFileName, classify};
 use super::route::{LoadedStage, Route};
 use super::stage_sets::{self, Decision, Missing, StageSet};
 use super::status::{
-    FileError, JoinStatus, RegistryStatus, RouteStatus, StageStatus, UnavailableRoute,
+    FileError, JoinStatus, LoadCount, RegistryStatus, RouteStatus, StageStatus, UnavailableRoute,
 };
 use crate::config::RouteKey;
 use crate::config::{Config, Stage};
@@ -68,6 +68,8 @@ struct ScanState {
     scans: u64,
     config_loads: u64,
     config_error: Option<String>,
+    /// Loads per route version and stage, kept while such a file is present.
+    loads: BTreeMap<(RouteKey, Stage), LoadCount>,
 }
 
 /// What [`Registry::status`] reports besides the live table: copied from the scan state whenever it
@@ -79,6 +81,7 @@ struct Report {
     errors: Vec<FileError>,
     ignored: Vec<PathBuf>,
     config_error: Option<String>,
+    loads: Vec<(RouteKey, Stage, LoadCount)>,
 }
 
 impl Report {
@@ -97,6 +100,11 @@ impl Report {
                 .collect(),
             ignored: state.ignored.iter().cloned().collect(),
             config_error: state.config_error.clone(),
+            loads: state
+                .loads
+                .iter()
+                .map(|((key, stage), count)| (key.clone(), *stage, *count))
+                .collect(),
         }
     }
 }
@@ -261,6 +269,11 @@ impl Registry {
             .ignored
             .retain(|path| std::fs::symlink_metadata(root.join(path)).is_ok());
         changed |= present != state.present || !state.held.is_empty();
+        state.loads.retain(|(key, stage), _| {
+            present
+                .values()
+                .any(|name| name.key == *key && name.stage == *stage)
+        });
         state.present = present;
         state.scans += 1;
         if changed {
@@ -326,6 +339,7 @@ impl Registry {
                     "plugin loaded"
                 );
                 state.errors.remove(&relative);
+                load_count(state, &name).loads += 1;
                 state.files.insert(
                     relative,
                     FileEntry {
@@ -344,6 +358,7 @@ impl Registry {
                 };
                 tracing::error!(file = %relative.display(), "plugin not loaded: {error}{kept}");
                 state.errors.insert(relative.clone(), error.to_string());
+                load_count(state, &name).failures += 1;
                 state.files.insert(
                     relative,
                     FileEntry {
@@ -574,6 +589,14 @@ impl Registry {
             cache: self.loader.cache().stats(),
             versions_alive: self.loader.versions_alive(),
             pool: self.loader.pool_stats(),
+            loads: report.loads.clone(),
         }
     }
+}
+
+fn load_count<'a>(state: &'a mut ScanState, name: &PluginFileName) -> &'a mut LoadCount {
+    state
+        .loads
+        .entry((name.key.clone(), name.stage))
+        .or_default()
 }

@@ -20,6 +20,7 @@ use super::limits::Startup;
 use super::loader::cache::CompileCache;
 use super::loader::function_cache::FunctionCache;
 use super::loader::{LoadBudget, Loader};
+use super::metrics::PluginMetrics;
 use super::registry::{Registry, ScanHook};
 use super::reload::{self, ReloadHandle};
 use super::rooms::{MemoryRooms, RoomDirectory};
@@ -67,6 +68,7 @@ impl Default for RuntimeOptions {
 pub struct PluginRuntime {
     registry: Arc<Registry>,
     workers: WorkerPool,
+    metrics: Arc<PluginMetrics>,
     _reload: Option<ReloadHandle>,
 }
 
@@ -135,15 +137,24 @@ impl PluginRuntime {
             path: PathBuf::from("<worker threads>"),
             source,
         })?;
+        // After every scan the series of versions no longer published are dropped, scraped or not.
+        let metrics = Arc::new(PluginMetrics::default());
+        let after_scan: ScanHook = {
+            let (metrics, hook) = (metrics.clone(), options.after_scan);
+            Arc::new(move |root: &Path, routes: &[Arc<Route>]| {
+                metrics.retain(|key| {
+                    routes
+                        .binary_search_by(|route| route.key().cmp(key))
+                        .is_ok()
+                });
+                if let Some(hook) = &hook {
+                    hook(root, routes);
+                }
+            })
+        };
         let registry = Arc::new(
-            Registry::new(
-                root,
-                loader,
-                Arc::new(config),
-                published,
-                options.after_scan,
-            )
-            .map_err(Error::Store)?,
+            Registry::new(root, loader, Arc::new(config), published, Some(after_scan))
+                .map_err(Error::Store)?,
         );
         registry.scan();
         let reload = if options.hot_reload {
@@ -154,8 +165,14 @@ impl PluginRuntime {
         Ok(Self {
             registry,
             workers,
+            metrics,
             _reload: reload,
         })
+    }
+
+    /// The per-route-version call metrics.
+    pub fn metrics(&self) -> &PluginMetrics {
+        &self.metrics
     }
 
     /// Every published route, sorted by key.
@@ -197,7 +214,8 @@ impl PluginRuntime {
 
     /// Opens one sync's calls on a pinned route.
     pub fn begin(&self, route: Arc<Route>) -> SyncCall {
-        SyncCall::new(route, self.workers.clone())
+        let metrics = self.metrics.route(route.key());
+        SyncCall::new(route, self.workers.clone(), metrics)
     }
 
     /// Runs a route's server stage alone (a one-call [`SyncCall`]). Under `per-request` isolation use

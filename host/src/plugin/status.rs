@@ -59,6 +59,15 @@ pub struct FileError {
     pub message: String,
 }
 
+/// How often one stage file of a route version was loaded, counted while the file is present.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LoadCount {
+    /// Contents loaded and published (the first load and every reload).
+    pub loads: u64,
+    /// Contents that failed to load (the previous version, if any, kept serving).
+    pub failures: u64,
+}
+
 /// A snapshot of the registry, for operators and tests.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegistryStatus {
@@ -87,6 +96,8 @@ pub struct RegistryStatus {
     pub versions_alive: usize,
     /// The engine's instance pool.
     pub pool: PoolStats,
+    /// Loads and load failures per route version and stage whose file is present, sorted.
+    pub loads: Vec<(RouteKey, Stage, LoadCount)>,
 }
 
 /// The engine's instance pool: linear-memory slots in use and idle, and what idle slots keep.

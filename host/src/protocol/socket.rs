@@ -93,6 +93,12 @@ impl Socket {
         &self.inner.id
     }
 
+    /// The Engine.IO connection's id (Node's `socket.client.id`), shared by the connection's
+    /// sockets in every namespace.
+    pub fn connection_id(&self) -> &str {
+        self.inner.engine.id()
+    }
+
     /// The namespace this socket belongs to.
     pub fn namespace(&self) -> &str {
         self.inner.namespace.name()

@@ -1,4 +1,5 @@
-//! Who may read the operator endpoints (`/metrics`, and every admin endpoint after it).
+//! Who may read the operator endpoints (`/metrics`, `/admin/plugins`, and every admin endpoint
+//! after them), and the admin page's files.
 //!
 //! They tell an outsider which routes exist, how busy the node is and what failed, so they are not
 //! public. Either they live on their own listen address (`[server] admin_listen`, for a network
@@ -12,7 +13,42 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use crate::http::StaticFiles;
 use crate::session::{TokenSource, TokenVerifier, token_with_source};
+
+/// A page's files under `prefix` (`/admin`: the admin page, `/admin-ui`: the Socket.IO Admin UI).
+/// `<prefix>` redirects to `<prefix>/`, so the page's relative links resolve. The files are the
+/// page's code only; the data comes from the admin endpoints.
+pub fn page_router(prefix: &'static str, files: StaticFiles) -> axum::Router {
+    let files = std::sync::Arc::new(files);
+    let index = files.clone();
+    let slash = format!("{prefix}/");
+    let redirect_to = slash.clone();
+    axum::Router::new()
+        .route(
+            prefix,
+            axum::routing::get(move || {
+                let to = redirect_to.clone();
+                async move { axum::response::Redirect::permanent(&to) }
+            }),
+        )
+        .route(
+            &slash,
+            axum::routing::get(move |request: Request| {
+                let files = index.clone();
+                async move { files.respond(request.method(), "/").await }
+            }),
+        )
+        .route(
+            &format!("{prefix}/{{*path}}"),
+            axum::routing::get(
+                move |axum::extract::Path(path): axum::extract::Path<String>, request: Request| {
+                    let files = files.clone();
+                    async move { files.respond(request.method(), &format!("/{path}")).await }
+                },
+            ),
+        )
+}
 
 /// Lets the request through when it carries an admin token; 401 without a valid token, 403 for a
 /// token without `admin`.

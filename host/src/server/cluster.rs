@@ -26,6 +26,8 @@ pub struct Chosen {
     pub rooms: Arc<dyn RoomDirectory>,
     /// The syncs other nodes publish (`None` for a single node).
     pub incoming: Option<mpsc::Receiver<Bytes>>,
+    /// This node's presence in the cluster, to leave at shutdown (`None` for a single node).
+    pub presence: Option<RedisPresence>,
 }
 
 /// The seams for `config`: the embedded store alone, or the cluster's shared state and bus.
@@ -45,6 +47,7 @@ pub async fn choose(
             kv: Arc::new(store.kv()),
             rooms: Arc::new(LocalRooms::new(namespace.clone())),
             incoming: None,
+            presence: None,
         });
     };
     let shared = connect(section).await?;
@@ -71,7 +74,8 @@ pub async fn choose(
             Arc::new(presence.clone()),
         ),
         kv: shared.kv,
-        rooms: Arc::new(presence),
+        rooms: Arc::new(presence.clone()),
         incoming: Some(incoming),
+        presence: Some(presence),
     })
 }

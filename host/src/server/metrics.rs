@@ -1,203 +1,240 @@
-//! `/metrics` in the Prometheus text format: connection and queue counters from the transport, and
-//! the plugin registry's state. Rendering reads atomic counters and the registry's published report
-//! (never its scan lock), so it answers while a scan compiles; it never blocks a request.
+//! `/metrics` in the Prometheus text format (0.0.4), encoded by the `prometheus-client` crate:
+//! connection and queue counters from the transport, the sync pipeline's totals, the plugin
+//! registry's state, and per plugin (route, version, stage) the series of `plugin_metrics`.
+//! Rendering reads atomic counters and the registry's published report (never its scan lock), so
+//! it answers while a scan compiles; it never blocks a request.
 
-use std::fmt::Write as _;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use prometheus_client::encoding::prometheus_text;
+use prometheus_client::metrics::counter::ConstCounter;
+use prometheus_client::metrics::gauge::ConstGauge;
+use prometheus_client::registry::Registry;
 
 use super::Server;
+use super::plugin_metrics::PluginCollector;
 use crate::sync::BusStats;
 
+/// The content type of the Prometheus text format.
+const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
 /// The metrics page.
-pub fn render(server: &Server) -> String {
-    let transport = server.engine.metrics().snapshot();
-    let registry = server.runtime.status();
-    let sync = server.sync.stats().totals();
+pub fn render(server: &Server) -> Response {
     let mut page = String::new();
-    let mut metric = |name: &str, kind: &str, help: &str, value: u64| {
-        // Writing to a String cannot fail.
-        let _ = writeln!(
-            page,
-            "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
-        );
-    };
-    metric(
-        "synchost_connections_opened_total",
-        "counter",
+    // Writing to a String cannot fail, and every name and label is valid by construction.
+    let _ = prometheus_text::encode(&mut page, &registry(server));
+    let content_type = [(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE))];
+    (content_type, page).into_response()
+}
+
+/// A counter; the encoder appends `_total` to `name`.
+fn counter(registry: &mut Registry, name: &str, help: &str, value: u64) {
+    registry.register(name, help, ConstCounter::new(value));
+}
+
+fn gauge(registry: &mut Registry, name: &str, help: &str, value: usize) {
+    registry.register(
+        name,
+        help,
+        ConstGauge::new(i64::try_from(value).unwrap_or(i64::MAX)),
+    );
+}
+
+/// Everything this scrape shows, read now.
+fn registry(server: &Server) -> Registry {
+    let transport = server.engine.metrics().snapshot();
+    let status = server.runtime.status();
+    let sync = server.sync.stats().totals();
+    let mut registry = Registry::default();
+    counter(
+        &mut registry,
+        "synchost_connections_opened",
         "Engine.IO connections opened.",
         transport.opened,
     );
-    metric(
-        "synchost_connections_closed_total",
-        "counter",
+    counter(
+        &mut registry,
+        "synchost_connections_closed",
         "Engine.IO connections closed.",
         transport.closed,
     );
-    metric(
+    gauge(
+        &mut registry,
         "synchost_connections_open",
-        "gauge",
         "Engine.IO connections open now.",
-        server.engine.metrics().open_connections(),
+        to_usize(server.engine.metrics().open_connections()),
     );
-    metric(
-        "synchost_slow_consumer_closes_total",
-        "counter",
+    counter(
+        &mut registry,
+        "synchost_slow_consumer_closes",
         "Connections closed because their outgoing queue was full.",
         transport.queue_full_closes,
     );
-    metric(
-        "synchost_volatile_drops_total",
-        "counter",
+    counter(
+        &mut registry,
+        "synchost_volatile_drops",
         "Volatile messages dropped because a queue was full.",
         transport.volatile_drops,
     );
-    metric(
+    gauge(
+        &mut registry,
         "synchost_routes",
-        "gauge",
         "Served sync routes.",
-        registry.routes.len() as u64,
+        status.routes.len(),
     );
-    metric(
+    gauge(
+        &mut registry,
         "synchost_routes_unavailable",
-        "gauge",
         "Published versions refused because a stage they were published with is missing.",
-        registry.unavailable.len() as u64,
+        status.unavailable.len(),
     );
-    metric(
+    gauge(
+        &mut registry,
         "synchost_plugin_file_errors",
-        "gauge",
         "Handler files whose latest content failed to load.",
-        registry.errors.len() as u64,
+        status.errors.len(),
     );
-    metric(
+    gauge(
+        &mut registry,
         "synchost_plugin_versions_published",
-        "gauge",
         "Handler stages in the published route table.",
-        registry.published_stages() as u64,
+        status.published_stages(),
     );
-    metric(
+    gauge(
+        &mut registry,
         "synchost_plugin_versions_alive",
-        "gauge",
         "Handler stages in memory: published ones plus old versions still pinned by a request.",
-        registry.versions_alive as u64,
+        status.versions_alive,
     );
-    metric(
+    gauge(
+        &mut registry,
         "synchost_plugin_pool_memories_in_use",
-        "gauge",
         "Instance-pool memory slots holding a live instance.",
-        registry.pool.memories_in_use as u64,
+        status.pool.memories_in_use,
     );
-    metric(
+    gauge(
+        &mut registry,
         "synchost_plugin_pool_memories_idle",
-        "gauge",
         "Instance-pool memory slots used before and idle now.",
-        registry.pool.memories_idle as u64,
+        status.pool.memories_idle,
     );
-    metric(
+    gauge(
+        &mut registry,
         "synchost_plugin_pool_idle_resident_bytes",
-        "gauge",
         "Bytes that idle instance-pool slots keep resident.",
-        registry.pool.idle_resident_bytes as u64,
+        status.pool.idle_resident_bytes,
     );
-    metric(
-        "synchost_plugin_compiles_total",
-        "counter",
+    counter(
+        &mut registry,
+        "synchost_plugin_compiles",
         "Handler files compiled.",
-        registry.cache.compiles,
+        status.cache.compiles,
     );
-    metric(
-        "synchost_plugin_cache_hits_total",
-        "counter",
+    counter(
+        &mut registry,
+        "synchost_plugin_cache_hits",
         "Handler files loaded from the precompiled cache.",
-        registry.cache.hits,
+        status.cache.hits,
     );
-    metric(
-        "synchost_plugin_function_cache_hits_total",
-        "counter",
+    counter(
+        &mut registry,
+        "synchost_plugin_function_cache_hits",
         "Functions of compiled handler files copied from the per-function cache.",
-        registry.cache.function_hits,
+        status.cache.function_hits,
     );
-    metric(
-        "synchost_plugin_function_cache_misses_total",
-        "counter",
+    counter(
+        &mut registry,
+        "synchost_plugin_function_cache_misses",
         "Functions of compiled handler files that Cranelift compiled.",
-        registry.cache.function_misses,
+        status.cache.function_misses,
     );
-    metric(
-        "synchost_syncs_accepted_total",
-        "counter",
+    counter(
+        &mut registry,
+        "synchost_syncs_accepted",
         "Syncs that passed every check and their server stage.",
         sync.accepted,
     );
-    metric(
-        "synchost_syncs_refused_total",
-        "counter",
+    counter(
+        &mut registry,
+        "synchost_syncs_refused",
         "Syncs answered with an error envelope.",
         sync.refused,
     );
-    metric(
-        "synchost_sync_frames_delivered_total",
-        "counter",
+    gauge(
+        &mut registry,
+        "synchost_syncs_in_progress",
+        "Syncs, room events and HTTP triggers accepted and not finished yet.",
+        server.sync.drain().working(),
+    );
+    counter(
+        &mut registry,
+        "synchost_sync_frames_delivered",
         "Recipient frames queued by sync fan-outs.",
         sync.delivered,
     );
-    metric(
-        "synchost_sync_recipients_skipped_total",
-        "counter",
+    counter(
+        &mut registry,
+        "synchost_sync_recipients_skipped",
         "Recipients a client stage chose to skip.",
         sync.skipped,
     );
-    metric(
-        "synchost_sync_recipient_errors_total",
-        "counter",
+    counter(
+        &mut registry,
+        "synchost_sync_recipient_errors",
         "Recipients that got an error frame from their client stage.",
         sync.recipient_errors,
     );
     let bus = server.sync.bus_stats();
     for (name, help, value) in [
         (
-            "synchost_cluster_syncs_published_total",
+            "synchost_cluster_syncs_published",
             "Syncs handed to the other nodes.",
             &bus.published,
         ),
         (
-            "synchost_cluster_syncs_dropped_total",
+            "synchost_cluster_syncs_dropped",
             "Syncs the other nodes did not get (bus queue full or Redis unreachable).",
             &bus.dropped,
         ),
         (
-            "synchost_cluster_syncs_received_total",
+            "synchost_cluster_syncs_received",
             "Syncs received from other nodes.",
             &bus.received,
         ),
         (
-            "synchost_cluster_syncs_other_version_total",
+            "synchost_cluster_syncs_other_version",
             "Syncs from other nodes run with this node's current version: the pinned one is not here.",
             &bus.other_version,
         ),
         (
-            "synchost_cluster_syncs_undeliverable_total",
+            "synchost_cluster_syncs_undeliverable",
             "Syncs from other nodes not delivered here: route not published, or no client stage to filter.",
             &bus.undeliverable,
         ),
         (
-            "synchost_cluster_syncs_undecodable_total",
+            "synchost_cluster_syncs_undecodable",
             "Bytes from the bus that were not a sync this node reads.",
             &bus.undecodable,
         ),
     ] {
-        metric(name, "counter", help, BusStats::read(value));
+        counter(&mut registry, name, help, BusStats::read(value));
     }
-    metric(
-        "synchost_cluster_rate_fallbacks_total",
-        "counter",
+    counter(
+        &mut registry,
+        "synchost_cluster_rate_fallbacks",
         "Rate-limit checks this node answered from its own windows because Redis was unreachable.",
         server.sync.rate_fallbacks(),
     );
-    metric(
-        "synchost_cluster_presence_failures_total",
-        "counter",
+    counter(
+        &mut registry,
+        "synchost_cluster_presence_failures",
         "Plugins' room queries that failed with storage because Redis was unreachable.",
         server.sync.presence_failures(),
     );
-    page
+    registry.register_collector(Box::new(PluginCollector::collect(&server.runtime)));
+    registry
+}
+
+fn to_usize(value: u64) -> usize {
+    usize::try_from(value).unwrap_or(usize::MAX)
 }

@@ -8,8 +8,11 @@
 //! construction.
 
 mod admin;
+mod admin_plugins;
 mod cluster;
 mod metrics;
+mod plugin_metrics;
+mod shutdown;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -17,6 +20,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::routing::get;
 
+use crate::admin_ui::AdminUi;
 use crate::config::Config;
 use crate::http::{StaticFiles, engine_router};
 use crate::i18n::Messages;
@@ -62,6 +66,8 @@ pub struct Server {
     pub sync: Arc<SyncService>,
     /// The Engine.IO engine carrying the Socket.IO gateway.
     pub engine: Engine<SocketIo>,
+    /// This node's cluster presence, left at shutdown (`None` for a node alone).
+    pub presence: Option<crate::cluster::RedisPresence>,
 }
 
 /// Builds every layer; returns the HTTP routers to serve. With `types_out`, the TypeScript types of
@@ -87,6 +93,19 @@ pub async fn router(
         .as_deref()
         .map(StaticFiles::open)
         .transpose()?;
+    let admin_page = config
+        .server
+        .admin_page_dir
+        .as_deref()
+        .map(StaticFiles::open)
+        .transpose()?;
+    let admin_ui_files = config
+        .server
+        .admin_ui_dir
+        .as_deref()
+        .map(StaticFiles::open)
+        .transpose()?;
+    let server_id = config.cluster.node_id.clone().unwrap_or_else(host_name);
     // The namespace's rooms exist before anything built on them, so nothing is attached later.
     let namespace = NamespaceRooms::new("/");
     let store = Store::open(&config.store.path).map_err(crate::plugin::Error::Store)?;
@@ -134,9 +153,21 @@ pub async fn router(
         runtime.config_changes(),
     ));
     tokio::spawn(sync.clone().expire_sessions());
-    let io = SocketIo::builder()
+    let mut io = SocketIo::builder()
         .connect_timeout(connect_timeout)
-        .binary_budget(binary_timeout, max_binary_bytes)
+        .binary_budget(binary_timeout, max_binary_bytes);
+    if admin_ui_files.is_some() {
+        let admins = NamespaceRooms::new(crate::admin_ui::NAMESPACE);
+        let admin_ui = AdminUi::new(
+            admin_verifier.clone(),
+            namespace.clone(),
+            admins.clone(),
+            server_id,
+        );
+        tokio::spawn(admin_ui.clone().run());
+        io = io.namespace_in(admins, admin_ui);
+    }
+    let io = io
         .namespace_in(namespace, SyncGateway::new(sync.clone()))
         .build();
     let engine = Engine::new(engine_config, io)?;
@@ -144,36 +175,70 @@ pub async fn router(
         runtime,
         sync: sync.clone(),
         engine: engine.clone(),
+        presence: chosen.presence,
     });
-    let operator = Router::new().route(
-        "/metrics",
-        get(move || {
-            let server = server.clone();
-            async move { metrics::render(&server) }
-        }),
-    );
+    let operator = Router::new()
+        .route(
+            "/metrics",
+            get({
+                let server = server.clone();
+                move || {
+                    let server = server.clone();
+                    async move { metrics::render(&server) }
+                }
+            }),
+        )
+        .route(
+            "/admin/plugins",
+            get({
+                let server = server.clone();
+                move || {
+                    let server = server.clone();
+                    async move { axum::Json(admin_plugins::report(&server)) }
+                }
+            }),
+        );
+    let page = admin_page.map(|files| admin::page_router("/admin", files));
     let mut public = engine_router(engine)
         .merge(crate::sync::router(sync))
         .route("/healthz", get(|| async { "ok" }));
     let admin = if separate_admin {
-        Some(operator.route("/healthz", get(|| async { "ok" })))
+        let admin = operator.route("/healthz", get(|| async { "ok" }));
+        Some(match page {
+            Some(page) => admin.merge(page),
+            None => admin,
+        })
     } else {
         public = public.merge(operator.layer(axum::middleware::from_fn_with_state(
             admin_verifier,
             admin::require_admin,
         )));
+        // The page is code without data: it asks the operator for a token to read the endpoints.
+        if let Some(page) = page {
+            public = public.merge(page);
+        }
         None
     };
+    // The official Admin UI's files; it logs in to the `/admin` namespace with an admin token.
+    if let Some(files) = admin_ui_files {
+        public = public.merge(admin::page_router("/admin-ui", files));
+    }
     // A fallback, so every route above wins over a file of the same name.
     let public = match static_files {
         Some(files) => public.fallback(move |request| files.clone().serve(request)),
         None => public,
     };
-    Ok(Routers { public, admin })
+    Ok(Routers {
+        public,
+        admin,
+        server,
+    })
 }
 
 /// What `serve` listens with.
 pub struct Routers {
+    /// The running pieces, for [`Server::shut_down`] once the listeners stopped.
+    pub server: Arc<Server>,
     /// Everything on `[server] host:port`.
     pub public: Router,
     /// The operator endpoints for `[server] admin_listen`, when it is set.
@@ -189,4 +254,13 @@ async fn enforce_on_config_changes(
     while changes.changed().await.is_ok() {
         sync.enforce_room_policies().await;
     }
+}
+
+/// This machine's name (Node's `os.hostname()`), for the Admin UI's server id.
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|name| name.trim().to_owned())
+        .ok()
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "synchost".to_owned())
 }

@@ -75,11 +75,14 @@ pub enum Code {
     SessionExpired,
     /// A `renew` carried a token for another user than the connection signed in as.
     RenewOtherUser,
+    /// The server is shutting down and accepts no new request; the client should reconnect (to
+    /// another node).
+    ShuttingDown,
 }
 
 impl Code {
     /// Every code, for the test that checks each has a message in every shipped language.
-    pub const ALL: [Self; 31] = [
+    pub const ALL: [Self; 32] = [
         Self::InvalidRequest,
         Self::InvalidName,
         Self::MissingReceiver,
@@ -111,6 +114,7 @@ impl Code {
         Self::OriginNotAllowed,
         Self::SessionExpired,
         Self::RenewOtherUser,
+        Self::ShuttingDown,
     ];
 
     /// The wire code.
@@ -147,6 +151,7 @@ impl Code {
             Self::OriginNotAllowed => "auth.originNotAllowed",
             Self::SessionExpired => "auth.sessionExpired",
             Self::RenewOtherUser => "auth.renewOtherUser",
+            Self::ShuttingDown => "sync.shuttingDown",
         }
     }
 
@@ -165,7 +170,7 @@ impl Code {
             Self::UnsupportedMediaType => 415,
             Self::MethodNotAllowed => 405,
             Self::StateUnavailable | Self::RouteUnavailable => 503,
-            Self::ServerBusy | Self::JoinHandlerUnavailable => 503,
+            Self::ServerBusy | Self::JoinHandlerUnavailable | Self::ShuttingDown => 503,
             Self::BodyTimeout => 408,
             _ => 400,
         }

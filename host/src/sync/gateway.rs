@@ -78,6 +78,11 @@ impl NamespaceHandler for SyncGateway {
         let Some(lane) = Peer::current(socket).and_then(|peer| peer.lane.clone()) else {
             return;
         };
+        let Some(working) = self.service.drain.enter() else {
+            self.service
+                .refuse(socket, event, Failure::new(Code::ShuttingDown));
+            return;
+        };
         let slot = match lane.reserve() {
             Ok(slot) => slot,
             Err(error) => {
@@ -89,13 +94,18 @@ impl NamespaceHandler for SyncGateway {
         let (service, own) = (self.service.clone(), socket.clone());
         match room_event {
             None if event.name == "renew" => slot.run(async move {
+                let _working = working;
                 let items = event.args.raw_items().unwrap_or_default();
                 let first = items.first().copied();
                 let reply = Reply::new(&own, &event.name, event.ack, first);
                 reply.send(&service.renew(&own, first).await);
             }),
-            None => slot.run(async move { service.socket_sync(&own, event).await }),
+            None => slot.run(async move {
+                let _working = working;
+                service.socket_sync(&own, event).await;
+            }),
             Some(room_event) => slot.run(async move {
+                let _working = working;
                 let items = event.args.raw_items().unwrap_or_default();
                 let first = items.first().copied();
                 let reply = Reply::new(&own, &event.name, event.ack, first);
@@ -167,12 +177,17 @@ impl SyncService {
 
     /// Answers an event that arrived while the connection's lane was full.
     fn refuse_busy(&self, socket: &Socket, event: Event) {
-        self.stats.record_refused();
         let max = self.config().sync.max_in_flight_per_connection;
-        let items = event.args.raw_items().unwrap_or_default();
-        let reply = Reply::new(socket, &event.name, event.ack, items.first().copied());
         let failure = Failure::new(Code::TooManyInFlight)
             .number("max", i64::try_from(max).unwrap_or(i64::MAX));
+        self.refuse(socket, event, failure);
+    }
+
+    /// Answers an event with `failure` without running it.
+    fn refuse(&self, socket: &Socket, event: Event, failure: Failure) {
+        self.stats.record_refused();
+        let items = event.args.raw_items().unwrap_or_default();
+        let reply = Reply::new(socket, &event.name, event.ack, items.first().copied());
         reply.send(&self.envelopes.error(&failure, &Peer::of(socket).language));
     }
 

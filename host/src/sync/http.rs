@@ -125,6 +125,9 @@ async fn trigger(
             Err(error) => return refuse(Failure::token(&error), &peer),
         }
     }
+    let Some(working) = service.drain().enter() else {
+        return refuse(Failure::new(Code::ShuttingDown), &peer);
+    };
     let max_in_flight = config.sync.max_http_in_flight;
     let Some(permit) = in_flight.try_acquire(max_in_flight) else {
         let max = i64::try_from(max_in_flight).unwrap_or(i64::MAX);
@@ -152,7 +155,7 @@ async fn trigger(
                 service.envelopes().error(&failure, &caller.peer.language),
             ),
         };
-        drop(permit);
+        drop((permit, working));
         response
     });
     match sync.await {

@@ -12,12 +12,14 @@
 //! - `rooms` handles the room events under the operator's `room_policy`, `room_queries` answers
 //!   the plugins' `rooms` capability; `expiry` ends sessions with their token and renews them;
 //!   `failure` lists codes;
+//! - `drain` counts accepted requests and refuses new ones once the server shuts down;
 //! - `seams` bundles what a cluster shares (remembered rooms, rate windows, the fan-out `bus`).
 //!
 //! It depends on the protocol, plugin, session and i18n layers; none of them depends on it.
 
 mod bus;
 pub(crate) mod convert;
+mod drain;
 mod envelope;
 mod expiry;
 mod failure;
@@ -40,6 +42,7 @@ mod service;
 mod stats;
 
 pub use bus::{BusError, BusStats, SoloBus, SyncBus, WIRE_VERSION, WireError, WireSync};
+pub use drain::{Drain, Working};
 pub use envelope::Envelopes;
 pub use failure::{Code, Failure};
 pub use fanout::Delivered;

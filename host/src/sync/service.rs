@@ -11,6 +11,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use super::convert::{ConvertError, json_to_msgpack, msgpack_to_json};
+use super::drain::Drain;
 use super::envelope::Envelopes;
 use super::failure::{Code, Failure};
 use super::peer::Caller;
@@ -59,6 +60,7 @@ pub struct SyncService {
     pub(super) stats: SyncStats,
     /// The room policies members were last checked against (see `enforce_room_policies`).
     pub(super) enforced: std::sync::Mutex<crate::config::RoomsSection>,
+    pub(super) drain: Arc<Drain>,
 }
 
 impl SyncService {
@@ -80,6 +82,7 @@ impl SyncService {
             envelopes,
             seams,
             stats: SyncStats::default(),
+            drain: Arc::default(),
         }
     }
 
@@ -111,6 +114,11 @@ impl SyncService {
     /// Plugins' room queries that failed because the cluster's members could not be read.
     pub fn presence_failures(&self) -> u64 {
         self.seams.presence.failures()
+    }
+
+    /// Accepted requests not finished yet, and whether new ones are accepted (graceful shutdown).
+    pub fn drain(&self) -> &Arc<Drain> {
+        &self.drain
     }
 
     /// Counters for `/metrics`.

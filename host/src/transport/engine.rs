@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::body::Body;
@@ -44,6 +45,8 @@ pub(crate) struct EngineInner<H: EngineHandler> {
     pub(crate) handler: H,
     pub(crate) metrics: Arc<TransportMetrics>,
     connections: Mutex<HashMap<Box<str>, ConnectionEntry>>,
+    /// Set by [`Engine::refuse_new`]: handshakes are answered 503 from then on.
+    refusing: AtomicBool,
 }
 
 /// One open connection in the table.
@@ -75,6 +78,7 @@ impl<H: EngineHandler> Engine<H> {
             handler,
             metrics: Arc::default(),
             connections: Mutex::default(),
+            refusing: AtomicBool::new(false),
         };
         Ok(Self {
             inner: Arc::new(inner),
@@ -101,7 +105,16 @@ impl<H: EngineHandler> Engine<H> {
         self.inner.connections().len()
     }
 
-    /// Closes every connection with [`CloseReason::ServerShutdown`].
+    /// Refuses every handshake from now on (503, `Retry-After`), for a server that is shutting
+    /// down; open connections are not touched.
+    pub fn refuse_new(&self) {
+        self.inner.refusing.store(true, Ordering::Release);
+    }
+
+    /// Closes every connection with [`CloseReason::ServerShutdown`]. Each transport first writes
+    /// what is already queued for its client, then closes as Node's `io.close()` does: a WebSocket
+    /// gets a close frame, a held or next polling GET gets the `close` packet. No Socket.IO
+    /// DISCONNECT is sent, so clients treat it as a lost transport and reconnect.
     pub fn shutdown(&self) {
         let sockets: Vec<EngineConnection> = self
             .inner
@@ -188,6 +201,9 @@ impl<H: EngineHandler> Engine<H> {
         }
         if query.eio.as_deref() != Some("4") {
             return Err(RequestError::UnsupportedProtocolVersion);
+        }
+        if inner.refusing.load(Ordering::Acquire) {
+            return Err(RequestError::ShuttingDown);
         }
         let Some(slot) =
             PendingSlot::try_take(&inner.metrics, inner.config.max_pending_connections)

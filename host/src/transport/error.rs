@@ -41,6 +41,10 @@ pub(crate) enum RequestError {
     /// Node has no such cap, so no Engine.IO code exists for it).
     #[error("Too many pending connections")]
     TooManyPending,
+    /// A handshake after the server began shutting down (HTTP 503, `Retry-After: 1`): the client
+    /// should connect to another node.
+    #[error("Server shutting down")]
+    ShuttingDown,
 }
 
 impl RequestError {
@@ -55,7 +59,8 @@ impl RequestError {
             Self::Overlap
             | Self::PayloadTooLarge
             | Self::UnsupportedMethod
-            | Self::TooManyPending => None,
+            | Self::TooManyPending
+            | Self::ShuttingDown => None,
         }
     }
 
@@ -64,7 +69,7 @@ impl RequestError {
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMethod => StatusCode::INTERNAL_SERVER_ERROR,
-            Self::TooManyPending => StatusCode::SERVICE_UNAVAILABLE,
+            Self::TooManyPending | Self::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::BAD_REQUEST,
         }
     }
@@ -80,7 +85,7 @@ impl RequestError {
 
     /// The response to a refused WebSocket upgrade: Node writes the message as plain text.
     pub(crate) fn into_upgrade_response(self) -> Response {
-        if self == Self::TooManyPending {
+        if matches!(self, Self::TooManyPending | Self::ShuttingDown) {
             return self.busy_response();
         }
         let status = if self == Self::Forbidden {
@@ -95,7 +100,7 @@ impl RequestError {
 
 impl IntoResponse for RequestError {
     fn into_response(self) -> Response {
-        if self == Self::TooManyPending {
+        if matches!(self, Self::TooManyPending | Self::ShuttingDown) {
             return self.busy_response();
         }
         let Some(code) = self.code() else {

@@ -109,7 +109,15 @@ async fn poll(socket: &EngineConnection, link: &PollingLink) -> Result<Response,
         tokio::pin!(notified);
         notified.as_mut().enable();
         if let Some(reason) = socket.close_reason() {
-            // The client's own close gets a noop (once); any other close tells the client with `1`.
+            // The client's own close gets a noop (once); any other close tells the client with `1`,
+            // after what was already queued when the close is the server shutting down.
+            if reason == CloseReason::ServerShutdown
+                && let Some(mut body) = drain(link, rx, None)
+            {
+                body.push(SEPARATOR);
+                body.push('1');
+                break body;
+            }
             if reason != CloseReason::ClientClose {
                 break "1".to_owned();
             }

@@ -99,6 +99,11 @@ pub(crate) async fn drive<H: EngineHandler>(
         // Registering before checking means a close between the check and the select still wakes us.
         notified.as_mut().enable();
         if let Some(reason) = socket.close_reason() {
+            if reason == CloseReason::ServerShutdown {
+                // What was queued before the shutdown still reaches the client, within the write
+                // timeout; then the close frame.
+                let _ = tokio::time::timeout(write_timeout, write_queued(ws, rx)).await;
+            }
             return reason;
         }
         tokio::select! {
@@ -169,6 +174,14 @@ async fn write_batch(
     ws.feed(into_frame(first)).await?;
     for _ in 1..WRITE_BATCH {
         let Some(message) = rx.try_recv() else { break };
+        ws.feed(into_frame(message)).await?;
+    }
+    ws.flush().await
+}
+
+/// Writes everything left in the queue, then flushes once.
+async fn write_queued(ws: &mut WebSocket, rx: &mut Outbox) -> Result<(), axum::Error> {
+    while let Some(message) = rx.try_recv() {
         ws.feed(into_frame(message)).await?;
     }
     ws.flush().await
