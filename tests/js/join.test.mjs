@@ -167,6 +167,35 @@ test("a join handler that loops or panics is contained with its code, while othe
   assert.deepEqual((await rooms(looping)).length, 1, "only the joins the handler let in count");
 });
 
+/** The value of `name`'s sample whose labels include every one of `labels` (0 when absent). */
+async function sample(name, labels) {
+  const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
+  const line = (await host.metricsText())
+    .split("\n")
+    .find((l) => l.startsWith(`${name}{`) && wanted.every((pair) => l.includes(pair)));
+  return Number(line?.split(" ").at(-1) ?? 0);
+}
+
+test("join handler calls are counted per handler: calls, failures by code, refusals; /admin/plugins lists them", async () => {
+  const gate = { route: "hostile/gate", version: "1", stage: "join" };
+  const before = {
+    calls: await sample("synchost_plugin_calls_total", gate),
+    trap: await sample("synchost_plugin_errors_total", { ...gate, code: "plugin.trap" }),
+    refused: await sample("synchost_plugin_errors_total", { ...gate, code: "refused" }),
+  };
+  const socket = await client();
+  assert.equal((await join(socket, `gate-${++counter}-panic`)).errorCode, "plugin.trap");
+  assert.equal((await join(socket, `gate-${++counter}-refuse`)).errorCode, "hostile.gateClosed");
+  assert.equal((await join(socket, `gate-${++counter}-fine`)).status, "success");
+  assert.equal(await sample("synchost_plugin_calls_total", gate), before.calls + 3);
+  assert.equal(await sample("synchost_plugin_errors_total", { ...gate, code: "plugin.trap" }), before.trap + 1);
+  assert.equal(await sample("synchost_plugin_errors_total", { ...gate, code: "refused" }), before.refused + 1);
+  const admin = host.token("--sub", "operator", "--admin");
+  const report = await (await fetch(`${host.url}/admin/plugins`, { headers: { authorization: `Bearer ${admin}` } })).json();
+  const listed = report.joinHandlers.map((entry) => `${entry.route}@v${entry.version}`).sort();
+  assert.deepEqual(listed, ["chess/game@v1", "hostile/gate@v1"]);
+});
+
 test("a policy naming a join handler that is not loaded refuses every join with room.joinUnavailable", async () => {
   const socket = await client({ user: "mia", language: "nl" });
   const room = `missing-${++counter}`;

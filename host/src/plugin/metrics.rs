@@ -130,8 +130,8 @@ pub struct RouteSeries {
 }
 
 impl RouteSeries {
-    /// The series of `stage`; `None` for a join handler, whose calls are not made through a sync
-    /// and not counted here.
+    /// The series of `stage`; `None` for a join handler, whose series are kept apart (see
+    /// [`PluginMetrics::join`]).
     pub fn stage(&self, stage: Stage) -> Option<&Arc<StageSeries>> {
         match stage {
             Stage::Server => Some(&self.server),
@@ -141,10 +141,13 @@ impl RouteSeries {
     }
 }
 
-/// Every route version's series.
+/// Every route version's series, and every join handler's.
 #[derive(Debug, Default)]
 pub struct PluginMetrics {
     routes: RwLock<BTreeMap<RouteKey, Arc<RouteSeries>>>,
+    /// Join handlers are versions of their own kind (never in the route table), so their series are
+    /// dropped by [`PluginMetrics::retain_joins`].
+    joins: RwLock<BTreeMap<RouteKey, Arc<StageSeries>>>,
 }
 
 impl PluginMetrics {
@@ -164,6 +167,32 @@ impl PluginMetrics {
             .entry(key.clone())
             .or_default()
             .clone()
+    }
+
+    /// The series of join handler `key`, created on first use.
+    pub fn join(&self, key: &RouteKey) -> Arc<StageSeries> {
+        if let Some(series) = self
+            .joins
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(key)
+        {
+            return series.clone();
+        }
+        self.joins
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(key.clone())
+            .or_default()
+            .clone()
+    }
+
+    /// Drops the series of every join handler `live` says is gone.
+    pub fn retain_joins(&self, live: impl Fn(&RouteKey) -> bool) {
+        self.joins
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|key, _| live(key));
     }
 
     /// Drops the series of every version `live` says is gone.

@@ -201,8 +201,9 @@ impl PluginRuntime {
         room: String,
         session: Option<Session>,
     ) -> Result<(), StageError> {
+        let series = self.metrics.join(handler.key());
         self.workers
-            .run(move || join::decide_blocking(&handler, room, session))
+            .run(move || join::decide_blocking(&handler, &series, room, session))
             .await?
     }
 

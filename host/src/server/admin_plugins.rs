@@ -53,6 +53,19 @@ pub fn report(server: &Server) -> Value {
             })
         })
         .collect();
+    let joins: Vec<Value> = status
+        .joins
+        .iter()
+        .filter_map(|join| {
+            let loaded = runtime.join_handler(&join.key)?;
+            let series = metrics.join(&join.key);
+            Some(json!({
+                "route": format!("{}/{}", join.key.page, join.key.name),
+                "version": join.key.version,
+                "handler": stage_json(&loaded, &series, load_count(&join.key, Stage::Join)),
+            }))
+        })
+        .collect();
     let unavailable: Vec<Value> = status
         .unavailable
         .iter()
@@ -74,6 +87,7 @@ pub fn report(server: &Server) -> Value {
         "generation": status.generation,
         "scans": status.scans,
         "routes": routes,
+        "joinHandlers": joins,
         "unavailable": unavailable,
         "loadErrors": errors,
         "configError": status.config_error,

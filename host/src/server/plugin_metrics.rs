@@ -70,8 +70,18 @@ impl PluginCollector {
                 }
             }
         }
-        let loads = runtime
-            .status()
+        let status = runtime.status();
+        metrics.retain_joins(|key| status.joins.iter().any(|join| &join.key == key));
+        for join in &status.joins {
+            if let Some(loaded) = runtime.join_handler(&join.key) {
+                stages.push(StageRow {
+                    labels: labels(&join.key, Stage::Join),
+                    series: metrics.join(&join.key),
+                    warm: loaded.idle_instances(),
+                });
+            }
+        }
+        let loads = status
             .loads
             .into_iter()
             .map(|(key, stage, count)| (labels(&key, stage), count))
