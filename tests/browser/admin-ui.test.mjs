@@ -2,8 +2,8 @@
 // scripts/build-demo to build/admin-ui) in Debian's Chromium against `synchost serve` with
 // `[server] admin_ui_dir`: the UI logs in to the `/admin` namespace with an admin token as its
 // password, lists a socket.io-client test client with the room it joined, takes it out of the
-// room with the UI's Leave and closes its connection with the UI's Disconnect. A token without
-// `admin` is refused as the UI expects.
+// room with the UI's Leave and closes its connection with the UI's Disconnect; its Events page shows
+// an event the client sent. A token without `admin` is refused as the UI expects.
 //
 // Every wait has a timeout and reports what the page showed instead; nothing asserts on elapsed
 // time. Screenshots of each step go to artifacts/ (CHROMIUM_PATH overrides /usr/bin/chromium).
@@ -116,5 +116,25 @@ test("the official Admin UI logs in and shows a test client and its room", async
   // The client's button closes its whole connection (`_disconnect` with close = true).
   assert.equal(reason, "transport close");
   assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("the Admin UI's Events page shows an event a test client sends", async () => {
+  const client = await testClient();
+  const errors = [];
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  context.setDefaultTimeout(STEP_TIMEOUT);
+  const page = await context.newPage();
+  page.on("pageerror", (error) => errors.push(error.message));
+  await logIn(page, host.token("--sub", "operator", "--admin"));
+  await page.goto(`${host.url}/admin-ui/#/sockets/`);
+  await page.getByText(client.id).first().waitFor();
+  await page.goto(`${host.url}/admin-ui/#/events/`);
+  // An event the host ignores still passes the tap, as in Node's development mode.
+  client.emit("wavedFromTheTest", { n: 1 });
+  await page.getByText("wavedFromTheTest").first().waitFor();
+  await shoot({ page, name: "admin-ui" }, "admin-ui-5-events");
+  assert.deepEqual(errors, []);
+  client.disconnect();
   await context.close();
 });

@@ -2,7 +2,8 @@
 // speaks it: a CONNECT without an admin token is refused with `invalid credentials`; an admin gets
 // `config`, `all_sockets` (with a client's rooms, never its token) and `server_stats`, then hears
 // `socket_connected`, `room_joined`, `room_left` and `socket_disconnected` as they happen, and its
-// `join` and `_disconnect` act on the real client. Credentials in headers are never shown.
+// `join` and `_disconnect` act on the real client. Credentials in headers are never shown. The event
+// feed shows what a client sends and what is emitted to it alone.
 //
 // Every wait has a timeout that only guards against hanging.
 import { test, before, after } from "node:test";
@@ -88,7 +89,9 @@ test("an admin sees a client, its rooms and its departure, and its operations ac
   const all = next(admin, "all_sockets");
   const stats = next(admin, "server_stats");
   const [{ supportedFeatures }] = await config;
-  assert.ok(supportedFeatures.includes("JOIN") && supportedFeatures.includes("DISCONNECT"), JSON.stringify(supportedFeatures));
+  for (const feature of ["JOIN", "DISCONNECT", "ALL_EVENTS"]) {
+    assert.ok(supportedFeatures.includes(feature), JSON.stringify(supportedFeatures));
+  }
   const [list] = await all;
   const listed = list.find((s) => s.id === client.id);
   assert.ok(listed, JSON.stringify(list));
@@ -119,4 +122,21 @@ test("an admin sees a client, its rooms and its departure, and its operations ac
   admin.emit("_disconnect", "/", false, otherId);
   assert.equal(await reason, "io server disconnect");
   await gone;
+});
+
+test("the admin's event feed shows what a client sends and what is emitted to it alone, with its arguments", async () => {
+  const admin = await open("/admin", { auth: { username: "ops", password: host.token("--sub", "ops", "--admin") } });
+  const client = await open("/");
+  const received = next(admin, "event_received", (nsp, id, args) => id === client.id && args[0] === "getJoinedRooms");
+  const sent = next(admin, "event_sent", (nsp, id, args) => id === client.id && args[0] === "getJoinedRooms-7");
+  // LuckyStack's form: no ack, the answer comes back as the event `getJoinedRooms-7`, emitted to this socket alone.
+  const answer = within(new Promise((resolve) => client.once("getJoinedRooms-7", resolve)), "the answer");
+  client.emit("getJoinedRooms", { responseIndex: 7 });
+  const [nsp, id, args, at] = await received;
+  assert.equal(nsp, "/");
+  assert.deepEqual(args, ["getJoinedRooms", { responseIndex: 7 }]);
+  assert.ok(Math.abs(new Date(at).getTime() - Date.now()) < 60000, `a time the UI can read: ${at}`);
+  const [, , sentArgs] = await sent;
+  assert.equal(sentArgs[1].status, "success");
+  assert.deepEqual((await answer).rooms, []);
 });

@@ -4,7 +4,10 @@
 //!
 //! The protocol, as Node's `instrument()` speaks it: after CONNECT the server emits `config`
 //! (`supportedFeatures`) and `all_sockets`; every two seconds `server_stats`; as things change,
-//! `socket_connected`, `socket_disconnected`, `room_joined` and `room_left`. The UI emits `emit`,
+//! `socket_connected`, `socket_disconnected`, `room_joined` and `room_left`; and, as they pass,
+//! `event_received` and `event_sent` for the events of the `/` namespace's sockets (the UI's Events
+//! page, Node's development mode; read from the namespace's tap, see `protocol::tap`: events a
+//! socket receives and those emitted to it alone, not room broadcasts or acks). The UI emits `emit`,
 //! `join`, `leave` and `_disconnect` with a namespace and an optional filter (a socket id or a
 //! room). The UI's password is the admin token (the username is ignored): a CONNECT whose `auth`
 //! carries no token with `admin` is refused with `invalid credentials`, as the UI expects.
@@ -23,7 +26,8 @@ use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use crate::protocol::{
-    Args, BoxFuture, ConnectError, Event, NamespaceHandler, NamespaceRooms, Socket,
+    Args, BoxFuture, ConnectError, Direction, Event, EventTap, NamespaceHandler, NamespaceRooms,
+    Socket,
 };
 use crate::session::TokenVerifier;
 use snapshot::{Snapshot, serialize};
@@ -34,8 +38,8 @@ pub const NAMESPACE: &str = "/admin";
 /// How often changes are looked for; `server_stats` goes out every [`STATS_EVERY`] ticks.
 const TICK: Duration = Duration::from_secs(1);
 const STATS_EVERY: u32 = 2;
-/// What the UI may do here (Node's names). No aggregated or per-event feeds.
-const FEATURES: [&str; 7] = [
+/// What the UI may do and see here (Node's names). No aggregated event counts.
+const FEATURES: [&str; 8] = [
     "EMIT",
     "JOIN",
     "LEAVE",
@@ -43,6 +47,7 @@ const FEATURES: [&str; 7] = [
     "MJOIN",
     "MLEAVE",
     "MDISCONNECT",
+    "ALL_EVENTS",
 ];
 
 /// The `/admin` namespace's handler.
@@ -55,6 +60,8 @@ struct Inner {
     verifier: TokenVerifier,
     watched: NamespaceRooms,
     admins: NamespaceRooms,
+    /// The watched namespace's events as they pass.
+    tap: EventTap,
     server_id: String,
     started: Instant,
     last: Mutex<Snapshot>,
@@ -63,11 +70,13 @@ struct Inner {
 }
 
 impl AdminUi {
-    /// A handler showing `watched` to the admins connected in `admins` (the `/admin` namespace's
-    /// rooms), identifying this server as `server_id`.
+    /// A handler showing `watched` (made with `tap`, [`NamespaceRooms::tapped`]) to the admins
+    /// connected in `admins` (the `/admin` namespace's rooms), identifying this server as
+    /// `server_id`.
     pub fn new(
         verifier: TokenVerifier,
         watched: NamespaceRooms,
+        tap: EventTap,
         admins: NamespaceRooms,
         server_id: String,
     ) -> Self {
@@ -77,6 +86,7 @@ impl AdminUi {
                 verifier,
                 watched,
                 admins,
+                tap,
                 server_id,
                 started: Instant::now(),
                 last,
@@ -88,6 +98,7 @@ impl AdminUi {
     /// Tells the connected admins what changed, every tick, and the server's stats; runs until the
     /// process ends.
     pub async fn run(self) {
+        tokio::spawn(self.clone().forward_events());
         let mut ticks: u32 = 0;
         let mut interval = tokio::time::interval(TICK);
         loop {
@@ -108,6 +119,35 @@ impl AdminUi {
             if ticks.is_multiple_of(STATS_EVERY) {
                 self.to_admins("server_stats", &(self.stats(),));
             }
+        }
+    }
+
+    /// Passes every tapped event of the watched namespace to the connected admins as
+    /// `event_received` / `event_sent` (namespace, socket id, `[name, ...args]`, time). An admin
+    /// that cannot keep up misses the oldest events, never slows the sockets down.
+    async fn forward_events(self) {
+        let mut events = self.inner.tap.subscribe();
+        loop {
+            let event = match events.recv().await {
+                Ok(event) => event,
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
+                    tracing::debug!(missed, "admin UI event feed fell behind");
+                    continue;
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            };
+            if self.inner.admins.is_empty() {
+                continue;
+            }
+            let Ok(args) = RawValue::from_string(event.event) else {
+                continue;
+            };
+            let name = match event.direction {
+                Direction::Received => "event_received",
+                Direction::Sent => "event_sent",
+            };
+            let nsp = self.inner.watched.name();
+            self.to_admins(name, &(nsp, event.socket, args, iso_time(now_ms())));
         }
     }
 
@@ -273,6 +313,30 @@ fn now_ms() -> u64 {
         })
 }
 
+/// `ms` since the Unix epoch as an ISO 8601 UTC time, `2026-12-01T19:30:00.000Z`: what a
+/// JavaScript `Date` becomes in JSON, which the UI reads.
+fn iso_time(ms: u64) -> String {
+    let (days, in_day) = (ms / 86_400_000, ms % 86_400_000);
+    let (hour, minute) = (in_day / 3_600_000, in_day / 60_000 % 60);
+    let (second, milli) = (in_day / 1000 % 60, in_day % 1000);
+    // The civil date of a day count, in the proleptic Gregorian calendar (eras of 400 years).
+    let days = i64::try_from(days).unwrap_or(i64::MAX) + 719_468;
+    let era = days.div_euclid(146_097);
+    let day_of_era = days.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.{milli:03}Z")
+}
+
 /// The admin token in a CONNECT `auth` payload: the UI's `password` (or a `token` field).
 fn token_of(auth: &RawValue) -> Option<String> {
     let value: Value = serde_json::from_str(auth.get()).ok()?;
@@ -326,5 +390,19 @@ impl NamespaceHandler for AdminUi {
 
     fn on_event(&self, _socket: &Socket, event: Event) {
         self.operate(&event);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_written_as_javascript_writes_a_date_in_json() {
+        assert_eq!(iso_time(0), "1970-01-01T00:00:00.000Z");
+        // 2026-12-01T19:30:05.123Z and a leap day.
+        assert_eq!(iso_time(1_796_153_405_123), "2026-12-01T19:30:05.123Z");
+        assert_eq!(iso_time(951_782_400_000), "2000-02-29T00:00:00.000Z");
+        assert_eq!(iso_time(4_102_444_799_999), "2099-12-31T23:59:59.999Z");
     }
 }

@@ -19,6 +19,7 @@ use super::handler::{DisconnectReason, Event};
 use super::packet::PacketType;
 use super::server::ServerShared;
 use super::socket::Socket;
+use super::tap::Direction;
 use crate::transport::{CloseReason, EngineConnection, Incoming, Ready};
 
 /// The Socket.IO state of one Engine.IO connection.
@@ -193,6 +194,9 @@ impl ConnectionShared {
                 let Ok((name, args)) = packet.event_parts() else {
                     return self.protocol_violation("event without a valid name");
                 };
+                if let Some(tap) = socket.rooms_of().tap() {
+                    tap.record(Direction::Received, socket.id(), &name, &args);
+                }
                 let ack = packet.id.map(|id| AckSender::new(socket.clone(), id));
                 let handler = socket.handler().clone();
                 handler.on_event(

@@ -20,6 +20,7 @@ mod namespace;
 pub mod packet;
 mod server;
 mod socket;
+mod tap;
 
 pub use ack::{AckError, AckReply, AckSender};
 pub use args::{Args, ArgsError};
@@ -29,6 +30,7 @@ pub use handler::{BoxFuture, ConnectError, DisconnectReason, Event, NamespaceHan
 pub use namespace::{Broadcast, Namespace, NamespaceRooms};
 pub use server::{Config, SocketIo, SocketIoBuilder};
 pub use socket::{EmitError, Socket};
+pub use tap::{Direction, EventTap, TappedEvent};
 
 #[cfg(test)]
 mod tests;

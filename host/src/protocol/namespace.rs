@@ -11,6 +11,7 @@ use super::args::Args;
 use super::emit;
 use super::handler::NamespaceHandler;
 use super::socket::Socket;
+use super::tap::EventTap;
 use crate::rooms::{FanOut, RoomRegistry, Targets};
 use crate::transport::Message;
 
@@ -25,6 +26,7 @@ pub struct NamespaceRooms {
 struct RoomsInner {
     name: String,
     registry: RoomRegistry<Socket>,
+    tap: Option<EventTap>,
 }
 
 impl std::fmt::Debug for NamespaceRooms {
@@ -38,12 +40,28 @@ impl std::fmt::Debug for NamespaceRooms {
 impl NamespaceRooms {
     /// The (empty) rooms of the namespace `name`, e.g. `/`.
     pub fn new(name: impl Into<String>) -> Self {
+        Self::make(name.into(), None)
+    }
+
+    /// As [`NamespaceRooms::new`], with `tap` recording the events its sockets receive and those
+    /// emitted to one of them (see `tap`).
+    pub fn tapped(name: impl Into<String>, tap: EventTap) -> Self {
+        Self::make(name.into(), Some(tap))
+    }
+
+    fn make(name: String, tap: Option<EventTap>) -> Self {
         Self {
             inner: Arc::new(RoomsInner {
-                name: name.into(),
+                name,
                 registry: RoomRegistry::new(),
+                tap,
             }),
         }
+    }
+
+    /// The namespace's event tap, if it was made with one.
+    pub(crate) fn tap(&self) -> Option<&EventTap> {
+        self.inner.tap.as_ref()
     }
 
     pub(crate) fn registry(&self) -> &RoomRegistry<Socket> {

@@ -19,6 +19,7 @@ use super::connection::ConnectionShared;
 use super::emit;
 use super::handler::{DisconnectReason, NamespaceHandler};
 use super::namespace::{Broadcast, NamespaceShared};
+use super::tap::Direction;
 use crate::rooms::{Delivery, Member};
 use crate::transport::{EngineConnection, Message, RequestInfo, SendError};
 
@@ -161,6 +162,9 @@ impl Socket {
         args: &Args,
         binaries: &[Bytes],
     ) -> Result<(), EmitError> {
+        if let Some(tap) = self.inner.namespace.rooms.tap() {
+            tap.record(Direction::Sent, self.id(), event, args);
+        }
         self.send_frames(
             emit::event(self.namespace(), event, args, binaries, None),
             false,
@@ -294,6 +298,11 @@ impl Socket {
 
     pub(crate) fn handler(&self) -> &Arc<dyn NamespaceHandler> {
         &self.inner.namespace.handler
+    }
+
+    /// The rooms (and tap) of the socket's namespace.
+    pub(crate) fn rooms_of(&self) -> &super::NamespaceRooms {
+        &self.inner.namespace.rooms
     }
 
     pub(crate) fn acks(&self) -> &AckTable {

@@ -25,7 +25,7 @@ use crate::config::Config;
 use crate::http::{StaticFiles, engine_router};
 use crate::i18n::Messages;
 use crate::plugin::{PluginRuntime, RuntimeOptions};
-use crate::protocol::{NamespaceRooms, SocketIo};
+use crate::protocol::{EventTap, NamespaceRooms, SocketIo};
 use crate::session::TokenVerifier;
 use crate::store::Store;
 use crate::sync::{Envelopes, Parts, SyncGateway, SyncService};
@@ -106,8 +106,13 @@ pub async fn router(
         .map(StaticFiles::open)
         .transpose()?;
     let server_id = config.cluster.node_id.clone().unwrap_or_else(host_name);
-    // The namespace's rooms exist before anything built on them, so nothing is attached later.
-    let namespace = NamespaceRooms::new("/");
+    // The namespace's rooms exist before anything built on them, so nothing is attached later. With
+    // the Admin UI on, they are tapped for its event feed.
+    let tap = admin_ui_files.is_some().then(EventTap::default);
+    let namespace = match &tap {
+        Some(tap) => NamespaceRooms::tapped("/", tap.clone()),
+        None => NamespaceRooms::new("/"),
+    };
     let store = Store::open(&config.store.path).map_err(crate::plugin::Error::Store)?;
     let chosen = cluster::choose(&config, &store, &namespace).await?;
     let root = config.server.plugins_root.clone();
@@ -156,11 +161,12 @@ pub async fn router(
     let mut io = SocketIo::builder()
         .connect_timeout(connect_timeout)
         .binary_budget(binary_timeout, max_binary_bytes);
-    if admin_ui_files.is_some() {
+    if let Some(tap) = tap {
         let admins = NamespaceRooms::new(crate::admin_ui::NAMESPACE);
         let admin_ui = AdminUi::new(
             admin_verifier.clone(),
             namespace.clone(),
+            tap,
             admins.clone(),
             server_id,
         );
