@@ -186,7 +186,9 @@ mod tests {
         let router = Router::new().route("/large", any(|| async { vec![b'x'; LARGE] }));
         let listener = TcpListener::bind("127.0.0.1:0").await;
         let listener = listener.unwrap_or_else(|error| panic!("bind: {error}"));
-        let address = listener.local_addr().unwrap_or_else(|error| panic!("{error}"));
+        let address = listener
+            .local_addr()
+            .unwrap_or_else(|error| panic!("{error}"));
         let mut client = TcpStream::connect(address)
             .await
             .unwrap_or_else(|error| panic!("connect: {error}"));
@@ -207,7 +209,10 @@ mod tests {
             .unwrap_or_else(|error| panic!("write: {error}"));
         // The client never reads. Only guards against hanging: the connection must end at all.
         let ended = tokio::time::timeout(Duration::from_secs(120), served).await;
-        assert!(ended.is_ok(), "the connection of a peer that never reads stayed open");
+        assert!(
+            ended.is_ok(),
+            "the connection of a peer that never reads stayed open"
+        );
         drop(client);
     }
 }

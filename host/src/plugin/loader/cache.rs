@@ -16,11 +16,11 @@
 //! remembered by content hash: an unchanged refused file is never compiled again, on a rescan, under
 //! another name, or (its `.cwasm` stays valid) after a restart.
 
+use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::io::Write;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
