@@ -405,6 +405,30 @@ async fn a_component_with_more_memories_than_allowed_is_refused_at_load() {
 }
 
 #[tokio::test]
+async fn a_component_refused_for_pool_limits_is_not_compiled_again() {
+    let sandbox = sandbox("", "");
+    let runtime = sandbox.start().unwrap();
+    let built = std::fs::read(fixture_plugins().join(LIMITS_SERVER)).unwrap();
+    let hostile = with_extra_memories(&built, 4, 1).unwrap();
+    load_error_of(&sandbox, &runtime, &hostile);
+    let compiles = runtime.status().cache.compiles;
+    // The same bytes under another name (a retried deploy): refused again, without compiling.
+    let again = "hostile/_sync/memories_server_v2.wasm";
+    sandbox.write_plugin(again, &hostile).unwrap();
+    runtime.rescan();
+    let status = runtime.status();
+    let message = status
+        .errors
+        .iter()
+        .find(|error| error.path.ends_with("memories_server_v2.wasm"))
+        .map(|error| error.message.clone())
+        .unwrap_or_else(|| panic!("no load error: {status:?}"));
+    assert!(message.contains("max_memories_per_component"), "{message}");
+    assert_eq!(status.cache.compiles, compiles);
+    bystander(&runtime).await;
+}
+
+#[tokio::test]
 async fn memory_is_capped_per_instance_over_all_its_memories() {
     let sandbox = sandbox("", "");
     let runtime = sandbox.start().unwrap();

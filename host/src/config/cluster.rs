@@ -10,7 +10,8 @@ use super::Error;
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ClusterSection {
-    /// `redis://host:port/db` (or `rediss://`); unset means a single node.
+    /// `redis://host:port/db`; unset means a single node. `rediss://` (TLS) is refused: the host is
+    /// built without TLS for Redis, and a TLS URL must never quietly become a plaintext connection.
     pub redis_url: Option<String>,
     /// This node's name in the cluster, unique among the nodes; unset picks a random one at start.
     pub node_id: Option<String>,
@@ -70,13 +71,17 @@ impl ClusterSection {
                 "1 to 64 characters: letters, digits, '-', '_', '.'",
             ));
         }
-        if let Some(url) = &self.redis_url
-            && !(url.starts_with("redis://") || url.starts_with("rediss://"))
-        {
-            return Err(invalid(
-                "redis_url",
-                "must start with redis:// or rediss://",
-            ));
+        if let Some(url) = &self.redis_url {
+            if url.starts_with("rediss://") {
+                return Err(invalid(
+                    "redis_url",
+                    "rediss:// (TLS) is not supported: this build has no TLS for Redis; use \
+                     redis:// on a private network or through a TLS tunnel (stunnel, a sidecar)",
+                ));
+            }
+            if !url.starts_with("redis://") {
+                return Err(invalid("redis_url", "must start with redis://"));
+            }
         }
         if self.timeout_ms == 0 || self.timeout_ms > 60_000 {
             return Err(invalid("timeout_ms", "must be between 1 and 60000"));
@@ -120,5 +125,14 @@ mod tests {
         ] {
             assert!(Config::from_toml(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_tls_url_is_refused_at_load_because_tls_is_not_built_in() {
+        let error = Config::from_toml("[cluster]\nredis_url = \"rediss://cache:6380/0\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("cluster.redis_url"), "{error}");
+        assert!(error.contains("TLS"), "{error}");
     }
 }

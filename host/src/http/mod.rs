@@ -5,9 +5,12 @@
 //! Connections are served with a header-read timeout so idle TCP connections that never send a request
 //! are dropped, and with a cap on the size of a request's head (request line and headers), answered
 //! with 431 past it, so no request can make the host hold more than that before any route runs.
+//! A response the peer stops reading closes the connection after [`WRITE_STALL_TIMEOUT`] without
+//! progress (`write_stall`), so no peer can pin a response in memory by never reading it.
 
 mod cors;
 mod static_files;
+mod write_stall;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -23,12 +26,17 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 
 use crate::transport::{Engine, EngineHandler};
+use write_stall::WriteStall;
 
 pub use cors::cors;
 pub use static_files::{StaticDirError, StaticFiles};
 
 /// A connection must send its request headers within this time, or it is closed.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A connection whose peer reads nothing of a pending response for this long is closed. Covers
+/// HTTP responses and, after an upgrade, WebSocket writes.
+const WRITE_STALL_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The largest request head (request line and headers together) accepted: Node's default
 /// (`--max-http-header-size`, 16 KiB). Larger heads get 431 and the connection is closed. Also the
@@ -112,7 +120,12 @@ async fn accept_loop(listener: TcpListener, router: Router) {
     loop {
         match listener.accept().await {
             Ok((stream, peer)) => {
-                tokio::spawn(serve_connection(stream, peer, router.clone()));
+                tokio::spawn(serve_connection(
+                    stream,
+                    peer,
+                    router.clone(),
+                    WRITE_STALL_TIMEOUT,
+                ));
             }
             Err(error) => {
                 // Usually out of file descriptors: back off instead of spinning.
@@ -123,7 +136,12 @@ async fn accept_loop(listener: TcpListener, router: Router) {
     }
 }
 
-async fn serve_connection(stream: TcpStream, peer: SocketAddr, router: Router) {
+async fn serve_connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    router: Router,
+    write_stall: Duration,
+) {
     let _ = stream.set_nodelay(true);
     let service = hyper::service::service_fn(move |mut request: Request<hyper::body::Incoming>| {
         request.extensions_mut().insert(ConnectInfo(peer));
@@ -139,7 +157,7 @@ async fn serve_connection(stream: TcpStream, peer: SocketAddr, router: Router) {
         .header_read_timeout(HEADER_READ_TIMEOUT)
         .max_buf_size(MAX_HEAD_BYTES)
         .max_header_size(MAX_HEAD_BYTES)
-        .serve_connection(TokioIo::new(stream), service)
+        .serve_connection(TokioIo::new(WriteStall::new(stream, write_stall)), service)
         .with_upgrades();
     if let Err(error) = connection.await {
         tracing::debug!(%peer, %error, "connection ended with an error");
@@ -157,4 +175,48 @@ pub fn is_length_limit(error: &axum::Error) -> bool {
         source = current.source();
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncWriteExt;
+
+    /// A response far larger than the kernel's socket buffers on both ends.
+    const LARGE: usize = 64 * 1024 * 1024;
+
+    #[tokio::test]
+    async fn a_peer_that_never_reads_its_response_is_closed() {
+        let router = Router::new().route("/large", any(|| async { vec![b'x'; LARGE] }));
+        let listener = TcpListener::bind("127.0.0.1:0").await;
+        let listener = listener.unwrap_or_else(|error| panic!("bind: {error}"));
+        let address = listener
+            .local_addr()
+            .unwrap_or_else(|error| panic!("{error}"));
+        let mut client = TcpStream::connect(address)
+            .await
+            .unwrap_or_else(|error| panic!("connect: {error}"));
+        let (stream, peer) = listener
+            .accept()
+            .await
+            .unwrap_or_else(|error| panic!("accept: {error}"));
+        let served = tokio::spawn(serve_connection(
+            stream,
+            peer,
+            router,
+            Duration::from_millis(500),
+        ));
+        let request = b"GET /large HTTP/1.1\r\nhost: test\r\n\r\n";
+        client
+            .write_all(request)
+            .await
+            .unwrap_or_else(|error| panic!("write: {error}"));
+        // The client never reads. Only guards against hanging: the connection must end at all.
+        let ended = tokio::time::timeout(Duration::from_secs(120), served).await;
+        assert!(
+            ended.is_ok(),
+            "the connection of a peer that never reads stayed open"
+        );
+        drop(client);
+    }
 }

@@ -4,6 +4,9 @@
 //! This module only finds, reads and parses the files and remembers the last good version of each;
 //! `messages` decides how they join the catalogs. Plugin files are untrusted input: a bad file is
 //! reported and its previous version kept, it never stops the host, and its size is bounded.
+//! They are found and read under the plugins folder's rules (`plugin::folder`): regular files only,
+//! never through a symlink, never blocking on a FIFO or device; this module must not open plugin
+//! files any other way.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -13,11 +16,10 @@ use fluent_bundle::FluentResource;
 
 use super::catalog::parse;
 use super::negotiate::is_language;
+use crate::plugin::folder::{self, Refusal};
 
-/// How deep under the plugins root pages are looked for (the plugin loader uses the same bound).
-const MAX_DEPTH: usize = 16;
 /// Larger message files are refused: a handler's messages fit in a few kilobytes.
-const MAX_FILE_BYTES: u64 = 1024 * 1024;
+const MAX_FILE_KB: u64 = 1024;
 
 /// A plugin message file that could not be used; the file's previous messages, if any, stay in force.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,19 +48,36 @@ impl PluginFiles {
     /// Re-reads every `<page>/_sync/<lang>.ftl` under `root`; files that are gone are dropped, files
     /// that fail keep their previous version and are returned. `languages` are the supported ones.
     pub(crate) fn reload(&mut self, root: &Path, languages: &[String]) -> Vec<PluginFileError> {
-        let mut found = Vec::new();
-        walk(root, 0, &mut found);
+        let listing = folder::walk(root);
         let mut errors = Vec::new();
         let mut next = BTreeMap::new();
-        for path in found {
+        let mut keep_previous = |path: &PathBuf, next: &mut BTreeMap<PathBuf, PluginFile>| {
+            if let Some(previous) = self.files.remove(path) {
+                next.insert(path.clone(), previous);
+            }
+        };
+        // Links, FIFOs and devices named like message files are reported, never opened.
+        for (relative, refusal) in listing.refused {
+            if is_message_file(&relative) {
+                let path = root.join(relative);
+                keep_previous(&path, &mut next);
+                errors.push(PluginFileError {
+                    path,
+                    reason: refusal.to_string(),
+                });
+            }
+        }
+        for relative in listing.files {
+            if !is_message_file(&relative) {
+                continue;
+            }
+            let path = root.join(relative);
             match read(&path, languages) {
                 Ok(file) => {
                     next.insert(path, file);
                 }
                 Err(reason) => {
-                    if let Some(previous) = self.files.remove(&path) {
-                        next.insert(path.clone(), previous);
-                    }
+                    keep_previous(&path, &mut next);
                     errors.push(PluginFileError { path, reason });
                 }
             }
@@ -86,60 +105,31 @@ fn read(path: &Path, languages: &[String]) -> Result<PluginFile, String> {
             languages.join(", ")
         ));
     }
-    let size = std::fs::metadata(path)
-        .map_err(|error| error.to_string())?
-        .len();
-    if size > MAX_FILE_BYTES {
-        return Err(format!(
-            "{size} bytes is more than the {MAX_FILE_BYTES} allowed"
-        ));
-    }
-    let source = std::fs::read_to_string(path).map_err(|error| error.to_string())?;
+    let bytes = folder::read_regular(path, MAX_FILE_KB).map_err(|refusal| match refusal {
+        Refusal::TooLarge { size, .. } => {
+            format!("{size} bytes is more than the {MAX_FILE_KB} KiB allowed")
+        }
+        other => other.to_string(),
+    })?;
+    let source = String::from_utf8(bytes).map_err(|_| "the file is not UTF-8".to_owned())?;
     Ok(PluginFile {
         language,
         resource: parse(source)?,
     })
 }
 
-/// Collects the `*.ftl` files directly inside every `_sync` folder that belongs to a page.
-fn walk(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) {
-    if depth > MAX_DEPTH {
-        return;
-    }
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else {
-            continue;
-        };
-        let path = entry.path();
-        if name.starts_with('.') || !path.is_dir() {
-            continue;
+/// Whether `relative` (to the plugins root) is `<page>/_sync/<name>.ftl`: directly inside a `_sync`
+/// folder that belongs to a page (`_sync` at the root belongs to none, and inside a `_sync` folder
+/// there are only handlers).
+fn is_message_file(relative: &Path) -> bool {
+    let parts: Vec<_> = relative.iter().collect();
+    match parts.as_slice() {
+        [page @ .., sync, file] if !page.is_empty() => {
+            *sync == "_sync"
+                && page.iter().all(|part| *part != "_sync")
+                && Path::new(file).extension().is_some_and(|ext| ext == "ftl")
         }
-        // `_sync` at the root would belong to no page; inside a `_sync` folder there are only handlers.
-        if name == "_sync" && depth > 0 {
-            collect_ftl(&path, found);
-        } else if name != "_sync" {
-            walk(&path, depth + 1, found);
-        }
-    }
-}
-
-fn collect_ftl(sync_dir: &Path, found: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(sync_dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let visible = entry
-            .file_name()
-            .to_str()
-            .is_some_and(|name| !name.starts_with('.'));
-        if visible && path.extension().is_some_and(|ext| ext == "ftl") && path.is_file() {
-            found.push(path);
-        }
+        _ => false,
     }
 }
 
@@ -195,7 +185,7 @@ mod tests {
         write(
             root,
             "c/_sync/en.ftl",
-            &"x".repeat(MAX_FILE_BYTES as usize + 1),
+            &"x".repeat(MAX_FILE_KB as usize * 1024 + 1),
         );
         let mut files = PluginFiles::default();
         let mut errors = files.reload(root, &languages());
@@ -226,5 +216,42 @@ mod tests {
         assert_eq!(paths(&files, root), ["chess/_sync/en.ftl:en"]);
         let kept = files.iter().next().unwrap().1.resource.clone();
         assert!(Arc::ptr_eq(&before, &kept));
+    }
+
+    #[test]
+    fn links_and_special_files_are_refused_unread() {
+        let outside = tempfile::tempdir().unwrap();
+        write(outside.path(), "_sync/en.ftl", "leak = outside\n");
+        let root = tempfile::tempdir().unwrap();
+        let root = root.path();
+        write(root, "chess/_sync/nl.ftl", "a = A\n");
+        std::os::unix::fs::symlink(
+            outside.path().join("_sync/en.ftl"),
+            root.join("chess/_sync/en.ftl"),
+        )
+        .unwrap();
+        std::os::unix::fs::symlink(outside.path(), root.join("linked")).unwrap();
+        std::fs::create_dir_all(root.join("pipe/_sync")).unwrap();
+        let status = std::process::Command::new("mkfifo")
+            .arg(root.join("pipe/_sync/en.ftl"))
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let mut files = PluginFiles::default();
+        let mut errors = files.reload(root, &languages());
+        errors.sort_by(|a, b| a.path.cmp(&b.path));
+        assert_eq!(paths(&files, root), ["chess/_sync/nl.ftl:nl"]);
+        let refused: Vec<(String, &str)> = errors
+            .iter()
+            .map(|error| {
+                let relative = error.path.strip_prefix(root).unwrap().display();
+                (relative.to_string(), error.reason.as_str())
+            })
+            .collect();
+        assert_eq!(refused.len(), 2, "{refused:?}");
+        assert_eq!(refused[0].0, "chess/_sync/en.ftl");
+        assert!(refused[0].1.contains("symbolic link"), "{refused:?}");
+        assert_eq!(refused[1].0, "pipe/_sync/en.ftl");
+        assert!(refused[1].1.contains("FIFO"), "{refused:?}");
     }
 }

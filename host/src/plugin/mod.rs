@@ -19,7 +19,7 @@ mod call;
 mod engine;
 mod error;
 mod fan_out_budget;
-mod folder;
+pub(crate) mod folder;
 mod host_impl;
 mod instance;
 mod join;

@@ -10,13 +10,19 @@
 //! code as the host. The folder must be writable by its owner only (it is refused at start when its
 //! group or others may write it), and a cached file that anyone but its owner may write, or that
 //! another user owns, is never loaded: it is compiled again and replaced by rename.
+//!
+//! A component the engine's pool cannot hold (more memories, tables or core instances than the
+//! per-component limits) is refused the same way every time for a given engine, so the refusal is
+//! remembered by content hash: an unchanged refused file is never compiled again, on a rescan, under
+//! another name, or (its `.cwasm` stays valid) after a restart.
 
+use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::io::Write;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use wasmtime::Engine;
 use wasmtime::component::Component;
@@ -31,6 +37,18 @@ pub struct CompileCache {
     functions: Arc<FunctionCache>,
     compiles: AtomicU64,
     hits: AtomicU64,
+    /// Why each content hash the pool cannot hold was refused.
+    refused: Mutex<HashMap<String, String>>,
+}
+
+/// The most pool refusals remembered; past it the memory starts over (a refused file is then
+/// compiled once more), so a loop of ever-new refused builds cannot grow it without bound.
+const MAX_REFUSALS: usize = 1024;
+
+/// Whether a wasmtime error text says the pooling allocator cannot hold the component (its
+/// per-component limits), rather than that the bytes do not compile.
+pub fn is_pool_limit(detail: &str) -> bool {
+    detail.contains("pooling allocator")
 }
 
 /// Counters of cache use since start.
@@ -77,6 +95,7 @@ impl CompileCache {
             functions,
             compiles: AtomicU64::new(0),
             hits: AtomicU64::new(0),
+            refused: Mutex::default(),
         })
     }
 
@@ -101,6 +120,9 @@ impl CompileCache {
         hash: &str,
         bytes: &[u8],
     ) -> Result<Component, String> {
+        if let Some(detail) = self.refusal_of(hash) {
+            return Err(detail);
+        }
         let path = self.dir.join(format!("{hash}-{}.cwasm", self.engine_tag));
         let trusted = match std::fs::symlink_metadata(&path) {
             Ok(metadata) if metadata.is_file() => match unsafe_owner_or_mode(&metadata) {
@@ -118,21 +140,43 @@ impl CompileCache {
                     self.hits.fetch_add(1, Ordering::Relaxed);
                     return Ok(component);
                 }
-                // A damaged or foreign file: fall through and replace it by rename (never in place).
                 Err(error) => {
-                    tracing::warn!(path = %path.display(), "ignoring unusable cached component: {error:#}")
+                    let detail = format!("{error:#}");
+                    // Valid code the pool cannot hold: compiling it again would change nothing.
+                    if is_pool_limit(&detail) {
+                        return Err(self.remember_refusal(hash, detail));
+                    }
+                    // A damaged or foreign file: fall through and replace it by rename (never in place).
+                    tracing::warn!(path = %path.display(), "ignoring unusable cached component: {detail}")
                 }
             }
         }
-        let compiled = engine
-            .precompile_component(bytes)
-            .map_err(|error| format!("{error:#}"))?;
+        let refused = |error: wasmtime::Error| self.remember_refusal(hash, format!("{error:#}"));
+        let compiled = engine.precompile_component(bytes).map_err(refused)?;
         self.compiles.fetch_add(1, Ordering::Relaxed);
         if let Err(error) = write_atomically(&path, &[&compiled], true) {
             tracing::warn!(path = %path.display(), "cannot write the compile cache: {error}");
-            return deserialize_bytes(engine, &compiled).map_err(|error| format!("{error:#}"));
+            return deserialize_bytes(engine, &compiled).map_err(refused);
         }
-        load(engine, &path).map_err(|error| format!("{error:#}"))
+        load(engine, &path).map_err(refused)
+    }
+
+    /// The remembered pool refusal of `hash`, if any.
+    fn refusal_of(&self, hash: &str) -> Option<String> {
+        let refused = self.refused.lock().unwrap_or_else(PoisonError::into_inner);
+        refused.get(hash).cloned()
+    }
+
+    /// Remembers `detail` for `hash` when it is a pool refusal; returns it either way.
+    fn remember_refusal(&self, hash: &str, detail: String) -> String {
+        if is_pool_limit(&detail) {
+            let mut refused = self.refused.lock().unwrap_or_else(PoisonError::into_inner);
+            if refused.len() >= MAX_REFUSALS {
+                refused.clear();
+            }
+            refused.insert(hash.to_owned(), detail.clone());
+        }
+        detail
     }
 }
 

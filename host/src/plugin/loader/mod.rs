@@ -274,7 +274,7 @@ impl Loader {
 /// Tells a component the pool cannot hold from one that does not compile. Wasmtime reports both as
 /// errors of the same type; its pool checks say which limit of the pooling allocator was hit.
 fn compile_error(detail: String) -> LoadError {
-    if detail.contains("pooling allocator") {
+    if cache::is_pool_limit(&detail) {
         LoadError::ExceedsLimits(detail)
     } else {
         LoadError::Compile(detail)
