@@ -1,7 +1,7 @@
 //! Feeds arbitrary bytes to the output checker and compares it with two decoders: it must give
 //! exactly rmp-serde's answer (its reference by design), whatever it accepts rmpv must decode as one
 //! value with nothing after it, and whatever rmpv decodes as one value it must accept unless the
-//! value nests past rmp-serde's limit.
+//! value nests past rmp-serde's limit or holds the reserved byte 0xc1 (which rmpv alone lets pass).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -31,8 +31,11 @@ fuzz_target!(|data: &[u8]| {
             "rmpv refuses what was accepted: {data:02x?}"
         );
     }
+    // rmpv reads the reserved marker 0xc1, which MessagePack never allows, as nil; the checker and
+    // rmp-serde refuse it. Inputs holding that byte anywhere are left to the first comparison.
     if let Some(value) = rmpv_ok
         && !accepted
+        && !data.contains(&0xc1)
     {
         assert!(
             depth(&value) > RMP_SERDE_DEPTH,
