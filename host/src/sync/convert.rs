@@ -98,11 +98,21 @@ mod tests {
     fn a_json_number_becomes_exactly_the_float_its_text_names() {
         // Found by fuzzing: a decimal that a fast float parser rounds one unit off, so a float32
         // output written as JSON did not convert back to the same JSON.
-        for text in ["5.428947e-38", "2.2250738585072011e-308", "0.1", "1e23", "8.589973e9"] {
+        for text in [
+            "5.428947e-38",
+            "2.2250738585072011e-308",
+            "0.1",
+            "1e23",
+            "8.589973e9",
+        ] {
             let packed = json_to_msgpack(text, 32).unwrap();
             let value: f64 = rmp_serde::from_slice(&packed).unwrap();
             assert_eq!(value, text.parse::<f64>().unwrap(), "{text}");
-            assert_eq!(msgpack_to_json(&packed).unwrap().parse::<f64>().unwrap(), value, "{text}");
+            assert_eq!(
+                msgpack_to_json(&packed).unwrap().parse::<f64>().unwrap(),
+                value,
+                "{text}"
+            );
         }
     }
 
