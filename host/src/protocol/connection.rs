@@ -99,9 +99,21 @@ impl Connection {
     /// The wait a namespace handler asks for before this connection's next message is read: the
     /// first one any of its sockets' handlers asks for.
     pub(crate) fn ready(&self) -> Option<Ready> {
-        let sockets: Vec<Socket> = self.shared.lock().sockets.values().cloned().collect();
-        sockets
-            .iter()
+        // Asked after every packet: a connection almost always has one socket, so that case takes
+        // no allocation. Handlers are asked without the lock held.
+        let (only, more) = {
+            let state = self.shared.lock();
+            match state.sockets.len() {
+                0 => return None,
+                1 => (state.sockets.values().next().cloned(), Vec::new()),
+                _ => (
+                    None,
+                    state.sockets.values().cloned().collect::<Vec<Socket>>(),
+                ),
+            }
+        };
+        only.iter()
+            .chain(&more)
             .find_map(|socket| socket.handler().clone().ready(socket))
     }
 
