@@ -15,6 +15,7 @@ mod procfs;
 mod publisher;
 mod report;
 mod sync;
+mod token;
 mod tracker;
 mod wire;
 
