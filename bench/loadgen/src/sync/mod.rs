@@ -38,6 +38,12 @@ use wire::Tag;
 /// Options of a sync run.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SyncOptions {
+    /// Label for the server in the report.
+    #[arg(long, default_value = "synchost")]
+    pub label: String,
+    /// Label for the offered load in the report (runs with equal labels are repetitions).
+    #[arg(long, default_value = "")]
+    pub load: String,
     /// Server address, host:port; several, comma-separated, spread the connections over the
     /// nodes of a cluster (connection `i` goes to address `i mod n`, publishers included).
     #[arg(long, default_value = "127.0.0.1:3000", value_delimiter = ',')]
@@ -131,6 +137,9 @@ pub struct Latency {
 #[derive(Debug, Serialize)]
 pub struct SyncReport {
     mode: &'static str,
+    server: String,
+    load: String,
+    name: String,
     addresses: Vec<String>,
     connections: u32,
     publishers: u32,
@@ -150,6 +159,10 @@ pub struct SyncReport {
     /// First receipts that arrived between the end of the warm-up and the end of publishing,
     /// per second of that window.
     deliveries_per_sec: f64,
+    /// The server's CPU seconds from the start of publishing to the end of the drain.
+    server_cpu_secs: Option<f64>,
+    /// First receipts over the same span per server CPU second.
+    deliveries_per_server_cpu_sec: Option<f64>,
     lost: u64,
     duplicated: u64,
     reordered: u64,
@@ -394,6 +407,10 @@ pub async fn run(options: &SyncOptions) -> anyhow::Result<SyncReport> {
         let (stats, out, call) = (hostile_stats.clone(), client.out.clone(), call.clone());
         tokio::spawn(async move { hostile::run(&stats, out, call, until).await })
     });
+    let cpu_before = options
+        .server_pid
+        .and_then(|pid| crate::procfs::cpu_seconds(&pid.to_string()).ok());
+    let delivered_before = state.first_receipts();
     let publishers: Vec<_> = links
         .iter()
         .zip(&publisher_seats)
@@ -438,6 +455,12 @@ pub async fn run(options: &SyncOptions) -> anyhow::Result<SyncReport> {
         Duration::from_secs_f64(options.drain_secs.max(0.0)),
     )
     .await;
+    let server_cpu_secs = options
+        .server_pid
+        .and_then(|pid| crate::procfs::cpu_seconds(&pid.to_string()).ok())
+        .zip(cpu_before)
+        .map(|(after, before)| after - before);
+    let delivered_in_span = state.first_receipts() - delivered_before;
     eprintln!("sync: drained");
     if options.linger_secs > 0.0 {
         tokio::time::sleep(Duration::from_secs_f64(options.linger_secs)).await;
@@ -476,6 +499,9 @@ pub async fn run(options: &SyncOptions) -> anyhow::Result<SyncReport> {
         && swaps.as_ref().is_none_or(|swaps| swaps.failed() == 0);
     Ok(SyncReport {
         mode: "sync",
+        server: options.label.clone(),
+        load: options.load.clone(),
+        name: format!("{}@{}", options.name, options.version),
         addresses: options.address.clone(),
         connections: options.connections,
         publishers: options.publishers,
@@ -494,6 +520,10 @@ pub async fn run(options: &SyncOptions) -> anyhow::Result<SyncReport> {
         delivered: state.first_receipts(),
         deliveries_per_sec: state.window_receipts() as f64
             / (measured_until.saturating_sub(measured_from) as f64 / 1e6).max(1e-6),
+        server_cpu_secs,
+        deliveries_per_server_cpu_sec: server_cpu_secs
+            .filter(|cpu| *cpu > 0.0)
+            .map(|cpu| delivered_in_span as f64 / cpu),
         lost: totals.lost,
         duplicated: totals.duplicated,
         reordered: totals.reordered,
