@@ -29,18 +29,27 @@ pub fn socketio_url(address: &str) -> String {
 /// Opens a client and connects it to namespace `/`; joins `room` when given.
 pub async fn open(url: &str, room: Option<&str>) -> anyhow::Result<Ws> {
     let join = room.map(|room| wire::encode_join(0, room));
-    Ok(open_with(url, join.as_deref()).await?.0)
+    Ok(open_with(url, wire::CONNECT, join.as_deref()).await?.0)
 }
 
-/// Opens a client, connects it to namespace `/` and, when given, sends `join` (an event frame
-/// asking for ack id 0) and waits for that ack; returns the ack's frame.
-pub async fn open_with(url: &str, join: Option<&str>) -> anyhow::Result<(Ws, Option<String>)> {
-    tokio::time::timeout(HANDSHAKE_TIMEOUT, open_inner(url, join))
+/// Opens a client, connects it to namespace `/` with `connect` (the CONNECT frame, with or
+/// without an auth payload) and, when given, sends `join` (an event frame asking for ack id 0)
+/// and waits for that ack; returns the ack's frame.
+pub async fn open_with(
+    url: &str,
+    connect: &str,
+    join: Option<&str>,
+) -> anyhow::Result<(Ws, Option<String>)> {
+    tokio::time::timeout(HANDSHAKE_TIMEOUT, open_inner(url, connect, join))
         .await
         .map_err(|_| anyhow!("handshake took longer than {HANDSHAKE_TIMEOUT:?}"))?
 }
 
-async fn open_inner(url: &str, join: Option<&str>) -> anyhow::Result<(Ws, Option<String>)> {
+async fn open_inner(
+    url: &str,
+    connect: &str,
+    join: Option<&str>,
+) -> anyhow::Result<(Ws, Option<String>)> {
     // Small read buffers: thousands of clients live in this process.
     let config = WebSocketConfig::default().read_buffer_size(8 * 1024);
     let (mut ws, _) = tokio_tungstenite::connect_async_with_config(url, Some(config), true)
@@ -50,7 +59,7 @@ async fn open_inner(url: &str, join: Option<&str>) -> anyhow::Result<(Ws, Option
         Incoming::Open => {}
         other => bail!("expected the engine.io open packet, got {other:?}"),
     }
-    ws.send(Message::text(wire::CONNECT)).await?;
+    ws.send(Message::text(connect)).await?;
     loop {
         match decode_next(&mut ws).await? {
             Incoming::Connected => break,

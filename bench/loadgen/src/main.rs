@@ -15,6 +15,8 @@ mod procfs;
 mod publisher;
 mod report;
 mod sync;
+mod sync_report;
+mod token;
 mod tracker;
 mod wire;
 
@@ -36,7 +38,7 @@ enum Command {
     Broadcast(broadcast::BroadcastOptions),
     /// One sync run against `synchost serve`: a room, publishers sending `sync` events, every
     /// member checking each accepted sync arrives once; optional hot swaps, hostile calls, RSS.
-    Sync(sync::SyncOptions),
+    Sync(Box<sync::SyncOptions>),
     /// Idle memory: N connected clients, server RSS growth per connection; prints JSON.
     Idle(idle::IdleOptions),
     /// Markdown tables (medians and ratios) from a directory of JSON results.

@@ -1,5 +1,6 @@
-//! Turns a directory of run results (the JSON printed by `broadcast` and `idle`) into the
-//! markdown tables of the benchmark: medians per server, then ratios between servers.
+//! Turns a directory of run results (the JSON printed by `broadcast` and `idle`, and by `sync`
+//! through `sync_report`) into the markdown tables of the benchmarks: medians per server, then
+//! ratios between servers.
 //!
 //! It only reads; a file that is not a run result is skipped with a warning, never guessed at.
 
@@ -9,6 +10,8 @@ use std::path::Path;
 
 use anyhow::Context;
 use serde_json::Value;
+
+use crate::sync_report::SyncResults;
 
 /// Servers in the order the tables list them; others follow alphabetically.
 const PREFERRED_ORDER: [&str; 3] = ["synchost", "socketioxide", "node"];
@@ -35,12 +38,26 @@ struct Results {
     idle: BTreeMap<String, Vec<(f64, u64)>>,
     /// server → (runs, runs that were not ok).
     integrity: BTreeMap<String, (u32, u32)>,
+    /// The sync runs.
+    sync: SyncResults,
 }
 
 /// Renders the markdown report for every JSON result in `dir`.
 pub fn render(dir: &Path) -> anyhow::Result<String> {
     let results = load(dir)?;
-    let servers = ordered_servers(&results);
+    if results.broadcast.is_empty() && results.idle.is_empty() {
+        return results.sync.render();
+    }
+    let mut out = render_broadcast(&results)?;
+    if !results.sync.is_empty() {
+        writeln!(out)?;
+        out.push_str(&results.sync.render()?);
+    }
+    Ok(out)
+}
+
+fn render_broadcast(results: &Results) -> anyhow::Result<String> {
+    let servers = ordered_servers(results);
     let settings: Vec<Setting> = {
         let mut settings: Vec<Setting> = results.broadcast.keys().map(|(_, s)| *s).collect();
         settings.sort_unstable();
@@ -198,7 +215,10 @@ fn load(dir: &Path) -> anyhow::Result<Results> {
                 }
                 true
             }
-            _ => false,
+            _ => {
+                results.sync.add(&run, &path.display().to_string());
+                false
+            }
         };
         if counted {
             let entry = results.integrity.entry(server).or_default();
@@ -210,12 +230,18 @@ fn load(dir: &Path) -> anyhow::Result<Results> {
 }
 
 fn ordered_servers(results: &Results) -> Vec<String> {
-    let mut servers: Vec<String> = results
-        .broadcast
-        .keys()
-        .map(|(server, _)| server.clone())
-        .chain(results.idle.keys().cloned())
-        .collect();
+    ordered(
+        results
+            .broadcast
+            .keys()
+            .map(|(server, _)| server.clone())
+            .chain(results.idle.keys().cloned()),
+    )
+}
+
+/// Servers in the tables' order, each once.
+pub fn ordered(servers: impl Iterator<Item = String>) -> Vec<String> {
+    let mut servers: Vec<String> = servers.collect();
     servers.sort_by_key(|server| {
         let rank = PREFERRED_ORDER.iter().position(|known| known == server);
         (rank.unwrap_or(PREFERRED_ORDER.len()), server.clone())
@@ -224,7 +250,8 @@ fn ordered_servers(results: &Results) -> Vec<String> {
     servers
 }
 
-fn median(mut values: Vec<f64>) -> Option<f64> {
+/// The median; None for no values.
+pub fn median(mut values: Vec<f64>) -> Option<f64> {
     values.sort_by(f64::total_cmp);
     let n = values.len();
     match n {
@@ -243,7 +270,8 @@ fn format_value(label: &str, value: Option<f64>) -> String {
     }
 }
 
-fn thousands(value: u64) -> String {
+/// `value` with thousands separators.
+pub fn thousands(value: u64) -> String {
     let digits = value.to_string();
     let mut out = String::new();
     for (index, digit) in digits.chars().enumerate() {

@@ -5,6 +5,7 @@
 //! A connection reads only its own socket and never waits on another connection, so one slow
 //! client cannot hide another's losses.
 
+use std::ops::Range;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -43,12 +44,28 @@ pub struct PublisherLink {
     pub progress: Notify,
 }
 
+/// Where one connection sits: its role, its room, the publishers of that room, and how it
+/// connects (with or without a session token).
+pub struct Seat {
+    /// What it does with acks.
+    pub role: Role,
+    /// The room it joins.
+    pub room: String,
+    /// The publisher indices (tag senders) whose syncs it must receive: its room's.
+    pub senders: Range<u32>,
+    /// Its CONNECT frame.
+    pub connect: String,
+}
+
 /// What one connection saw by the time it was stopped.
 #[derive(Debug, Default)]
 pub struct ClientOutcome {
-    /// Per sender: which sequence numbers arrived, duplicates and reordering.
+    /// The publishers `checks` stands for, in order.
+    pub senders: Range<u32>,
+    /// Per sender of `senders`: which sequence numbers arrived, duplicates and reordering.
     pub checks: Vec<SequenceCheck>,
-    /// Frames of the run's sync whose tag names no sender or no sequence number in range.
+    /// Frames of the run's sync whose tag names no sender of its room or no sequence number in
+    /// range.
     pub unknown_tags: u64,
     /// `sync` events that are not frame objects, or frames of the sync without `newValue`.
     pub malformed: u64,
@@ -77,25 +94,23 @@ pub struct Shared {
     pub state: Arc<SyncState>,
     /// `fullName` of the run's sync.
     pub full_name: Arc<str>,
-    /// Number of publishers (senders of tags).
-    pub publishers: u32,
     /// Flips to true when the run ends.
     pub stop: watch::Receiver<bool>,
 }
 
-/// Opens `roles.len()` clients, at most `concurrency` handshakes at once, each joined to `room`,
-/// and starts their loops; client `i` connects to `urls[i % urls.len()]`, so a room spreads evenly
-/// over the nodes of a cluster. Returns the clients in role order and the handshake failures.
+/// Opens `seats.len()` clients, at most `concurrency` handshakes at once, each joined to its
+/// seat's room, and starts their loops; client `i` connects to `urls[i % urls.len()]`, so a room
+/// spreads evenly over the nodes of a cluster. Returns the clients in seat order and the
+/// handshake failures.
 pub async fn connect_all(
     urls: &[String],
-    room: &str,
-    roles: Vec<Role>,
+    seats: Vec<Seat>,
     concurrency: usize,
     shared: &Shared,
 ) -> (Vec<Client>, Vec<String>) {
     let gate = Arc::new(Semaphore::new(concurrency.max(1)));
-    let mut pending = Vec::with_capacity(roles.len());
-    for (index, role) in roles.into_iter().enumerate() {
+    let mut pending = Vec::with_capacity(seats.len());
+    for (index, seat) in seats.into_iter().enumerate() {
         // `run` refuses an empty list; an empty URL would fail the handshake with its reason.
         let url = urls
             .get(index % urls.len().max(1))
@@ -103,7 +118,7 @@ pub async fn connect_all(
             .unwrap_or_default();
         let (url, join, gate, shared) = (
             url,
-            wire::encode_join_room(room),
+            wire::encode_join_room(&seat.room),
             gate.clone(),
             shared.clone(),
         );
@@ -113,7 +128,7 @@ pub async fn connect_all(
             let opened = {
                 // The semaphore is never closed.
                 let _permit = gate.acquire().await.ok();
-                connection::open_with(&url, Some(&join)).await
+                connection::open_with(&url, &seat.connect, Some(&join)).await
             };
             let ws = match opened {
                 Ok((ws, Some(ack))) if ack.contains("\"success\"") => ws,
@@ -129,7 +144,7 @@ pub async fn connect_all(
                 }
             };
             ready_tx.send(Ok(())).ok();
-            run(ws, rx, index, role, shared).await
+            run(ws, rx, index, seat, shared).await
         });
         pending.push((Client { out, task }, ready_rx));
     }
@@ -156,16 +171,13 @@ async fn run(
     mut ws: Ws,
     mut rx: mpsc::Receiver<Message>,
     index: usize,
-    role: Role,
+    seat: Seat,
     mut shared: Shared,
 ) -> ClientOutcome {
-    // The hostile caller is in a room of its own: it is no member, so it checks nothing.
-    let members_of_run = !matches!(role, Role::Hostile(_));
+    let Seat { role, senders, .. } = seat;
     let mut outcome = ClientOutcome {
-        checks: vec![
-            SequenceCheck::default();
-            shared.publishers as usize * usize::from(members_of_run)
-        ],
+        checks: vec![SequenceCheck::default(); senders.len()],
+        senders,
         ..ClientOutcome::default()
     };
     loop {
@@ -202,9 +214,12 @@ async fn run(
                     continue;
                 };
                 let tag = Some(Tag::from_amount(amount))
-                    .filter(|tag| tag.seq < shared.state.max_per_sender());
-                match tag.and_then(|tag| Some((tag, outcome.checks.get_mut(tag.sender as usize)?)))
-                {
+                    .filter(|tag| tag.seq < shared.state.max_per_sender())
+                    .filter(|tag| outcome.senders.contains(&tag.sender));
+                let first = outcome.senders.start;
+                match tag.and_then(|tag| {
+                    Some((tag, outcome.checks.get_mut((tag.sender - first) as usize)?))
+                }) {
                     Some((tag, check)) => {
                         if check.note(u64::from(tag.seq)) {
                             shared.state.received(index, tag);

@@ -1,6 +1,8 @@
-//! The sync run (bench/SCENARIO.md, "Sync run and soak"): many connections in one room of
-//! `synchost serve`, publishers among them sending `sync` events through the real pipeline at a
-//! steady rate, every connection checking that it receives every accepted sync exactly once.
+//! The sync run (bench/SCENARIO.md, "Sync run and soak"): many connections in one room (or in
+//! many rooms of equal size), publishers among them sending `sync` events through the server's
+//! pipeline at a steady rate, every connection checking that it receives every accepted sync of
+//! its room exactly once and in order. Connections are anonymous or, with a token secret, each
+//! signed in as its own user.
 //!
 //! Optional soak parts run beside it: a handler hot-swapped on disk between two builds, a hostile
 //! handler called at an interval, the server's RSS sampled. The run measures and reports; it never
@@ -25,7 +27,8 @@ use tokio::sync::{Notify, watch};
 use tokio::time::Instant;
 
 use crate::connection;
-use client::{ClientOutcome, PublisherLink, Role, Shared};
+use crate::token;
+use client::{ClientOutcome, PublisherLink, Role, Seat, Shared};
 use hostile::{HostileCall, HostileReport, HostileStats};
 use publisher::{PublisherOutcome, Schedule};
 use soak::{RssReport, RssSampler, Swap, SwapReport};
@@ -35,6 +38,12 @@ use wire::Tag;
 /// Options of a sync run.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SyncOptions {
+    /// Label for the server in the report.
+    #[arg(long, default_value = "synchost")]
+    pub label: String,
+    /// Label for the offered load in the report (runs with equal labels are repetitions).
+    #[arg(long, default_value = "")]
+    pub load: String,
     /// Server address, host:port; several, comma-separated, spread the connections over the
     /// nodes of a cluster (connection `i` goes to address `i mod n`, publishers included).
     #[arg(long, default_value = "127.0.0.1:3000", value_delimiter = ',')]
@@ -45,9 +54,17 @@ pub struct SyncOptions {
     /// How many of them publish.
     #[arg(long, default_value_t = 10)]
     pub publishers: u32,
-    /// The room.
+    /// The room; with `--room-size`, the prefix of the rooms' names (`<room>-<k>`).
     #[arg(long, default_value = "soak")]
     pub room: String,
+    /// Members per room: connection `i` joins room `i / room-size`, and each room's first
+    /// `publishers / rooms` connections publish to it. 0: one room of every connection.
+    #[arg(long, default_value_t = 0)]
+    pub room_size: u32,
+    /// HS256 secret: each connection signs in as user `u<i>` with a token signed with it.
+    /// Without it connections are anonymous.
+    #[arg(long)]
+    pub token_secret: Option<String>,
     /// The sync: it must answer `{amount}` with `serverOutput.newValue = amount + 1`.
     #[arg(long, default_value = "examples/updateCounter")]
     pub name: String,
@@ -120,9 +137,15 @@ pub struct Latency {
 #[derive(Debug, Serialize)]
 pub struct SyncReport {
     mode: &'static str,
+    server: String,
+    load: String,
+    name: String,
     addresses: Vec<String>,
     connections: u32,
     publishers: u32,
+    rooms: u32,
+    room_size: u32,
+    signed_in: bool,
     rate: f64,
     duration_secs: f64,
     connect_secs: f64,
@@ -136,6 +159,10 @@ pub struct SyncReport {
     /// First receipts that arrived between the end of the warm-up and the end of publishing,
     /// per second of that window.
     deliveries_per_sec: f64,
+    /// The server's CPU seconds from the start of publishing to the end of the drain.
+    server_cpu_secs: Option<f64>,
+    /// First receipts over the same span per server CPU second.
+    deliveries_per_server_cpu_sec: Option<f64>,
     lost: u64,
     duplicated: u64,
     reordered: u64,
@@ -187,11 +214,66 @@ impl SyncReport {
     }
 }
 
+/// How connections are spread over rooms.
+#[derive(Debug, Clone, Copy)]
+struct Layout {
+    rooms: u32,
+    room_size: u32,
+    /// Publishers per room.
+    per_room: u32,
+}
+
+impl Layout {
+    fn of(options: &SyncOptions) -> anyhow::Result<Self> {
+        if options.publishers == 0 || options.publishers > options.connections {
+            bail!("--publishers must be between 1 and --connections");
+        }
+        let room_size = match options.room_size {
+            0 => options.connections,
+            size => size,
+        };
+        if !options.connections.is_multiple_of(room_size) {
+            bail!("--connections must be a multiple of --room-size");
+        }
+        let rooms = options.connections / room_size;
+        if !options.publishers.is_multiple_of(rooms) || options.publishers / rooms > room_size {
+            bail!(
+                "--publishers must be a multiple of the number of rooms ({rooms}), at most --room-size per room"
+            );
+        }
+        Ok(Self {
+            rooms,
+            room_size,
+            per_room: options.publishers / rooms,
+        })
+    }
+
+    /// The room of connection `index`, and its publisher index when it publishes.
+    fn place(self, index: u32) -> (u32, Option<u32>) {
+        let (room, position) = (index / self.room_size, index % self.room_size);
+        (
+            room,
+            (position < self.per_room).then_some(room * self.per_room + position),
+        )
+    }
+
+    /// The publishers of `room`.
+    fn senders(self, room: u32) -> std::ops::Range<u32> {
+        room * self.per_room..(room + 1) * self.per_room
+    }
+
+    fn room_name(self, prefix: &str, room: u32) -> String {
+        if self.rooms == 1 {
+            prefix.to_owned()
+        } else {
+            format!("{prefix}-{room}")
+        }
+    }
+}
+
 /// Runs one sync measurement.
 pub async fn run(options: &SyncOptions) -> anyhow::Result<SyncReport> {
-    if options.publishers == 0 || options.publishers > options.connections {
-        bail!("--publishers must be between 1 and --connections");
-    }
+    let layout = Layout::of(options)?;
     if options.address.is_empty() {
         bail!("--address needs at least one host:port");
     }
@@ -208,7 +290,6 @@ pub async fn run(options: &SyncOptions) -> anyhow::Result<SyncReport> {
     let shared = Shared {
         state: state.clone(),
         full_name: format!("sync/{}/{}", options.name, options.version).into(),
-        publishers: options.publishers,
         stop: stop_rx.clone(),
     };
 
@@ -235,32 +316,43 @@ pub async fn run(options: &SyncOptions) -> anyhow::Result<SyncReport> {
             })
         })
         .collect();
-    let roles = (0..options.connections)
-        .map(|index| match links.get(index as usize) {
-            Some(link) => Role::Publisher(link.clone()),
+    let connect_frame = |index: usize| match &options.token_secret {
+        Some(secret) => token::sign(secret, index).map(|token| token::connect_frame(&token)),
+        None => Ok(crate::wire::CONNECT.to_owned()),
+    };
+    let mut seats = Vec::with_capacity(options.connections as usize);
+    let mut publisher_seats = vec![0usize; options.publishers as usize];
+    for index in 0..options.connections {
+        let (room, publisher) = layout.place(index);
+        let role = match publisher {
+            Some(publisher) => {
+                publisher_seats[publisher as usize] = index as usize;
+                Role::Publisher(links[publisher as usize].clone())
+            }
             None => Role::Member,
-        })
-        .collect();
-    let (clients, failures) = client::connect_all(
-        &urls,
-        &options.room,
-        roles,
-        options.connect_concurrency,
-        &shared,
-    )
-    .await;
+        };
+        seats.push(Seat {
+            role,
+            room: layout.room_name(&options.room, room),
+            senders: layout.senders(room),
+            connect: connect_frame(index as usize)?,
+        });
+    }
+    let (clients, failures) =
+        client::connect_all(&urls, seats, options.connect_concurrency, &shared).await;
     let hostile_stats = Arc::new(HostileStats::default());
     let hostile = match &options.hostile_name {
         Some(name) => {
             let room = format!("{}-hostile", options.room);
-            let (mut hostile, hostile_failures) = client::connect_all(
-                &urls[..1],
-                &room,
-                vec![Role::Hostile(hostile_stats.clone())],
-                1,
-                &shared,
-            )
-            .await;
+            // In a room of its own: it is no member of the run, so it checks nothing.
+            let seat = Seat {
+                role: Role::Hostile(hostile_stats.clone()),
+                room: room.clone(),
+                senders: 0..0,
+                connect: crate::wire::CONNECT.to_owned(),
+            };
+            let (mut hostile, hostile_failures) =
+                client::connect_all(&urls[..1], vec![seat], 1, &shared).await;
             if let Some(reason) = hostile_failures.first() {
                 stop_tx.send(true).ok();
                 bail!("hostile caller failed to connect: {reason}");
@@ -289,8 +381,8 @@ pub async fn run(options: &SyncOptions) -> anyhow::Result<SyncReport> {
     }
     let connect_secs = connect_started.elapsed().as_secs_f64();
     eprintln!(
-        "sync: {} connections joined {} in {connect_secs:.1}s",
-        options.connections, options.room
+        "sync: {} connections joined {} room(s) in {connect_secs:.1}s",
+        options.connections, layout.rooms
     );
 
     let start = Instant::now() + Duration::from_millis(100);
@@ -315,10 +407,16 @@ pub async fn run(options: &SyncOptions) -> anyhow::Result<SyncReport> {
         let (stats, out, call) = (hostile_stats.clone(), client.out.clone(), call.clone());
         tokio::spawn(async move { hostile::run(&stats, out, call, until).await })
     });
+    let cpu_before = options
+        .server_pid
+        .and_then(|pid| crate::procfs::cpu_seconds(&pid.to_string()).ok());
+    let delivered_before = state.first_receipts();
     let publishers: Vec<_> = links
         .iter()
-        .zip(&clients)
-        .map(|(link, client)| {
+        .zip(&publisher_seats)
+        .map(|(link, &seat)| {
+            let client = &clients[seat];
+            let (room, _) = layout.place(seat as u32);
             let schedule = Schedule {
                 rate: options.rate / f64::from(options.publishers),
                 offset: f64::from(link.index) / f64::from(options.publishers),
@@ -326,7 +424,7 @@ pub async fn run(options: &SyncOptions) -> anyhow::Result<SyncReport> {
                 stall_timeout: Duration::from_secs(10),
                 name: options.name.clone(),
                 version: options.version.clone(),
-                room: options.room.clone(),
+                room: layout.room_name(&options.room, room),
             };
             tokio::spawn(publisher::run(
                 link.clone(),
@@ -353,10 +451,16 @@ pub async fn run(options: &SyncOptions) -> anyhow::Result<SyncReport> {
     drain(
         &state,
         &hostile_stats,
-        u64::from(options.connections),
+        u64::from(layout.room_size),
         Duration::from_secs_f64(options.drain_secs.max(0.0)),
     )
     .await;
+    let server_cpu_secs = options
+        .server_pid
+        .and_then(|pid| crate::procfs::cpu_seconds(&pid.to_string()).ok())
+        .zip(cpu_before)
+        .map(|(after, before)| after - before);
+    let delivered_in_span = state.first_receipts() - delivered_before;
     eprintln!("sync: drained");
     if options.linger_secs > 0.0 {
         tokio::time::sleep(Duration::from_secs_f64(options.linger_secs)).await;
@@ -375,7 +479,7 @@ pub async fn run(options: &SyncOptions) -> anyhow::Result<SyncReport> {
 
     let histogram = state.latencies()?;
     let (accepted, refused, unanswered) = state.answer_totals();
-    let totals = Totals::sum(&outcomes, &state, options.publishers);
+    let totals = Totals::sum(&outcomes, &state);
     let late_sends = published.iter().map(|p: &PublisherOutcome| p.late).sum();
     let stalled_publishers = published.iter().filter(|p| p.stalled).count() as u64;
     let hostile_unanswered = options
@@ -395,9 +499,15 @@ pub async fn run(options: &SyncOptions) -> anyhow::Result<SyncReport> {
         && swaps.as_ref().is_none_or(|swaps| swaps.failed() == 0);
     Ok(SyncReport {
         mode: "sync",
+        server: options.label.clone(),
+        load: options.load.clone(),
+        name: format!("{}@{}", options.name, options.version),
         addresses: options.address.clone(),
         connections: options.connections,
         publishers: options.publishers,
+        rooms: layout.rooms,
+        room_size: layout.room_size,
+        signed_in: options.token_secret.is_some(),
         rate: options.rate,
         duration_secs: options.duration_secs,
         connect_secs,
@@ -406,10 +516,14 @@ pub async fn run(options: &SyncOptions) -> anyhow::Result<SyncReport> {
         refused,
         unanswered,
         answers: state.answers_by(),
-        expected_deliveries: accepted * u64::from(options.connections),
+        expected_deliveries: accepted * u64::from(layout.room_size),
         delivered: state.first_receipts(),
         deliveries_per_sec: state.window_receipts() as f64
             / (measured_until.saturating_sub(measured_from) as f64 / 1e6).max(1e-6),
+        server_cpu_secs,
+        deliveries_per_server_cpu_sec: server_cpu_secs
+            .filter(|cpu| *cpu > 0.0)
+            .map(|cpu| delivered_in_span as f64 / cpu),
         lost: totals.lost,
         duplicated: totals.duplicated,
         reordered: totals.reordered,
@@ -440,15 +554,15 @@ pub async fn run(options: &SyncOptions) -> anyhow::Result<SyncReport> {
     })
 }
 
-/// Waits (bounded) until every sync is answered, every accepted one has reached every connection
-/// and every hostile call is answered; gives up after `patience` without progress.
-async fn drain(state: &SyncState, hostile: &HostileStats, connections: u64, patience: Duration) {
+/// Waits (bounded) until every sync is answered, every accepted one has reached every member of
+/// its room and every hostile call is answered; gives up after `patience` without progress.
+async fn drain(state: &SyncState, hostile: &HostileStats, room_size: u64, patience: Duration) {
     let mut last = (u64::MAX, u64::MAX);
     let mut progress_at = Instant::now();
     loop {
         let (accepted, _, unanswered) = state.answer_totals();
         let delivered = state.first_receipts();
-        if unanswered == 0 && delivered >= accepted * connections && hostile.unanswered() == 0 {
+        if unanswered == 0 && delivered >= accepted * room_size && hostile.unanswered() == 0 {
             return;
         }
         if (delivered, unanswered) != last {
@@ -475,15 +589,13 @@ struct Totals {
 }
 
 impl Totals {
-    /// Sums what the connections saw against what the server accepted: an accepted sync missing
-    /// at a connection is lost there, a sync that arrived without being accepted is unexpected.
-    fn sum(outcomes: &[ClientOutcome], state: &SyncState, publishers: u32) -> Self {
+    /// Sums what the connections saw against what the server accepted: an accepted sync of its
+    /// room missing at a connection is lost there, a sync that arrived without being accepted is
+    /// unexpected (a sync of another room arriving is an unknown tag, also unexpected).
+    fn sum(outcomes: &[ClientOutcome], state: &SyncState) -> Self {
         let mut totals = Self::default();
         for outcome in outcomes {
-            for sender in 0..publishers {
-                let Some(check) = outcome.checks.get(sender as usize) else {
-                    continue;
-                };
+            for (sender, check) in outcome.senders.clone().zip(&outcome.checks) {
                 for seq in 0..state.sent(sender) {
                     let accepted = state.answer(Tag { sender, seq }) == Answer::Accepted;
                     match (accepted, check.contains(u64::from(seq))) {
@@ -503,5 +615,68 @@ impl Totals {
             totals.closed_early += u64::from(outcome.closed_early);
         }
         totals
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Args {
+        #[command(flatten)]
+        sync: SyncOptions,
+    }
+
+    fn options(args: &[&str]) -> SyncOptions {
+        Args::parse_from(std::iter::once("loadgen").chain(args.iter().copied())).sync
+    }
+
+    #[test]
+    fn one_room_holds_every_connection_and_its_first_connections_publish() {
+        let layout = Layout::of(&options(&["--connections", "6", "--publishers", "2"])).unwrap();
+        assert_eq!((layout.rooms, layout.room_size, layout.per_room), (1, 6, 2));
+        assert_eq!(layout.place(1), (0, Some(1)));
+        assert_eq!(layout.place(2), (0, None));
+        assert_eq!(layout.room_name("soak", 0), "soak");
+    }
+
+    #[test]
+    fn many_rooms_each_have_their_own_publishers() {
+        let args = [
+            "--connections",
+            "30",
+            "--publishers",
+            "6",
+            "--room-size",
+            "10",
+        ];
+        let layout = Layout::of(&options(&args)).unwrap();
+        assert_eq!((layout.rooms, layout.per_room), (3, 2));
+        // Connection 21 is the second of room 2, and publisher 5 (the last one).
+        assert_eq!(layout.place(21), (2, Some(5)));
+        assert_eq!(layout.place(22), (2, None));
+        assert_eq!(layout.senders(2), 4..6);
+        assert_eq!(layout.room_name("r", 2), "r-2");
+        let uneven = [
+            "--connections",
+            "30",
+            "--publishers",
+            "5",
+            "--room-size",
+            "10",
+        ];
+        assert!(Layout::of(&options(&uneven)).is_err());
+        let partial = [
+            "--connections",
+            "25",
+            "--publishers",
+            "5",
+            "--room-size",
+            "10",
+        ];
+        assert!(Layout::of(&options(&partial)).is_err());
     }
 }
