@@ -177,7 +177,10 @@ function codePoints(text) {
 
 async function relayServer({ clientInput, user }) {
   const { amount, note } = clientInput;
-  const noteOk = note === undefined || note === null || (typeof note === "string" && codePoints(note) <= MAX_NOTE_CHARS);
+  const noteOk =
+    note === undefined ||
+    note === null ||
+    (typeof note === "string" && codePoints(note) <= MAX_NOTE_CHARS);
   if (!Number.isSafeInteger(amount) || amount < 0 || !noteOk) {
     return { status: "error", errorCode: "bench.invalidInput", httpStatus: 400 };
   }
@@ -190,7 +193,9 @@ async function relayServer({ clientInput, user }) {
 // The checks both client handlers make; an error response, or the recipient's session.
 async function relayRecipient({ clientInput, token, functions, serverOutput }) {
   const session = await functions.session.getSession(token);
-  if (!session) return { error: { status: "error", errorCode: "bench.signInRequired", httpStatus: 401 } };
+  if (!session) {
+    return { error: { status: "error", errorCode: "bench.signInRequired", httpStatus: 401 } };
+  }
   if (serverOutput.newValue !== clientInput.amount + 1) {
     return { error: { status: "error", errorCode: "bench.mismatch", httpStatus: 500 } };
   }
@@ -338,7 +343,8 @@ async function handleSyncRequest({ msg, ack, socket, token }) {
       recipientCount++;
 
       if (!clientHandler) {
-        tempSocket.emit("sync", { ...frameBase, status: "success", serverOutput: effectiveOutput, clientOutput: {} });
+        const frame = { ...frameBase, status: "success", serverOutput: effectiveOutput, clientOutput: {} };
+        tempSocket.emit("sync", frame);
         continue;
       }
       await serveRecipient({
@@ -362,12 +368,21 @@ async function handleSyncRequest({ msg, ack, socket, token }) {
 }
 
 // One recipient: its client handler with its own token, then its frame (success or error).
-async function serveRecipient({ tempSocket, tempToken, clientHandler, data, functions, serverOutput, receiver, frameBase }) {
+async function serveRecipient(recipient) {
+  const { tempSocket, tempToken, clientHandler, data, functions, serverOutput, receiver, frameBase } =
+    recipient;
   const stream = (payload = {}) => {
     tempSocket.emit("sync", { ...payload, fullName: frameBase.fullName, status: "stream" });
   };
   const [clientError, clientResult] = await tryCatch(() =>
-    clientHandler({ clientInput: data, token: tempToken, functions, serverOutput, roomCode: receiver, stream }),
+    clientHandler({
+      clientInput: data,
+      token: tempToken,
+      functions,
+      serverOutput,
+      roomCode: receiver,
+      stream,
+    }),
   );
   let refusal = null;
   if (clientError) refusal = { errorCode: "sync.clientExecutionFailed" };
@@ -424,7 +439,9 @@ io.on("connection", (socket) => {
 
   socket.on("sync", (msg, ack) => {
     // An ack without an argument: the request is missing.
-    if (typeof msg === "function") return void handleSyncRequest({ msg: undefined, ack: msg, socket, token });
+    if (typeof msg === "function") {
+      return void handleSyncRequest({ msg: undefined, ack: msg, socket, token });
+    }
     void handleSyncRequest({ msg, ack, socket, token });
   });
 
@@ -434,7 +451,8 @@ io.on("connection", (socket) => {
 });
 
 httpServer.listen(port, "127.0.0.1", () => {
-  console.log(`node socket.io ${require("socket.io/package.json").version} sync reference listening on 127.0.0.1:${port}`);
+  const version = require("socket.io/package.json").version;
+  console.log(`node socket.io ${version} sync reference listening on 127.0.0.1:${port}`);
 });
 
 process.on("SIGTERM", () => process.exit(0));

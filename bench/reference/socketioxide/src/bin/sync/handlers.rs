@@ -116,3 +116,71 @@ fn check_recipient<'a>(
     }
     Ok(session)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn input(amount: u64, note: Option<&str>) -> Input {
+        Input {
+            amount,
+            note: note.map(str::to_owned),
+        }
+    }
+
+    fn ann() -> Session {
+        Session {
+            id: "ann".into(),
+            name: None,
+        }
+    }
+
+    #[test]
+    fn the_server_stage_checks_bounds_and_names_the_sender() {
+        let output = relay_server(&input(41, Some("hi")), Some(&ann())).unwrap();
+        assert_eq!(
+            (
+                output.new_value,
+                output.note.as_deref(),
+                output.by.as_deref()
+            ),
+            (42, Some("hi"), Some("ann"))
+        );
+        assert_eq!(relay_server(&input(1, None), None).unwrap().by, None);
+        assert!(relay_server(&input(MAX_SAFE_INTEGER, None), None).is_ok());
+        let too_big = relay_server(&input(MAX_SAFE_INTEGER + 1, None), None);
+        assert_eq!(too_big.err(), Some(Failure::InvalidInput));
+        let fits = "é".repeat(MAX_NOTE_CHARS);
+        assert!(relay_server(&input(1, Some(&fits)), None).is_ok());
+        let long = "é".repeat(MAX_NOTE_CHARS + 1);
+        let refused = relay_server(&input(1, Some(&long)), None);
+        assert_eq!(refused.err(), Some(Failure::InvalidInput));
+    }
+
+    #[test]
+    fn the_client_stages_need_a_signed_in_recipient_and_a_matching_output() {
+        let relay = route("bench/relay", "v1").unwrap();
+        let each = route("bench/relayEach", "v1").unwrap();
+        assert!(route("bench/relay", "v2").is_none());
+        let sent = input(7, None);
+        let output = relay_server(&sent, None).unwrap();
+        let approved = (relay.client)(&sent, &output, Some(&ann())).unwrap();
+        assert!(approved.is_none());
+        let own = (each.client)(&sent, &output, Some(&ann()))
+            .unwrap()
+            .unwrap();
+        assert_eq!((own.to.as_str(), own.new_value), ("ann", 8));
+        for stage in [relay.client, each.client] {
+            assert_eq!(
+                stage(&sent, &output, None).err(),
+                Some(Failure::SignInRequired)
+            );
+            let other = input(9, None);
+            assert_eq!(
+                stage(&other, &output, Some(&ann())).err(),
+                Some(Failure::Mismatch)
+            );
+        }
+    }
+}

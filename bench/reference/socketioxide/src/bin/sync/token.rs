@@ -94,3 +94,60 @@ fn decode_part<T: for<'de> Deserialize<'de>>(part: &str) -> Result<T, Failure> {
         .map_err(|_| Failure::InvalidToken)?;
     serde_json::from_slice(&bytes).map_err(|_| Failure::InvalidToken)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn part(json: &str) -> String {
+        URL_SAFE_NO_PAD.encode(json)
+    }
+
+    fn sign(secret: &[u8], header: &str, claims: &str) -> String {
+        let input = format!("{}.{}", part(header), part(claims));
+        let mut mac = Hmac::<Sha256>::new_from_slice(secret).unwrap();
+        mac.update(input.as_bytes());
+        format!(
+            "{input}.{}",
+            URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+        )
+    }
+
+    const HS256: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
+    const CLAIMS: &str = r#"{"sub":"u7","name":"User 7","exp":4102444800}"#;
+
+    #[test]
+    fn a_signed_token_names_its_session() {
+        let verifier = Verifier::new("secret");
+        assert_eq!(
+            verifier.verify(&sign(b"secret", HS256, CLAIMS)),
+            Ok(Session {
+                id: "u7".into(),
+                name: Some("User 7".into())
+            })
+        );
+    }
+
+    #[test]
+    fn other_secrets_algorithms_shapes_and_old_tokens_are_refused() {
+        let verifier = Verifier::new("secret");
+        let refused = [
+            sign(b"other", HS256, CLAIMS),
+            sign(b"secret", r#"{"alg":"HS384"}"#, CLAIMS),
+            sign(b"secret", HS256, r#"{"sub":"","exp":4102444800}"#),
+            sign(b"secret", HS256, r#"{"sub":"u7"}"#),
+            "a.b".to_owned(),
+            format!("{}.extra", sign(b"secret", HS256, CLAIMS)),
+        ];
+        for token in &refused {
+            assert_eq!(
+                verifier.verify(token),
+                Err(Failure::InvalidToken),
+                "{token}"
+            );
+        }
+        let old = sign(b"secret", HS256, r#"{"sub":"u7","exp":1000}"#);
+        assert_eq!(verifier.verify(&old), Err(Failure::TokenExpired));
+    }
+}
