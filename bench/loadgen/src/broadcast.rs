@@ -128,6 +128,7 @@ pub async fn run(options: &BroadcastOptions) -> anyhow::Result<BroadcastReport> 
     let members = members::connect(
         &url,
         Some(&options.room),
+        None,
         options.room_size as usize,
         options.connect_concurrency,
         state.clone(),

@@ -32,6 +32,10 @@ pub struct IdleOptions {
     /// Seconds to wait with all connections open before reading RSS.
     #[arg(long, default_value_t = 5.0)]
     pub settle_secs: f64,
+    /// HS256 secret: each connection signs in as user `u<i>` with a token signed with it.
+    /// Without it connections are anonymous.
+    #[arg(long)]
+    pub token_secret: Option<String>,
     /// Concurrent handshakes while connecting.
     #[arg(long, default_value_t = 64)]
     pub connect_concurrency: usize,
@@ -42,6 +46,7 @@ pub struct IdleOptions {
 pub struct IdleReport {
     mode: &'static str,
     server: String,
+    signed_in: bool,
     connections: usize,
     connect_secs: f64,
     rss_before_bytes: u64,
@@ -76,6 +81,7 @@ pub async fn run(options: &IdleOptions) -> anyhow::Result<IdleReport> {
     let members = members::connect(
         &url,
         None,
+        options.token_secret.as_deref(),
         options.connections,
         options.connect_concurrency,
         state,
@@ -107,6 +113,7 @@ pub async fn run(options: &IdleOptions) -> anyhow::Result<IdleReport> {
     Ok(IdleReport {
         mode: "idle",
         server: options.label.clone(),
+        signed_in: options.token_secret.is_some(),
         connections: options.connections,
         connect_secs,
         rss_before_bytes: rss_before,

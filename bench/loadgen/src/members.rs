@@ -12,6 +12,7 @@ use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::connection::{self, Ws};
+use crate::token;
 use crate::tracker::{RunState, SequenceCheck};
 use crate::wire::{self, Incoming};
 
@@ -34,11 +35,13 @@ pub struct Members {
     pub failures: usize,
 }
 
-/// Opens `count` clients (at most `concurrency` handshakes at once), joins each to `room` when
-/// given, and starts their receive loops.
+/// Opens `count` clients (at most `concurrency` handshakes at once), each signed in as user
+/// `u<index>` when a token secret is given, joins each to `room` when given, and starts their
+/// receive loops.
 pub async fn connect(
     url: &str,
     room: Option<&str>,
+    token_secret: Option<&str>,
     count: usize,
     concurrency: usize,
     state: Arc<RunState>,
@@ -48,14 +51,24 @@ pub async fn connect(
     let (ready_tx, mut ready_rx) = mpsc::channel::<Result<(), String>>(count.max(1));
     let mut tasks = Vec::with_capacity(count);
     for index in 0..count {
-        let (url, room) = (url.to_owned(), room.map(str::to_owned));
+        let (url, join) = (url.to_owned(), room.map(|room| wire::encode_join(0, room)));
+        let secret = token_secret.map(str::to_owned);
         let (gate, ready_tx, state, stop) =
             (gate.clone(), ready_tx.clone(), state.clone(), stop.clone());
         tasks.push(tokio::spawn(async move {
             let opened = {
                 // The semaphore is never closed, so acquiring can only fail if that changes.
                 let _permit = gate.acquire().await.ok();
-                connection::open(&url, room.as_deref()).await
+                let connect = match &secret {
+                    Some(secret) => token::sign(secret, index).map(|t| token::connect_frame(&t)),
+                    None => Ok(wire::CONNECT.to_owned()),
+                };
+                match connect {
+                    Ok(connect) => connection::open_with(&url, &connect, join.as_deref())
+                        .await
+                        .map(|(ws, _)| ws),
+                    Err(error) => Err(error),
+                }
             };
             match opened {
                 Ok(ws) => {

@@ -7,10 +7,9 @@
 
 use std::ops::Range;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use futures_util::{SinkExt, StreamExt};
-use tokio::sync::{Notify, Semaphore, mpsc, watch};
+use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -34,14 +33,10 @@ pub enum Role {
     Hostile(Arc<HostileStats>),
 }
 
-/// What a publisher's connection reports back to its sending task.
+/// Which publisher a connection is (its sending task learns of acks through the run's state).
 pub struct PublisherLink {
     /// The publisher's index (the `sender` of its tags).
     pub index: u32,
-    /// Acks received.
-    pub acked: AtomicU64,
-    /// Woken at every ack.
-    pub progress: Notify,
 }
 
 /// Where one connection sits: its role, its room, the publishers of that room, and how it
@@ -237,8 +232,6 @@ async fn run(
                         seq: u32::try_from(id - 1).unwrap_or(u32::MAX),
                     };
                     shared.state.answered(tag, &envelope);
-                    link.acked.fetch_add(1, Ordering::AcqRel);
-                    link.progress.notify_one();
                 }
                 Role::Hostile(stats) => stats.answered(&envelope),
                 _ => outcome.stray_acks += 1,

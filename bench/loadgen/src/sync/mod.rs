@@ -18,12 +18,11 @@ mod wire;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use serde::Serialize;
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::connection;
@@ -285,7 +284,11 @@ pub async fn run(options: &SyncOptions) -> anyhow::Result<SyncReport> {
     // Room for the scheduled syncs and a margin; the schedule never sends past it.
     let per_sender = options.rate / f64::from(options.publishers) * options.duration_secs;
     let max_per_sender = u32::try_from(per_sender.ceil() as u64 + 16).context("too many syncs")?;
-    let state = Arc::new(SyncState::new(options.publishers, max_per_sender)?);
+    let state = Arc::new(SyncState::new(
+        options.publishers,
+        max_per_sender,
+        layout.room_size,
+    )?);
     let (stop_tx, stop_rx) = watch::channel(false);
     let shared = Shared {
         state: state.clone(),
@@ -308,13 +311,7 @@ pub async fn run(options: &SyncOptions) -> anyhow::Result<SyncReport> {
 
     let connect_started = Instant::now();
     let links: Vec<Arc<PublisherLink>> = (0..options.publishers)
-        .map(|index| {
-            Arc::new(PublisherLink {
-                index,
-                acked: AtomicU64::new(0),
-                progress: Notify::new(),
-            })
-        })
+        .map(|index| Arc::new(PublisherLink { index }))
         .collect();
     let connect_frame = |index: usize| match &options.token_secret {
         Some(secret) => token::sign(secret, index).map(|token| token::connect_frame(&token)),

@@ -1,12 +1,13 @@
 //! A publisher of a sync run: sends its share of the steady rate as `sync` events tagged with its
-//! index and sequence number, keeping at most `window` syncs unacknowledged.
+//! index and sequence number, keeping at most `window` syncs unsettled (not yet refused, or not
+//! yet received by every member of its room). Counting deliveries, not acks, bounds the work a
+//! server holds: every server here acks before it fans out.
 //!
 //! The schedule is fixed in advance (sync `seq` is due at `start + (seq + offset) / rate`); a
 //! publisher that falls behind sends as soon as its window allows and counts the sync as late,
 //! so an overloaded server shows up as late sends and latency, never as a silent lower rate.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
@@ -27,7 +28,7 @@ pub struct Schedule {
     pub rate: f64,
     /// Fraction of one interval this publisher starts after the others (spreads publishers).
     pub offset: f64,
-    /// Unacknowledged syncs allowed.
+    /// Unsettled syncs allowed.
     pub window: u64,
     /// Give up when the window stays full this long.
     pub stall_timeout: Duration,
@@ -61,14 +62,20 @@ pub async fn run(
 ) -> PublisherOutcome {
     let mut outcome = PublisherOutcome::default();
     let interval = 1.0 / schedule.rate.max(f64::MIN_POSITIVE);
+    // Syncs before this one are all settled.
+    let mut settled = 0;
     for seq in 0..state.max_per_sender() {
         let due = start + Duration::from_secs_f64((f64::from(seq) + schedule.offset) * interval);
         if due >= until {
             break;
         }
         tokio::time::sleep_until(due).await;
-        if !wait_for_window(&link, u64::from(seq), &schedule).await {
+        if !wait_for_window(&state, link.index, seq, &mut settled, &schedule).await {
             outcome.stalled = true;
+            break;
+        }
+        // Behind schedule: the window opened only after publishing time was over.
+        if Instant::now() >= until {
             break;
         }
         if Instant::now() > due + LATE {
@@ -94,18 +101,35 @@ pub async fn run(
     outcome
 }
 
-/// Waits until fewer than `window` of the `sent` syncs are unacknowledged; false on a stall.
-async fn wait_for_window(link: &PublisherLink, sent: u64, schedule: &Schedule) -> bool {
-    let open = || sent < link.acked.load(Ordering::Acquire) + schedule.window;
+/// Waits until fewer than `window` of the `sent` syncs of `sender` are unsettled, advancing
+/// `settled` (the count of leading settled syncs); false on a stall.
+async fn wait_for_window(
+    state: &SyncState,
+    sender: u32,
+    sent: u32,
+    settled: &mut u32,
+    schedule: &Schedule,
+) -> bool {
+    let Some(progress) = state.progress(sender) else {
+        return false;
+    };
     let deadline = Instant::now() + schedule.stall_timeout;
     loop {
         // Created before the check: `notify_one` leaves a permit, so no wake-up is lost.
-        let notified = link.progress.notified();
-        if open() {
+        let notified = progress.notified();
+        while *settled < sent
+            && state.settled(Tag {
+                sender,
+                seq: *settled,
+            })
+        {
+            *settled += 1;
+        }
+        if u64::from(sent - *settled) < schedule.window {
             return true;
         }
         if tokio::time::timeout_at(deadline, notified).await.is_err() {
-            return open();
+            return false;
         }
     }
 }

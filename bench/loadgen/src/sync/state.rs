@@ -1,15 +1,17 @@
 //! What the tasks of one sync run share: when each sync was sent, how the server answered it, how
-//! many first receipts have arrived (for the drain), latencies, and counters by answer.
+//! many members have received it (for the publishers' windows and the drain), latencies, and
+//! counters by answer.
 //!
 //! Tasks only add to it; it never decides when the run ends. Atomics per sync, short locks for the
 //! histogram shards and the counters keyed by error code.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
 use std::time::Instant;
 
 use hdrhistogram::Histogram;
+use tokio::sync::Notify;
 
 use super::wire::{Envelope, Tag};
 
@@ -34,12 +36,18 @@ pub enum Answer {
 struct Sender {
     sent_us: Vec<AtomicU64>,
     answers: Vec<AtomicU8>,
+    /// Members that have received each sync.
+    delivered: Vec<AtomicU32>,
     sent: AtomicU64,
+    /// Woken when one of its syncs is answered or has reached its whole room.
+    progress: Notify,
 }
 
 /// State shared by every task of one sync run.
 pub struct SyncState {
     epoch: Instant,
+    /// Members of each room: a sync is delivered when this many have received it.
+    room_size: u32,
     senders: Vec<Sender>,
     first_receipts: AtomicU64,
     /// First receipts that arrived inside the measured window.
@@ -52,18 +60,22 @@ pub struct SyncState {
 }
 
 impl SyncState {
-    /// Fresh state for `publishers` senders of at most `max_per_sender` syncs each.
-    pub fn new(publishers: u32, max_per_sender: u32) -> anyhow::Result<Self> {
+    /// Fresh state for `publishers` senders of at most `max_per_sender` syncs each, to rooms of
+    /// `room_size` members.
+    pub fn new(publishers: u32, max_per_sender: u32, room_size: u32) -> anyhow::Result<Self> {
         let histograms = (0..HISTOGRAM_SHARDS)
             .map(|_| Histogram::new_with_bounds(1, MAX_LATENCY_US, 3).map(Mutex::new))
             .collect::<Result<_, _>>()?;
         let sender = || Sender {
             sent_us: (0..max_per_sender).map(|_| AtomicU64::new(0)).collect(),
             answers: (0..max_per_sender).map(|_| AtomicU8::new(0)).collect(),
+            delivered: (0..max_per_sender).map(|_| AtomicU32::new(0)).collect(),
             sent: AtomicU64::new(0),
+            progress: Notify::new(),
         };
         Ok(Self {
             epoch: Instant::now(),
+            room_size,
             senders: (0..publishers).map(|_| sender()).collect(),
             first_receipts: AtomicU64::new(0),
             window_receipts: AtomicU64::new(0),
@@ -110,12 +122,11 @@ impl SyncState {
         } else {
             Answer::Refused
         };
-        if let Some(slot) = self
-            .senders
-            .get(tag.sender as usize)
-            .and_then(|sender| sender.answers.get(tag.seq as usize))
-        {
-            slot.store(answer as u8, Ordering::Release);
+        if let Some(sender) = self.senders.get(tag.sender as usize) {
+            if let Some(slot) = sender.answers.get(tag.seq as usize) {
+                slot.store(answer as u8, Ordering::Release);
+            }
+            sender.progress.notify_one();
         }
         let key = match (&envelope.error_code, &envelope.result_version) {
             (Some(code), _) => format!("refused {code}"),
@@ -141,6 +152,26 @@ impl SyncState {
         }
     }
 
+    /// Whether `tag` is settled: refused, or accepted and received by every member of its room.
+    pub fn settled(&self, tag: Tag) -> bool {
+        match self.answer(tag) {
+            Answer::Refused => true,
+            Answer::Pending => false,
+            Answer::Accepted => self
+                .senders
+                .get(tag.sender as usize)
+                .and_then(|sender| sender.delivered.get(tag.seq as usize))
+                .is_some_and(|count| count.load(Ordering::Acquire) >= self.room_size),
+        }
+    }
+
+    /// Woken whenever one of `sender`'s syncs is answered or reaches its whole room.
+    pub fn progress(&self, sender: u32) -> Option<&Notify> {
+        self.senders
+            .get(sender as usize)
+            .map(|sender| &sender.progress)
+    }
+
     /// Syncs sent so far by `sender`.
     pub fn sent(&self, sender: u32) -> u32 {
         self.senders
@@ -151,6 +182,15 @@ impl SyncState {
     /// Records the first receipt of `tag` by connection `client`.
     pub fn received(&self, client: usize, tag: Tag) {
         self.first_receipts.fetch_add(1, Ordering::AcqRel);
+        if let Some(sender) = self.senders.get(tag.sender as usize) {
+            let count = sender
+                .delivered
+                .get(tag.seq as usize)
+                .map(|count| count.fetch_add(1, Ordering::AcqRel) + 1);
+            if count == Some(self.room_size) {
+                sender.progress.notify_one();
+            }
+        }
         let now_us = self.now_us();
         let from_us = self.measure_from_us.load(Ordering::Relaxed);
         if (from_us..self.measure_until_us.load(Ordering::Relaxed)).contains(&now_us) {
@@ -224,7 +264,7 @@ mod tests {
 
     #[test]
     fn answers_are_counted_per_sync_and_by_kind() {
-        let state = SyncState::new(2, 4).unwrap();
+        let state = SyncState::new(2, 4, 2).unwrap();
         let (a, b) = (Tag { sender: 0, seq: 0 }, Tag { sender: 1, seq: 0 });
         state.sending(a);
         state.sending(b);
@@ -244,6 +284,9 @@ mod tests {
         );
         assert_eq!(state.answer(a), Answer::Accepted);
         assert_eq!(state.answer(b), Answer::Refused);
+        // Refused settles at once; accepted once both members of the room have it.
+        assert!(state.settled(b));
+        assert!(!state.settled(a));
         assert_eq!(state.answer_totals(), (1, 1, 1));
         assert_eq!(state.answers_by().len(), 2);
         state.measure_between(0, u64::MAX);
@@ -254,6 +297,7 @@ mod tests {
         state.measure_between(0, 0);
         state.received(4, a);
         assert_eq!((state.first_receipts(), state.window_receipts()), (2, 1));
+        assert!(state.settled(a));
         state.measure_between(0, u64::MAX);
         assert_eq!(state.latencies().unwrap().len(), 2);
         // Out of range: counted, never a panic.
