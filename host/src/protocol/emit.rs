@@ -37,6 +37,38 @@ pub fn event(
     )
 }
 
+/// An EVENT with one argument, an object whose last member each recipient gets its own value of:
+/// the packet is `head`, the value's JSON, then `tail`, so a fan-out with a value per recipient
+/// builds each frame with one allocation and copies only that value.
+#[derive(Debug, Clone)]
+pub struct EventTemplate {
+    head: String,
+    tail: String,
+}
+
+impl EventTemplate {
+    /// `event` with the argument `object_head` + value + `}`; `object_head` is compact JSON that
+    /// opens an object and ends with the last member's `"key":`.
+    pub fn new(namespace: &str, event: &str, object_head: &str) -> Self {
+        let head = encode(
+            PacketType::Event,
+            namespace,
+            0,
+            None,
+            Some(&format!("[{},{object_head}", json_string(event))),
+        );
+        Self {
+            head,
+            tail: "}]".to_owned(),
+        }
+    }
+
+    /// The packet with `value` (compact JSON) filled in.
+    pub fn fill(&self, value: &str) -> Message {
+        Message::text_parts(&[&self.head, value, &self.tail])
+    }
+}
+
 /// An ACK (or BINARY_ACK) packet answering request `id`.
 pub fn ack(namespace: &str, id: u64, args: &Args, binaries: &[Bytes]) -> Vec<Message> {
     let packet_type = if binaries.is_empty() {
@@ -112,6 +144,22 @@ mod tests {
                 Message::Binary(b) => format!("<{} bytes>", b.len()),
             })
             .collect()
+    }
+
+    #[test]
+    fn a_template_fills_in_the_last_member() {
+        let template = EventTemplate::new("/", "sync", r#"{"a":1,"b":"#);
+        let filled = template.fill(r#"{"to":"ann"}"#);
+        let whole = event(
+            "/",
+            "sync",
+            &Args::from_json(r#"[{"a":1,"b":{"to":"ann"}}]"#).unwrap(),
+            &[],
+            None,
+        );
+        assert_eq!(texts(&[filled]), texts(&whole));
+        let other = EventTemplate::new("/chat", "sync", r#"{"b":"#).fill("null");
+        assert_eq!(texts(&[other]), [r#"2/chat,["sync",{"b":null}]"#]);
     }
 
     #[test]

@@ -73,10 +73,19 @@ impl Envelopes {
         client_output: Option<&str>,
     ) -> String {
         format!(
-            r#"{{{},"status":"success","serverOutput":{},"clientOutput":{}}}"#,
+            "{}{}}}",
+            Self::recipient_success_head(names, server_output),
+            client_output.unwrap_or("null"),
+        )
+    }
+
+    /// [`Envelopes::recipient_success`] up to its last member's value, the client output: a
+    /// fan-out fills in each recipient's own.
+    pub fn recipient_success_head(names: &FrameNames, server_output: Option<&str>) -> String {
+        format!(
+            r#"{{{},"status":"success","serverOutput":{},"clientOutput":"#,
             names.0,
             server_output.unwrap_or("null"),
-            client_output.unwrap_or("null"),
         )
     }
 

@@ -20,6 +20,7 @@ use super::peer::{Caller, Peer};
 use super::request::SyncRequest;
 use super::service::{Prepared, SyncService};
 use crate::plugin::{ClientBatchCall, RecipientOutcome, RouteKey, SyncCall};
+use crate::protocol::emit::EventTemplate;
 use crate::protocol::{Args, Socket, emit};
 use crate::transport::Message;
 
@@ -238,17 +239,19 @@ impl SyncService {
                 return delivered;
             }
         };
-        let mut plain: Option<Arc<Vec<Message>>> = None;
-        let mut by_output: HashMap<Bytes, Arc<Vec<Message>>> = HashMap::new();
+        // Each distinct frame is built once, in one allocation, from a template of the rest.
+        let template = frames.success_template();
+        let mut plain: Option<Message> = None;
+        let mut by_output: HashMap<Bytes, Message> = HashMap::new();
         for ((socket, peer), outcome) in sockets.iter().zip(&peers).zip(outcomes) {
             let frame = match outcome {
                 RecipientOutcome::Skip => {
                     delivered.skipped += 1;
                     continue;
                 }
-                RecipientOutcome::DeliverPlain => plain
-                    .get_or_insert_with(|| Arc::new(frames.success(None)))
-                    .clone(),
+                RecipientOutcome::DeliverPlain => {
+                    plain.get_or_insert_with(|| template.fill("null")).clone()
+                }
                 RecipientOutcome::Deliver(output) => match by_output.get(&output) {
                     Some(frame) => frame.clone(),
                     None => match msgpack_to_json(&output) {
@@ -266,7 +269,7 @@ impl SyncService {
                             continue;
                         }
                         Ok(json) => {
-                            let frame = Arc::new(frames.success(Some(&json)));
+                            let frame = template.fill(&json);
                             by_output.insert(output, frame.clone());
                             frame
                         }
@@ -302,7 +305,12 @@ impl SyncService {
                     continue;
                 }
             };
-            count(&mut delivered, socket.send_frames(&*frame, false).is_ok());
+            count(
+                &mut delivered,
+                socket
+                    .send_frames(std::slice::from_ref(&frame), false)
+                    .is_ok(),
+            );
         }
         delivered
     }
@@ -323,6 +331,15 @@ impl Frames<'_> {
             self.server_json,
             client_json,
         ))
+    }
+
+    /// The success frame with the client output left to fill in.
+    fn success_template(&self) -> EventTemplate {
+        EventTemplate::new(
+            self.namespace,
+            "sync",
+            &Envelopes::recipient_success_head(self.names, self.server_json),
+        )
     }
 
     fn error(&self, failure: &Failure, language: &str) -> Vec<Message> {

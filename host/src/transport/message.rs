@@ -64,6 +64,17 @@ impl Message {
         Self::Text(TextFrame(Utf8Bytes::from(framed)))
     }
 
+    /// A text message of `parts` joined, built in one allocation.
+    pub fn text_parts(parts: &[&str]) -> Self {
+        let len = parts.iter().map(|part| part.len()).sum::<usize>();
+        let mut framed = String::with_capacity(len + 1);
+        framed.push(MESSAGE_DIGIT);
+        for part in parts {
+            framed.push_str(part);
+        }
+        Self::Text(TextFrame(Utf8Bytes::from(framed)))
+    }
+
     /// A text message that takes ownership of `text`: the digit is inserted in place (reusing spare
     /// capacity when there is some), so no second buffer is built.
     pub fn text_owned(mut text: String) -> Self {
