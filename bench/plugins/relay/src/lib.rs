@@ -141,7 +141,9 @@ mod tests {
             note: Some("é".repeat(MAX_NOTE_CHARS + 1)),
         };
         assert_eq!(
-            testing::run_server(serve, &long, None, "r").unwrap_err().code,
+            testing::run_server(serve, &long, None, "r")
+                .unwrap_err()
+                .code,
             "bench.invalidInput"
         );
         let fits = Input {
