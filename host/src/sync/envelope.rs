@@ -66,21 +66,8 @@ impl Envelopes {
         format!("{{{}}}", self.error_members(failure, language))
     }
 
-    /// A recipient's success frame. Absent outputs are `null`.
-    pub fn recipient_success(
-        names: &FrameNames,
-        server_output: Option<&str>,
-        client_output: Option<&str>,
-    ) -> String {
-        format!(
-            "{}{}}}",
-            Self::recipient_success_head(names, server_output),
-            client_output.unwrap_or("null"),
-        )
-    }
-
-    /// [`Envelopes::recipient_success`] up to its last member's value, the client output: a
-    /// fan-out fills in each recipient's own.
+    /// A recipient's success frame up to its last member's value, the client output (`null`
+    /// when there is none): a fan-out fills in each recipient's own.
     pub fn recipient_success_head(names: &FrameNames, server_output: Option<&str>) -> String {
         format!(
             r#"{{{},"status":"success","serverOutput":{},"clientOutput":"#,
@@ -192,12 +179,8 @@ mod tests {
     fn recipient_frames_carry_the_names() {
         let name = SyncName::parse("test/nestedTest/room", Some("v1")).unwrap();
         let names = FrameNames::new(&name);
-        let frame: serde_json::Value = serde_json::from_str(&Envelopes::recipient_success(
-            &names,
-            Some(r#"{"n":1}"#),
-            None,
-        ))
-        .unwrap();
+        let head = Envelopes::recipient_success_head(&names, Some(r#"{"n":1}"#));
+        let frame: serde_json::Value = serde_json::from_str(&format!("{head}null}}")).unwrap();
         assert_eq!(frame["name"], "test/nestedTest/room");
         assert_eq!(frame["version"], "v1");
         assert_eq!(frame["fullName"], "sync/test/nestedTest/room/v1");

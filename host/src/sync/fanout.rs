@@ -133,7 +133,7 @@ impl SyncService {
         let plain = call.route().client().is_none();
         if plain && !per_socket {
             // One frame for the whole room, through the rooms' own encode-once fan-out.
-            let fan_out = targets.send_frames(&frames.success(None));
+            let fan_out = targets.send_frames(std::slice::from_ref(&frames.plain_success()));
             let delivered = Delivered {
                 delivered: fan_out.sent,
                 ..Delivered::default()
@@ -146,10 +146,15 @@ impl SyncService {
             sockets.retain(|socket| !audience.excludes(socket));
         }
         let delivered = if plain {
-            let frame = frames.success(None);
+            let frame = frames.plain_success();
             let mut delivered = Delivered::default();
             for socket in &sockets {
-                count(&mut delivered, socket.send_frames(&frame, false).is_ok());
+                count(
+                    &mut delivered,
+                    socket
+                        .send_frames(std::slice::from_ref(&frame), false)
+                        .is_ok(),
+                );
             }
             delivered
         } else {
@@ -325,12 +330,9 @@ struct Frames<'a> {
 }
 
 impl Frames<'_> {
-    fn success(&self, client_json: Option<&str>) -> Vec<Message> {
-        self.encode(&Envelopes::recipient_success(
-            self.names,
-            self.server_json,
-            client_json,
-        ))
+    /// The success frame without a client output.
+    fn plain_success(&self) -> Message {
+        self.success_template().fill("null")
     }
 
     /// The success frame with the client output left to fill in.
