@@ -27,16 +27,11 @@ const OUT_QUEUE: usize = 256;
 pub enum Role {
     /// A plain member: acks other than the join's are unexpected.
     Member,
-    /// Publisher `index`: ack `seq + 1` answers its sync `seq`.
-    Publisher(Arc<PublisherLink>),
+    /// Publisher of this index (the `sender` of its tags): ack `seq + 1` answers its sync `seq`;
+    /// its sending task learns of acks through the run's state.
+    Publisher(u32),
     /// The hostile caller: every ack is a hostile call's answer.
     Hostile(Arc<HostileStats>),
-}
-
-/// Which publisher a connection is (its sending task learns of acks through the run's state).
-pub struct PublisherLink {
-    /// The publisher's index (the `sender` of its tags).
-    pub index: u32,
 }
 
 /// Where one connection sits: its role, its room, the publishers of that room, and how it
@@ -226,9 +221,9 @@ async fn run(
             SyncIncoming::Frame(_) => outcome.other_frames += 1,
             SyncIncoming::Malformed => outcome.malformed += 1,
             SyncIncoming::Ack(id, envelope) => match &role {
-                Role::Publisher(link) if id > 0 => {
+                Role::Publisher(index) if id > 0 => {
                     let tag = Tag {
-                        sender: link.index,
+                        sender: *index,
                         seq: u32::try_from(id - 1).unwrap_or(u32::MAX),
                     };
                     shared.state.answered(tag, &envelope);

@@ -27,7 +27,7 @@ use tokio::time::Instant;
 
 use crate::connection;
 use crate::token;
-use client::{ClientOutcome, PublisherLink, Role, Seat, Shared};
+use client::{ClientOutcome, Role, Seat, Shared};
 use hostile::{HostileCall, HostileReport, HostileStats};
 use publisher::{PublisherOutcome, Schedule};
 use soak::{RssReport, RssSampler, Swap, SwapReport};
@@ -310,9 +310,6 @@ pub async fn run(options: &SyncOptions) -> anyhow::Result<SyncReport> {
     }
 
     let connect_started = Instant::now();
-    let links: Vec<Arc<PublisherLink>> = (0..options.publishers)
-        .map(|index| Arc::new(PublisherLink { index }))
-        .collect();
     let connect_frame = |index: usize| match &options.token_secret {
         Some(secret) => token::sign(secret, index).map(|token| token::connect_frame(&token)),
         None => Ok(crate::wire::CONNECT.to_owned()),
@@ -324,7 +321,7 @@ pub async fn run(options: &SyncOptions) -> anyhow::Result<SyncReport> {
         let role = match publisher {
             Some(publisher) => {
                 publisher_seats[publisher as usize] = index as usize;
-                Role::Publisher(links[publisher as usize].clone())
+                Role::Publisher(publisher)
             }
             None => Role::Member,
         };
@@ -408,15 +405,14 @@ pub async fn run(options: &SyncOptions) -> anyhow::Result<SyncReport> {
         .server_pid
         .and_then(|pid| crate::procfs::cpu_seconds(&pid.to_string()).ok());
     let delivered_before = state.first_receipts();
-    let publishers: Vec<_> = links
-        .iter()
+    let publishers: Vec<_> = (0..options.publishers)
         .zip(&publisher_seats)
-        .map(|(link, &seat)| {
+        .map(|(index, &seat)| {
             let client = &clients[seat];
             let (room, _) = layout.place(seat as u32);
             let schedule = Schedule {
                 rate: options.rate / f64::from(options.publishers),
-                offset: f64::from(link.index) / f64::from(options.publishers),
+                offset: f64::from(index) / f64::from(options.publishers),
                 window: options.window.max(1),
                 stall_timeout: Duration::from_secs(10),
                 name: options.name.clone(),
@@ -424,7 +420,7 @@ pub async fn run(options: &SyncOptions) -> anyhow::Result<SyncReport> {
                 room: layout.room_name(&options.room, room),
             };
             tokio::spawn(publisher::run(
-                link.clone(),
+                index,
                 client.out.clone(),
                 state.clone(),
                 schedule,

@@ -14,7 +14,6 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::client::PublisherLink;
 use super::state::SyncState;
 use super::wire::{self, Tag};
 
@@ -51,9 +50,9 @@ pub struct PublisherOutcome {
     pub stalled: bool,
 }
 
-/// Sends on `schedule` from `start` until `until` (or the state's capacity).
+/// Publisher `index` sends on `schedule` from `start` until `until` (or the state's capacity).
 pub async fn run(
-    link: Arc<PublisherLink>,
+    index: u32,
     out: mpsc::Sender<Message>,
     state: Arc<SyncState>,
     schedule: Schedule,
@@ -70,7 +69,7 @@ pub async fn run(
             break;
         }
         tokio::time::sleep_until(due).await;
-        if !wait_for_window(&state, link.index, seq, &mut settled, &schedule).await {
+        if !wait_for_window(&state, index, seq, &mut settled, &schedule).await {
             outcome.stalled = true;
             break;
         }
@@ -81,10 +80,7 @@ pub async fn run(
         if Instant::now() > due + LATE {
             outcome.late += 1;
         }
-        let tag = Tag {
-            sender: link.index,
-            seq,
-        };
+        let tag = Tag { sender: index, seq };
         let frame = wire::encode_sync(
             u64::from(seq) + 1,
             &schedule.name,
