@@ -30,6 +30,8 @@ capabilities = ["kv"]
 rate_limit_per_minute = 3
 [plugins.routes."examples/teamMessage"]
 capabilities = ["config", "rooms"]
+[plugins.routes."examples/updateCounter".client]
+client_batch_size = 2
 [plugins.routes."examples-ts/durableCounter"]
 capabilities = ["kv"]
 rate_limit_per_minute = 3
@@ -156,6 +158,26 @@ for (const page of PAGES) {
     assert.deepEqual(forAnn.clientOutput, { receivedBy: "ann" });
   });
 }
+
+test("rooms that fit one client batch and rooms that do not both give each member its own client output", async () => {
+  // examples/updateCounter runs its client stage 2 recipients at a time here: a room of 2 has it run
+  // in the server stage's worker job, a room of 5 after the ack, in 3 batches.
+  for (const size of [2, 5]) {
+    const room = freshRoom();
+    const members = [];
+    for (let n = 0; n < size; n++) {
+      const socket = await client({ token: host.token("--sub", `batch${size}-${n}`) });
+      await join(socket, room);
+      members.push(socket);
+    }
+    const reply = await sync(members[0], { name: "examples/updateCounter", version: "v1", data: { amount: size }, receiver: room });
+    assert.deepEqual(reply, { status: "success", result: { newValue: size + 1 } });
+    for (const [n, socket] of members.entries()) {
+      const got = await frame(socket, (f) => f.fullName === "sync/examples/updateCounter/v1" && f.serverOutput?.newValue === size + 1);
+      assert.deepEqual(got.clientOutput, { receivedBy: `batch${size}-${n}` });
+    }
+  }
+});
 
 test("ignoreSelf skips every connection of the sender, and only those", async () => {
   const room = freshRoom();

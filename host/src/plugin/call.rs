@@ -65,6 +65,15 @@ pub enum RecipientOutcome {
     Failed(PluginError),
 }
 
+/// The client stage that ran right after the server stage (see [`SyncCall::server_then_clients`]).
+#[derive(Debug)]
+pub struct Followed<T> {
+    /// What the caller handed over with the batch.
+    pub companion: T,
+    /// As [`SyncCall::clients`] returns them.
+    pub outcomes: Result<Vec<RecipientOutcome>, StageError>,
+}
+
 /// The per-request instances of a sync (used only under `per-request`).
 #[derive(Default)]
 struct Slots {
@@ -126,6 +135,39 @@ impl SyncCall {
         let series = self.metrics.server.clone();
         self.workers
             .run(move || in_sync(id, || server_blocking(&route, &slots, &series, call)))
+            .await?
+    }
+
+    /// Runs the server stage and then, in the same worker job, the client stage for the batch `then`
+    /// builds from the server output. A small room's sync so crosses to the workers once instead of
+    /// twice; `then` runs on the worker, after the server stage, so it sees the room as it is then.
+    /// Its companion value (the recipients it chose) comes back with their outcomes.
+    ///
+    /// # Errors
+    /// As [`SyncCall::server`]; a failure of the client stage is in the [`Followed`] part.
+    pub async fn server_then_clients<T: Send + 'static>(
+        &self,
+        call: ServerCall,
+        then: impl FnOnce(&Bytes) -> (ClientBatchCall, T) + Send + 'static,
+    ) -> Result<(Bytes, Followed<T>), StageError> {
+        let (id, route, slots) = (self.id, self.route.clone(), self.slots.clone());
+        let (budget, metrics) = (self.budget.clone(), self.metrics.clone());
+        self.workers
+            .run(move || {
+                in_sync(id, || {
+                    let output = server_blocking(&route, &slots, &metrics.server, call)?;
+                    let (batch, companion) = then(&output);
+                    let outcomes =
+                        clients_blocking(&route, &slots, &budget, &metrics.client, batch);
+                    Ok((
+                        output,
+                        Followed {
+                            companion,
+                            outcomes,
+                        },
+                    ))
+                })
+            })
             .await?
     }
 

@@ -44,7 +44,7 @@ pub use crate::config::{RouteKey, Stage};
 pub use bindings::{
     AuthCondition, AuthSpec, ErrorParam, HandlerError, Scalar, Session, StageMetadata, ValueType,
 };
-pub use call::{ClientBatchCall, RecipientOutcome, ServerCall, SyncCall};
+pub use call::{ClientBatchCall, Followed, RecipientOutcome, ServerCall, SyncCall};
 pub use engine::EPOCH_TICK_MS;
 pub use error::{Error, ErrorCode, PluginError, StageError};
 pub use fan_out_budget::FanOutBudget;

@@ -19,9 +19,9 @@ use super::name::SyncName;
 use super::peer::{Caller, Peer};
 use super::request::SyncRequest;
 use super::service::{Prepared, SyncService};
-use crate::plugin::{ClientBatchCall, RecipientOutcome, RouteKey, SyncCall};
+use crate::plugin::{ClientBatchCall, Followed, RecipientOutcome, RouteKey, StageError, SyncCall};
 use crate::protocol::emit::EventTemplate;
-use crate::protocol::{Args, Socket, emit};
+use crate::protocol::{Args, Broadcast, NamespaceRooms, Socket, emit};
 use crate::transport::Message;
 
 /// What one fan-out did.
@@ -36,34 +36,104 @@ pub struct Delivered {
 }
 
 /// Who a fan-out on this node delivers to: the room's members here, minus the sender's own
-/// connections when it asked for `ignoreSelf`.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Audience<'a> {
+/// connections when it asked for `ignoreSelf`. Owned, so it can go to a plugin worker with the sync.
+#[derive(Debug, Clone)]
+pub(super) struct Audience {
     /// The room (`all` for every connection).
-    pub room: &'a str,
+    pub room: String,
     /// The sending connection, left out.
-    pub except_socket: Option<&'a str>,
+    pub except_socket: Option<String>,
     /// The signed-in sender, all of whose connections are left out.
-    pub except_user: Option<&'a str>,
+    pub except_user: Option<String>,
 }
 
-impl Audience<'_> {
+impl Audience {
+    /// The audience of a sync sent by `caller`.
+    pub fn of(caller: &Caller, request: &SyncRequest) -> Self {
+        let ignore = |id: Option<&str>| id.filter(|_| request.ignore_self).map(str::to_owned);
+        Self {
+            room: request.receiver.clone(),
+            except_socket: ignore(caller.socket.as_ref().map(Socket::id)),
+            except_user: ignore(caller.peer.user_id()),
+        }
+    }
+
+    /// The other connections of a signed-in sender can only be told apart one by one.
+    fn per_socket(&self) -> bool {
+        self.except_user.is_some()
+    }
+
     fn excludes(&self, socket: &Socket) -> bool {
-        self.except_socket == Some(socket.id())
-            || self.except_user.is_some_and(|user| {
+        self.except_socket.as_deref() == Some(socket.id())
+            || self.except_user.as_deref().is_some_and(|user| {
                 Peer::current(socket).is_some_and(|peer| peer.user_id() == Some(user))
             })
+    }
+
+    /// Who is in the audience now, on this node.
+    fn targets(&self, namespace: &NamespaceRooms) -> Broadcast {
+        let mut targets = if self.room == "all" {
+            namespace.broadcast()
+        } else {
+            namespace.to(self.room.clone())
+        };
+        if let Some(own) = &self.except_socket {
+            targets = targets.except(own.clone());
+        }
+        targets
+    }
+
+    /// The members the client stage runs for, each with its peer, as they are now.
+    pub fn recipients(&self, namespace: &NamespaceRooms) -> Recipients {
+        let mut sockets = self.targets(namespace).sockets();
+        if self.per_socket() {
+            sockets.retain(|socket| !self.excludes(socket));
+        }
+        // Shared with the sockets: a recipient's session is counted, never copied.
+        let peers = sockets.iter().map(Peer::current).collect();
+        Recipients { sockets, peers }
+    }
+}
+
+/// The recipients of one fan-out with a client stage.
+pub(super) struct Recipients {
+    sockets: Vec<Socket>,
+    peers: Vec<Option<Arc<Peer>>>,
+}
+
+impl Recipients {
+    /// The client stage's batch for these recipients.
+    pub fn batch(
+        &self,
+        input: Bytes,
+        server_output: Option<Bytes>,
+        room: String,
+    ) -> ClientBatchCall {
+        // A recipient whose session ended is anonymous here, even before the sweep ends it.
+        let now = super::expiry::now_s();
+        ClientBatchCall {
+            input,
+            server_output,
+            room,
+            recipients: self
+                .peers
+                .iter()
+                .map(|peer| peer.as_ref().and_then(|peer| peer.live_session(now)))
+                .collect(),
+        }
     }
 }
 
 /// A prepared sync as the fan-out on one node uses it (the sender's node, or another one).
 pub(super) struct Delivery<'a> {
     pub key: &'a RouteKey,
-    pub audience: Audience<'a>,
+    pub audience: Audience,
     pub call: SyncCall,
     pub input: Bytes,
     pub server_output: Option<Bytes>,
     pub server_json: Option<&'a str>,
+    /// The client stage, when it already ran with the server stage.
+    pub early: Option<Followed<Recipients>>,
 }
 
 impl SyncService {
@@ -80,24 +150,17 @@ impl SyncService {
             input,
             server_output,
             server_json,
+            early,
         } = prepared;
-        let audience = Audience {
-            room: &request.receiver,
-            except_socket: caller
-                .socket
-                .as_ref()
-                .filter(|_| request.ignore_self)
-                .map(Socket::id),
-            except_user: caller.peer.user_id().filter(|_| request.ignore_self),
-        };
         self.publish_to_peers(caller, request, &call, &input, server_output.as_deref());
         self.deliver_here(Delivery {
             key: &request.name.key,
-            audience,
+            audience: Audience::of(caller, request),
             call,
             input,
             server_output,
             server_json: server_json.as_deref(),
+            early,
         })
         .await
     }
@@ -111,18 +174,10 @@ impl SyncService {
             input,
             server_output,
             server_json,
+            early,
         } = delivery;
         let namespace = &self.namespace;
-        let mut targets = if audience.room == "all" {
-            namespace.broadcast()
-        } else {
-            namespace.to(audience.room.to_owned())
-        };
-        if let Some(own) = audience.except_socket {
-            targets = targets.except(own.to_owned());
-        }
-        // The other connections of a signed-in sender can only be told apart one by one.
-        let per_socket = audience.except_user.is_some();
+        let per_socket = audience.per_socket();
         let names = FrameNames::new(&SyncName { key: key.clone() });
         let frames = Frames {
             namespace: namespace.name(),
@@ -133,7 +188,9 @@ impl SyncService {
         let plain = call.route().client().is_none();
         if plain && !per_socket {
             // One frame for the whole room, through the rooms' own encode-once fan-out.
-            let fan_out = targets.send_frames(std::slice::from_ref(&frames.plain_success()));
+            let fan_out = audience
+                .targets(namespace)
+                .send_frames(std::slice::from_ref(&frames.plain_success()));
             let delivered = Delivered {
                 delivered: fan_out.sent,
                 ..Delivered::default()
@@ -141,14 +198,10 @@ impl SyncService {
             self.stats.record_fan_out(delivered.delivered, 0, 0);
             return delivered;
         }
-        let mut sockets = targets.sockets();
-        if per_socket {
-            sockets.retain(|socket| !audience.excludes(socket));
-        }
         let delivered = if plain {
             let frame = frames.plain_success();
             let mut delivered = Delivered::default();
-            for socket in &sockets {
+            for socket in &audience.recipients(namespace).sockets {
                 count(
                     &mut delivered,
                     socket
@@ -158,14 +211,21 @@ impl SyncService {
             }
             delivered
         } else {
-            let batch = ClientBatchCall {
-                input,
-                server_output,
-                room: audience.room.to_owned(),
-                recipients: Vec::new(),
+            let Followed {
+                companion: recipients,
+                outcomes,
+            } = match early {
+                Some(followed) => followed,
+                None => {
+                    let recipients = audience.recipients(namespace);
+                    let batch = recipients.batch(input, server_output, audience.room);
+                    Followed {
+                        outcomes: call.clients(batch).await,
+                        companion: recipients,
+                    }
+                }
             };
-            self.with_client_stage(key, &call, batch, &sockets, &frames)
-                .await
+            self.deliver_outcomes(key, &call, &recipients, outcomes, &frames)
         };
         self.stats
             .record_fan_out(delivered.delivered, delivered.skipped, delivered.errors);
@@ -213,30 +273,23 @@ impl SyncService {
         }
     }
 
-    /// Runs the client stage for `sockets` (`batch` comes without recipients) and delivers.
-    async fn with_client_stage(
+    /// Delivers what the client stage decided for each recipient.
+    fn deliver_outcomes(
         &self,
         key: &RouteKey,
         call: &SyncCall,
-        mut batch: ClientBatchCall,
-        sockets: &[Socket],
+        recipients: &Recipients,
+        outcomes: Result<Vec<RecipientOutcome>, StageError>,
         frames: &Frames<'_>,
     ) -> Delivered {
-        // Shared with the sockets: a recipient's session is counted, never copied.
-        let peers: Vec<Option<Arc<Peer>>> = sockets.iter().map(Peer::current).collect();
-        // A recipient whose session ended is anonymous here, even before the sweep ends it.
-        let now = super::expiry::now_s();
-        batch.recipients = peers
-            .iter()
-            .map(|peer| peer.as_ref().and_then(|peer| peer.live_session(now)))
-            .collect();
+        let Recipients { sockets, peers } = recipients;
         let mut delivered = Delivered::default();
-        let outcomes = match call.clients(batch).await {
+        let outcomes = match outcomes {
             Ok(outcomes) => outcomes,
             Err(error) => {
                 tracing::warn!(route = %key, %error, "client stage failed for the whole room");
                 let failure = Failure::stage(error);
-                for (socket, peer) in sockets.iter().zip(&peers) {
+                for (socket, peer) in sockets.iter().zip(peers) {
                     let frame = frames.error(&failure, language(peer.as_deref()));
                     let _ = socket.send_frames(&frame, false);
                     delivered.errors += 1;
@@ -248,7 +301,7 @@ impl SyncService {
         let template = frames.success_template();
         let mut plain: Option<Message> = None;
         let mut by_output: HashMap<Bytes, Message> = HashMap::new();
-        for ((socket, peer), outcome) in sockets.iter().zip(&peers).zip(outcomes) {
+        for ((socket, peer), outcome) in sockets.iter().zip(peers).zip(outcomes) {
             let frame = match outcome {
                 RecipientOutcome::Skip => {
                     delivered.skipped += 1;

@@ -90,9 +90,9 @@ impl SyncService {
         self.deliver_here(Delivery {
             key: &key,
             audience: Audience {
-                room: &sync.room,
-                except_socket: sync.sender_socket.as_deref().filter(|_| sync.ignore_self),
-                except_user: sync.sender_user.as_deref().filter(|_| sync.ignore_self),
+                room: sync.room.clone(),
+                except_socket: sync.sender_socket.clone().filter(|_| sync.ignore_self),
+                except_user: sync.sender_user.clone().filter(|_| sync.ignore_self),
             },
             call,
             input: Bytes::from(sync.input),
@@ -100,6 +100,7 @@ impl SyncService {
                 .server_output
                 .map(|output| Bytes::from(output.into_vec())),
             server_json: server_json.as_deref(),
+            early: None,
         })
         .await;
     }

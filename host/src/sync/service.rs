@@ -14,13 +14,14 @@ use super::convert::{ConvertError, json_to_msgpack, msgpack_to_json};
 use super::drain::Drain;
 use super::envelope::Envelopes;
 use super::failure::{Code, Failure};
+use super::fanout::{Audience, Recipients};
 use super::peer::Caller;
 use super::request::SyncRequest;
 use super::room_policy::admit;
 use super::seams::Seams;
 use super::stats::SyncStats;
 use crate::config::Config;
-use crate::plugin::{PluginRuntime, ServerCall, SyncCall};
+use crate::plugin::{ClientBatchCall, Followed, PluginRuntime, Route, ServerCall, SyncCall};
 use crate::protocol::NamespaceRooms;
 use crate::session::{TokenVerifier, authorize};
 
@@ -34,6 +35,8 @@ pub struct Prepared {
     pub server_output: Option<Bytes>,
     /// The same output as JSON, for the ack and the recipients.
     pub server_json: Option<String>,
+    /// The client stage, when it ran in the server stage's worker job (a small room).
+    pub(super) early: Option<Followed<Recipients>>,
 }
 
 /// What a [`SyncService`] is built on.
@@ -186,15 +189,24 @@ impl SyncService {
                 }
             })?;
         let call = self.runtime.begin(route.clone());
+        let mut early = None;
         let (server_output, server_json) = if route.server().is_some() {
-            let output = call
-                .server(ServerCall {
-                    input: input.clone(),
-                    caller: caller.peer.session.as_deref().cloned(),
-                    room: request.receiver.clone(),
-                })
-                .await
-                .map_err(|error| {
+            let server_call = ServerCall {
+                input: input.clone(),
+                caller: caller.peer.session.as_deref().cloned(),
+                room: request.receiver.clone(),
+            };
+            let output = match self.follow_up(&route, caller, request, &input) {
+                Some(then) => call
+                    .server_then_clients(server_call, then)
+                    .await
+                    .map(|(output, followed)| {
+                        early = Some(followed);
+                        output
+                    }),
+                None => call.server(server_call).await,
+            }
+            .map_err(|error| {
                     if let crate::plugin::StageError::Failed(failure) = &error {
                         tracing::warn!(route = %key, code = %failure.code, detail = %failure.detail, "server stage failed");
                     }
@@ -213,6 +225,34 @@ impl SyncService {
             input,
             server_output,
             server_json,
+            early,
+        })
+    }
+
+    /// For a room that fits one client batch, what the server stage's worker job does next: read
+    /// the recipients (then, not before the server stage) and hand over their batch, so the sync
+    /// crosses to the workers once. `None` for bigger rooms, `all` and routes without a client
+    /// stage: there the sender is answered before the client stage runs.
+    fn follow_up(
+        &self,
+        route: &Route,
+        caller: &Caller,
+        request: &SyncRequest,
+        input: &Bytes,
+    ) -> Option<impl FnOnce(&Bytes) -> (ClientBatchCall, Recipients) + Send + 'static> {
+        let batch_size = route.client()?.limits().client_batch_size;
+        let room = &request.receiver;
+        let small = usize::try_from(batch_size)
+            .is_ok_and(|batch_size| self.namespace.room_size(room) <= batch_size);
+        if room == "all" || !small {
+            return None;
+        }
+        let (namespace, audience) = (self.namespace.clone(), Audience::of(caller, request));
+        let input = input.clone();
+        Some(move |output: &Bytes| {
+            let recipients = audience.recipients(&namespace);
+            let batch = recipients.batch(input, Some(output.clone()), audience.room);
+            (batch, recipients)
         })
     }
 
