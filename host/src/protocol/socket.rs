@@ -21,7 +21,7 @@ use super::handler::{DisconnectReason, NamespaceHandler};
 use super::namespace::{Broadcast, NamespaceShared};
 use super::tap::Direction;
 use crate::rooms::{Delivery, Member};
-use crate::transport::{EngineConnection, Message, RequestInfo, SendError};
+use crate::transport::{EngineConnection, Message, Outgoing, RequestInfo, SendError};
 
 /// How many packets a connecting socket holds before further ones fail.
 const MAX_HELD_WHILE_CONNECTING: usize = 256;
@@ -201,27 +201,24 @@ impl Socket {
     }
 
     /// Queues frames built elsewhere (for example by [`emit::event`] once for many sockets of this
-    /// namespace); `volatile` frames are dropped instead of overflowing the queue.
+    /// namespace): borrowed frames are shared with the other recipients, owned ones are moved in.
+    /// `volatile` frames are dropped instead of overflowing the queue.
     ///
     /// # Errors
     /// [`EmitError`] when the socket has left or its queue is full (or, volatile, was full).
-    pub fn send_frames(
-        &self,
-        frames: impl AsRef<[Message]>,
-        volatile: bool,
-    ) -> Result<(), EmitError> {
+    pub fn send_frames(&self, frames: impl Outgoing, volatile: bool) -> Result<(), EmitError> {
         if self.is_connected() && !volatile {
             // The common case, told apart precisely: a full queue is not the same as a closed one.
             return self
                 .inner
                 .engine
-                .send_all(frames.as_ref())
+                .send_all(frames)
                 .map_err(|error| match error {
                     SendError::Closed => EmitError::Disconnected,
                     SendError::QueueFull => EmitError::QueueFull,
                 });
         }
-        match self.deliver(frames.as_ref(), volatile) {
+        match self.deliver(frames.messages(), volatile) {
             Delivery::Sent => Ok(()),
             Delivery::Dropped => Err(EmitError::QueueFull),
             Delivery::Failed if self.is_live() && !self.inner.engine.is_closed() => {

@@ -291,86 +291,113 @@ impl SyncService {
                 let failure = Failure::stage(error);
                 for (socket, peer) in sockets.iter().zip(peers) {
                     let frame = frames.error(&failure, language(peer.as_deref()));
-                    let _ = socket.send_frames(&frame, false);
+                    let _ = socket.send_frames(frame, false);
                     delivered.errors += 1;
                 }
                 return delivered;
             }
         };
-        // Each distinct frame is built once, in one allocation, from a template of the rest.
+        // Each distinct frame is built once, in one allocation, from a template of the rest; its last
+        // recipient gets it moved in, the others share it.
         let template = frames.success_template();
-        let mut plain: Option<Message> = None;
-        let mut by_output: HashMap<Bytes, Message> = HashMap::new();
-        for ((socket, peer), outcome) in sockets.iter().zip(peers).zip(outcomes) {
-            let frame = match outcome {
-                RecipientOutcome::Skip => {
-                    delivered.skipped += 1;
-                    continue;
-                }
-                RecipientOutcome::DeliverPlain => {
-                    plain.get_or_insert_with(|| template.fill("null")).clone()
-                }
-                RecipientOutcome::Deliver(output) => match by_output.get(&output) {
-                    Some(frame) => frame.clone(),
-                    None => match msgpack_to_json(&output) {
-                        Ok(json)
-                            if !call
-                                .fan_out_budget()
-                                .take_frame(json.len().saturating_sub(output.len())) =>
-                        {
-                            let failure = Failure::plugin(&call.fan_out_budget().refuse());
-                            send_error(
-                                socket,
-                                &frames.error(&failure, language(peer.as_deref())),
-                                &mut delivered,
-                            );
-                            continue;
-                        }
-                        Ok(json) => {
-                            let frame = template.fill(&json);
-                            by_output.insert(output, frame.clone());
-                            frame
-                        }
-                        Err(error) => {
-                            tracing::warn!(route = %key, %error, "client output is not representable as JSON");
-                            let failure = Failure::new(Code::InvalidClientResponse);
-                            send_error(
-                                socket,
-                                &frames.error(&failure, language(peer.as_deref())),
-                                &mut delivered,
-                            );
-                            continue;
-                        }
+        let mut built = Built::default();
+        let mut plain: Option<usize> = None;
+        let mut by_output: HashMap<Bytes, usize> = HashMap::new();
+        let plan: Vec<Planned> = outcomes
+            .into_iter()
+            .zip(peers)
+            .map(|(outcome, peer)| {
+                let error = |failure: &Failure| Planned::Error(frames.error(failure, language(peer.as_deref())));
+                match outcome {
+                    RecipientOutcome::Skip => Planned::Skip,
+                    RecipientOutcome::DeliverPlain => Planned::Frame(match plain {
+                        Some(index) => built.share(index),
+                        None => *plain.insert(built.add(template.fill("null"))),
+                    }),
+                    RecipientOutcome::Deliver(output) => match by_output.get(&output) {
+                        Some(&index) => Planned::Frame(built.share(index)),
+                        None => match msgpack_to_json(&output) {
+                            Ok(json)
+                                if !call
+                                    .fan_out_budget()
+                                    .take_frame(json.len().saturating_sub(output.len())) =>
+                            {
+                                error(&Failure::plugin(&call.fan_out_budget().refuse()))
+                            }
+                            Ok(json) => {
+                                let index = built.add(template.fill(&json));
+                                by_output.insert(output, index);
+                                Planned::Frame(index)
+                            }
+                            Err(problem) => {
+                                tracing::warn!(route = %key, error = %problem, "client output is not representable as JSON");
+                                error(&Failure::new(Code::InvalidClientResponse))
+                            }
+                        },
                     },
-                },
-                RecipientOutcome::Refused(error) => {
-                    let failure = Failure::refused(error);
-                    send_error(
-                        socket,
-                        &frames.error(&failure, language(peer.as_deref())),
-                        &mut delivered,
-                    );
-                    continue;
+                    RecipientOutcome::Refused(refusal) => error(&Failure::refused(refusal)),
+                    RecipientOutcome::Failed(failure) => {
+                        tracing::warn!(route = %key, code = %failure.code, detail = %failure.detail, "client stage failed for one recipient");
+                        error(&Failure::plugin(&failure))
+                    }
                 }
-                RecipientOutcome::Failed(error) => {
-                    tracing::warn!(route = %key, code = %error.code, detail = %error.detail, "client stage failed for one recipient");
-                    let failure = Failure::plugin(&error);
-                    send_error(
-                        socket,
-                        &frames.error(&failure, language(peer.as_deref())),
-                        &mut delivered,
-                    );
-                    continue;
-                }
-            };
-            count(
-                &mut delivered,
-                socket
-                    .send_frames(std::slice::from_ref(&frame), false)
-                    .is_ok(),
-            );
+            })
+            .collect();
+        for (socket, planned) in sockets.iter().zip(plan) {
+            match planned {
+                Planned::Skip => delivered.skipped += 1,
+                Planned::Error(frame) => send_error(socket, frame, &mut delivered),
+                Planned::Frame(index) => count(&mut delivered, built.send(index, socket)),
+            }
         }
         delivered
+    }
+}
+
+/// What one recipient of a client-stage fan-out gets.
+enum Planned {
+    /// Frame `n` of [`Built`].
+    Frame(usize),
+    /// Its own error frame.
+    Error(Vec<Message>),
+    /// Nothing.
+    Skip,
+}
+
+/// The distinct success frames of one fan-out, each with the number of recipients still to get it.
+#[derive(Default)]
+struct Built {
+    frames: Vec<(Option<Message>, usize)>,
+}
+
+impl Built {
+    /// Adds a frame for one recipient; returns its index.
+    fn add(&mut self, frame: Message) -> usize {
+        self.frames.push((Some(frame), 1));
+        self.frames.len() - 1
+    }
+
+    /// One more recipient of frame `index`.
+    fn share(&mut self, index: usize) -> usize {
+        if let Some((_, uses)) = self.frames.get_mut(index) {
+            *uses += 1;
+        }
+        index
+    }
+
+    /// Queues frame `index` for `socket`: moved to its last recipient, shared with the others.
+    /// Returns whether the queue took it.
+    fn send(&mut self, index: usize, socket: &Socket) -> bool {
+        let Some((frame, uses)) = self.frames.get_mut(index) else {
+            return false;
+        };
+        *uses = uses.saturating_sub(1);
+        let sent = match (frame.as_ref(), *uses) {
+            (Some(_), 0) => frame.take().map(|frame| socket.send_frames(frame, false)),
+            (Some(shared), _) => Some(socket.send_frames(std::slice::from_ref(shared), false)),
+            (None, _) => None,
+        };
+        matches!(sent, Some(Ok(())))
     }
 }
 
@@ -422,7 +449,7 @@ fn count(delivered: &mut Delivered, queued: bool) {
     }
 }
 
-fn send_error(socket: &Socket, frame: &[Message], delivered: &mut Delivered) {
+fn send_error(socket: &Socket, frame: Vec<Message>, delivered: &mut Delivered) {
     let _ = socket.send_frames(frame, false);
     delivered.errors += 1;
 }

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use tokio::sync::Notify;
 
 use super::admission::PendingSlot;
-use super::outbox::{OutQueue, Outbox, Refused};
+use super::outbox::{OutQueue, Outbox, Outgoing, Refused};
 use super::{CloseReason, Message, RequestInfo, TransportMetrics};
 
 /// A handle on one Engine.IO connection; cheap to clone.
@@ -109,7 +109,7 @@ impl EngineConnection {
     /// [`SendError::Closed`] when the connection is closed; [`SendError::QueueFull`] when the queue is full,
     /// in which case the connection is closed.
     pub fn send(&self, message: Message) -> Result<(), SendError> {
-        self.send_all(std::slice::from_ref(&message))
+        self.send_all(message)
     }
 
     /// Queues several messages atomically: all of them or none (a packet and its binary attachments).
@@ -117,7 +117,7 @@ impl EngineConnection {
     ///
     /// # Errors
     /// As [`EngineConnection::send`].
-    pub fn send_all(&self, messages: &[Message]) -> Result<(), SendError> {
+    pub fn send_all(&self, messages: impl Outgoing) -> Result<(), SendError> {
         match self.push(messages) {
             Ok(()) => Ok(()),
             Err(Refused::Full) => {
@@ -132,11 +132,12 @@ impl EngineConnection {
 
     /// Queues messages that may be dropped when the queue is full (all or none); returns whether they
     /// were queued. Drops are counted in [`TransportMetrics`].
-    pub fn send_volatile(&self, messages: &[Message]) -> bool {
+    pub fn send_volatile(&self, messages: impl Outgoing) -> bool {
+        let count = messages.messages().len();
         match self.push(messages) {
             Ok(()) => true,
             Err(Refused::Full) => {
-                self.shared.metrics.record_volatile_drops(messages.len());
+                self.shared.metrics.record_volatile_drops(count);
                 false
             }
             Err(Refused::Closed) => false,
@@ -145,7 +146,7 @@ impl EngineConnection {
 
     /// Queues `messages` unless the connection is closing; the queue itself refuses them when full or
     /// when its receiver is gone.
-    fn push(&self, messages: &[Message]) -> Result<(), Refused> {
+    fn push(&self, messages: impl Outgoing) -> Result<(), Refused> {
         if self.shared.close_reason.get().is_some() {
             return Err(Refused::Closed);
         }

@@ -34,4 +34,4 @@ pub use engine::Engine;
 pub use handler::{CloseReason, EngineHandler, Incoming, Ready, RequestInfo};
 pub use message::{Message, TextFrame};
 pub use metrics::{MetricsSnapshot, TransportMetrics};
-pub use outbox::Outbox;
+pub use outbox::{Outbox, Outgoing};

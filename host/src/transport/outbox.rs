@@ -30,6 +30,42 @@ pub(crate) enum Refused {
     Closed,
 }
 
+/// Messages handed to a queue together: borrowed ones are cloned in, owned ones moved in (a frame
+/// built for one recipient never needs a second reference).
+pub trait Outgoing {
+    /// The messages, in order.
+    fn messages(&self) -> &[Message];
+    /// Appends them to `queue`.
+    fn append_to(self, queue: &mut VecDeque<Message>);
+}
+
+impl<T: AsRef<[Message]> + ?Sized> Outgoing for &T {
+    fn messages(&self) -> &[Message] {
+        (*self).as_ref()
+    }
+    fn append_to(self, queue: &mut VecDeque<Message>) {
+        queue.extend(self.as_ref().iter().cloned());
+    }
+}
+
+impl Outgoing for Vec<Message> {
+    fn messages(&self) -> &[Message] {
+        self
+    }
+    fn append_to(self, queue: &mut VecDeque<Message>) {
+        queue.extend(self);
+    }
+}
+
+impl Outgoing for Message {
+    fn messages(&self) -> &[Message] {
+        std::slice::from_ref(self)
+    }
+    fn append_to(self, queue: &mut VecDeque<Message>) {
+        queue.push_back(self);
+    }
+}
+
 /// The shared half: what senders push onto.
 #[derive(Debug)]
 pub(crate) struct OutQueue {
@@ -61,7 +97,8 @@ impl OutQueue {
     }
 
     /// Queues all of `messages` or none of them.
-    pub(crate) fn push_all(&self, messages: &[Message]) -> Result<(), Refused> {
+    pub(crate) fn push_all(&self, outgoing: impl Outgoing) -> Result<(), Refused> {
+        let messages = outgoing.messages();
         let was_empty = {
             let mut queue = self.lock();
             // Read under the lock: the receiver sets it under the same lock, so nothing is queued after
@@ -78,7 +115,7 @@ impl OutQueue {
                 return Err(Refused::Full);
             }
             queue.bytes = queue.bytes.saturating_add(bytes);
-            queue.messages.extend(messages.iter().cloned());
+            outgoing.append_to(&mut queue.messages);
             was_empty
         };
         // A receiver only waits on an empty queue; a non-empty one was already signalled.
