@@ -5,6 +5,8 @@
 //! the same for sockets and HTTP: route lookup (one version pinned) → auth predicates → receiver
 //! policy → rate limit → input conversion (depth; size is checked by the runtime against the
 //! plugin's own limit) → server stage. Unauthenticated probes are refused before they cost a budget.
+//! In a room that fits one client batch, the server stage's worker job goes on with the client stage
+//! (`follow_up`), and the fan-out only sends what it decided.
 
 use std::sync::Arc;
 
