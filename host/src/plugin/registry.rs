@@ -275,6 +275,12 @@ impl Registry {
                 .any(|name| name.key == *key && name.stage == *stage)
         });
         state.present = present;
+        if changed {
+            // Whoever sees the new routes must find the load counts of files that are gone already
+            // gone (the metrics page reads the routes, then the report). The scan is not counted
+            // yet, so waiting for a scan still waits for the report stored below.
+            self.report.store(Arc::new(Report::of(&state)));
+        }
         state.scans += 1;
         if changed {
             self.publish(&mut state);
