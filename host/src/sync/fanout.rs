@@ -3,8 +3,8 @@
 //! Recipients are the room's sockets (every socket for `all`), minus the sender's own when
 //! `ignoreSelf`. Without a client stage every recipient gets the same frame, encoded once. With one,
 //! the client stage runs once for all recipients (the runtime batches them), each seeing its own
-//! session; frames are then encoded once per distinct client output, and an error in one recipient's
-//! stage becomes an error frame for that recipient only, in that recipient's language.
+//! session; frames are then encoded once per distinct client output (`frames.rs`), and an error in
+//! one recipient's stage becomes an error frame for that recipient only, in that recipient's language.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -13,15 +13,15 @@ use bytes::Bytes;
 
 use super::bus::{BusStats, WIRE_VERSION, WireSync};
 use super::convert::msgpack_to_json;
-use super::envelope::{Envelopes, FrameNames};
+use super::envelope::FrameNames;
 use super::failure::{Code, Failure};
+use super::frames::{Built, Frames, Planned};
 use super::name::SyncName;
 use super::peer::{Caller, Peer};
 use super::request::SyncRequest;
 use super::service::{Prepared, SyncService};
 use crate::plugin::{ClientBatchCall, Followed, RecipientOutcome, RouteKey, StageError, SyncCall};
-use crate::protocol::emit::EventTemplate;
-use crate::protocol::{Args, Broadcast, NamespaceRooms, Socket, emit};
+use crate::protocol::{Broadcast, NamespaceRooms, Socket};
 use crate::transport::Message;
 
 /// What one fan-out did.
@@ -307,7 +307,8 @@ impl SyncService {
             .into_iter()
             .zip(peers)
             .map(|(outcome, peer)| {
-                let error = |failure: &Failure| Planned::Error(frames.error(failure, language(peer.as_deref())));
+                let language = language(peer.as_deref());
+                let error = |failure: &Failure| Planned::Error(frames.error(failure, language));
                 match outcome {
                     RecipientOutcome::Skip => Planned::Skip,
                     RecipientOutcome::DeliverPlain => Planned::Frame(match plain {
@@ -351,90 +352,6 @@ impl SyncService {
             }
         }
         delivered
-    }
-}
-
-/// What one recipient of a client-stage fan-out gets.
-enum Planned {
-    /// Frame `n` of [`Built`].
-    Frame(usize),
-    /// Its own error frame.
-    Error(Vec<Message>),
-    /// Nothing.
-    Skip,
-}
-
-/// The distinct success frames of one fan-out, each with the number of recipients still to get it.
-#[derive(Default)]
-struct Built {
-    frames: Vec<(Option<Message>, usize)>,
-}
-
-impl Built {
-    /// Adds a frame for one recipient; returns its index.
-    fn add(&mut self, frame: Message) -> usize {
-        self.frames.push((Some(frame), 1));
-        self.frames.len() - 1
-    }
-
-    /// One more recipient of frame `index`.
-    fn share(&mut self, index: usize) -> usize {
-        if let Some((_, uses)) = self.frames.get_mut(index) {
-            *uses += 1;
-        }
-        index
-    }
-
-    /// Queues frame `index` for `socket`: moved to its last recipient, shared with the others.
-    /// Returns whether the queue took it.
-    fn send(&mut self, index: usize, socket: &Socket) -> bool {
-        let Some((frame, uses)) = self.frames.get_mut(index) else {
-            return false;
-        };
-        *uses = uses.saturating_sub(1);
-        let sent = match (frame.as_ref(), *uses) {
-            (Some(_), 0) => frame.take().map(|frame| socket.send_frames(frame, false)),
-            (Some(shared), _) => Some(socket.send_frames(std::slice::from_ref(shared), false)),
-            (None, _) => None,
-        };
-        matches!(sent, Some(Ok(())))
-    }
-}
-
-/// Builds the `sync` frames of one fan-out.
-struct Frames<'a> {
-    namespace: &'a str,
-    names: &'a FrameNames,
-    server_json: Option<&'a str>,
-    envelopes: &'a Envelopes,
-}
-
-impl Frames<'_> {
-    /// The success frame without a client output.
-    fn plain_success(&self) -> Message {
-        self.success_template().fill("null")
-    }
-
-    /// The success frame with the client output left to fill in.
-    fn success_template(&self) -> EventTemplate {
-        EventTemplate::new(
-            self.namespace,
-            "sync",
-            &Envelopes::recipient_success_head(self.names, self.server_json),
-        )
-    }
-
-    fn error(&self, failure: &Failure, language: &str) -> Vec<Message> {
-        self.encode(
-            &self
-                .envelopes
-                .recipient_error(self.names, failure, language),
-        )
-    }
-
-    fn encode(&self, payload: &str) -> Vec<Message> {
-        let args = Args::from_compact_unchecked(format!("[{payload}]"));
-        emit::event(self.namespace, "sync", &args, &[], None)
     }
 }
 

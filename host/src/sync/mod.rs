@@ -24,6 +24,7 @@ mod envelope;
 mod expiry;
 mod failure;
 mod fanout;
+mod frames;
 mod gateway;
 mod http;
 mod lane;
