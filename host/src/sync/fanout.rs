@@ -83,12 +83,18 @@ impl Audience {
         targets
     }
 
-    /// The members the client stage runs for, each with its peer, as they are now.
-    pub fn recipients(&self, namespace: &NamespaceRooms) -> Recipients {
+    /// The audience's sockets on this node, as they are now.
+    fn sockets(&self, namespace: &NamespaceRooms) -> Vec<Socket> {
         let mut sockets = self.targets(namespace).sockets();
         if self.per_socket() {
             sockets.retain(|socket| !self.excludes(socket));
         }
+        sockets
+    }
+
+    /// The members the client stage runs for, each with its peer, as they are now.
+    pub fn recipients(&self, namespace: &NamespaceRooms) -> Recipients {
+        let sockets = self.sockets(namespace);
         // Shared with the sockets: a recipient's session is counted, never copied.
         let peers = sockets.iter().map(Peer::current).collect();
         Recipients { sockets, peers }
@@ -201,7 +207,7 @@ impl SyncService {
         let delivered = if plain {
             let frame = frames.plain_success();
             let mut delivered = Delivered::default();
-            for socket in &audience.recipients(namespace).sockets {
+            for socket in &audience.sockets(namespace) {
                 count(
                     &mut delivered,
                     socket

@@ -46,10 +46,12 @@ impl Built {
             return false;
         };
         *uses = uses.saturating_sub(1);
-        let sent = match (frame.as_ref(), *uses) {
-            (Some(_), 0) => frame.take().map(|frame| socket.send_frames(frame, false)),
-            (Some(shared), _) => Some(socket.send_frames(std::slice::from_ref(shared), false)),
-            (None, _) => None,
+        let sent = if *uses == 0 {
+            frame.take().map(|frame| socket.send_frames(frame, false))
+        } else {
+            frame
+                .as_ref()
+                .map(|shared| socket.send_frames(std::slice::from_ref(shared), false))
         };
         matches!(sent, Some(Ok(())))
     }
