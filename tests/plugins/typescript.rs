@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use serde_json::json;
+use synchost::config::JAVASCRIPT_MAX_INVOCATIONS;
 use synchost::plugin::{ClientBatchCall, RecipientOutcome, RouteKey, ServerCall};
 use synchost_tests::plugins::{
     PluginSandbox, example_plugins, fixture_plugins, pack, session, session_with, unpack,
@@ -204,4 +205,44 @@ fn a_second_typescript_component_reuses_the_first_ones_compiled_functions() {
         second.function_misses * 10 < total,
         "at most a tenth of its functions compiled again: {second:?}"
     );
+}
+
+#[tokio::test]
+async fn typescript_instances_are_recycled_sooner_than_rust_ones_unless_configured() {
+    let sandbox = sandbox();
+    sandbox.add(example_plugins(), SERVER).unwrap();
+    sandbox
+        .add(
+            example_plugins(),
+            "examples/_sync/updateCounter_server_v1.wasm",
+        )
+        .unwrap();
+    let runtime = sandbox.start().unwrap();
+    let max_invocations = |page: &str| {
+        runtime
+            .route(&RouteKey::new(page, "updateCounter", 1))
+            .and_then(|route| route.server().map(|stage| stage.limits().max_invocations))
+    };
+    // componentize-js declares `language: JavaScript`; the Rust toolchain does not.
+    assert_eq!(
+        max_invocations("examples-ts"),
+        Some(JAVASCRIPT_MAX_INVOCATIONS)
+    );
+    assert_eq!(max_invocations("examples"), Some(10_000));
+
+    // A config change re-resolves the limits with the same guest; the operator's value wins.
+    sandbox
+        .write_config("[plugins.routes.\"examples-ts/updateCounter\"]\nfuel = 20_000_000\n")
+        .unwrap();
+    runtime.apply_config(sandbox.config().unwrap());
+    assert_eq!(
+        max_invocations("examples-ts"),
+        Some(JAVASCRIPT_MAX_INVOCATIONS)
+    );
+    sandbox
+        .write_config("[plugins.defaults]\nmax_invocations = 5\n")
+        .unwrap();
+    runtime.apply_config(sandbox.config().unwrap());
+    assert_eq!(max_invocations("examples-ts"), Some(5));
+    assert_eq!(max_invocations("examples"), Some(5));
 }

@@ -117,25 +117,33 @@ async function componentFor(source, stage, bundled) {
   }
 }
 
-/** Copies `from` to `to` through a temporary name beside it, unless the bytes are the same. */
+/**
+ * Copies `from` to `to` through a temporary name beside it, unless the bytes are the same;
+ * whether it wrote.
+ */
 function place(from, to) {
   fs.mkdirSync(path.dirname(to), { recursive: true });
   const bytes = fs.readFileSync(from);
-  if (fs.existsSync(to) && Buffer.compare(fs.readFileSync(to), bytes) === 0) return `${to} unchanged`;
+  if (fs.existsSync(to) && Buffer.compare(fs.readFileSync(to), bytes) === 0) return false;
   const temporary = path.join(path.dirname(to), `.${path.basename(to)}.tmp.${process.pid}`);
   fs.writeFileSync(temporary, bytes);
   fs.renameSync(temporary, to);
-  return `${to} ${bytes.length} bytes`;
+  return true;
 }
 
-/** Builds one handler file; returns a line for the build log. */
+/**
+ * Builds one handler file and places its component; returns `{dest, written, bytes}` (`written`
+ * is false when the served file already had these bytes).
+ */
 export async function buildOne(sourceRoot, relative, outRoot, schemasOf) {
   const file = path.resolve(sourceRoot, relative);
   const stage = HANDLER.exec(relative.split(path.sep).join("/"))[2];
   const schemas = schemasOf(file, stage);
   const bundled = await bundle(file, stage, schemas);
   const component = await componentFor(relative, stage, bundled);
-  return place(component, path.join(outRoot, relative.replace(/\.ts$/, ".wasm")));
+  const dest = path.join(outRoot, relative.replace(/\.ts$/, ".wasm"));
+  const written = place(component, dest);
+  return { dest, written, bytes: fs.statSync(dest).size };
 }
 
 async function main() {
@@ -154,7 +162,8 @@ async function main() {
     Array.from({ length: parallel }, async () => {
       for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
         try {
-          console.log(await buildOne(sourceRoot, next, outRoot, schemasOf));
+          const { dest, written, bytes } = await buildOne(sourceRoot, next, outRoot, schemasOf);
+          console.log(written ? `${dest} ${bytes} bytes` : `${dest} unchanged`);
         } catch (error) {
           failed = true;
           console.error(`${next}: ${error?.message ?? error}`);

@@ -31,12 +31,16 @@ const options = {
 /**
  * A reader over one program of all `files` (type-checking them together is much cheaper than
  * one program each). It returns `{input, output}` as JSON texts for one of the files; either is
- * left out when `main` cannot be read.
+ * left out when `main` cannot be read. `previous`, a reader made earlier in this process, lends
+ * its program so that unchanged files (the standard library's declarations above all) are not
+ * parsed again; the reader's `program` is kept for that.
  */
-export function schemaReader(files) {
-  const program = ts.createProgram(files, options);
+export function schemaReader(files, previous) {
+  const program = ts.createProgram(files, options, undefined, previous?.program);
   const checker = program.getTypeChecker();
-  return (file, stage) => schemasOf(checker, program.getSourceFile(file), stage);
+  const read = (file, stage) => schemasOf(checker, program.getSourceFile(file), stage);
+  read.program = program;
+  return read;
 }
 
 function schemasOf(checker, source, stage) {

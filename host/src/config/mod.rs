@@ -22,8 +22,8 @@ use serde::Deserialize;
 pub use auth::{AuthConfigError, AuthSection, OnExpiry};
 pub use cluster::ClusterSection;
 pub use plugin_limits::{
-    Capabilities, Capability, InstancePolicy, LimitsPatch, MAX_OUTPUT_DEPTH_CEILING,
-    PluginsSection, Stage, StageLimits,
+    Capabilities, Capability, Guest, InstancePolicy, JAVASCRIPT_MAX_INVOCATIONS, LimitsPatch,
+    MAX_OUTPUT_DEPTH_CEILING, PluginsSection, Stage, StageLimits,
 };
 pub use rooms::{
     ConditionType, ConditionValue, PatternPolicy, RoomCondition, RoomPolicy, RoomPolicyRef,

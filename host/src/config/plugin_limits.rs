@@ -1,7 +1,8 @@
 //! The `[plugins]` section: per-plugin limits, capabilities and config values, and how layers of it
 //! combine into the [`StageLimits`] of one stage.
 //!
-//! Layers, later wins: built-in stage defaults, `[plugins.defaults]`, `[plugins.defaults.<stage>]`,
+//! Layers, later wins: built-in stage defaults (adjusted for the kind of guest, [`Guest`]),
+//! `[plugins.defaults]`, `[plugins.defaults.<stage>]`,
 //! `[plugins.routes."<page>/<name>"]`, its `.<stage>` table, then the same two for
 //! `"<page>/<name>/v<n>"`. Resolution is pure; the runtime re-resolves when the file changes.
 
@@ -37,6 +38,26 @@ impl Stage {
         }
     }
 }
+
+/// What runs inside a component, as far as the built-in defaults go (read from the file by
+/// `plugin::loader::guest`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Guest {
+    /// Compiled code (Rust and the like): the built-in defaults as they are.
+    #[default]
+    Compiled,
+    /// A JavaScript engine with a garbage-collected heap (componentize-js): warm instances are
+    /// replaced after [`JAVASCRIPT_MAX_INVOCATIONS`] calls unless the config says otherwise.
+    JavaScript,
+}
+
+/// The built-in `max_invocations` of a JavaScript component. The engine's heap keeps about
+/// 2 KB per call, and a collection walks the whole heap inside whichever call triggers it, so its
+/// cost grows with the calls an instance has served: measured with `examples-ts/updateCounter`,
+/// 2.7–3.8 million instructions in the first thousand calls, up to 9.8 million by call 4,000 (the
+/// server stage's whole default budget is 10 million), and one of 286 million by call 27,000. A fresh
+/// instance costs about 0.2 ms plus its start-up allowance, under 1% of a thousand 0.24 ms calls.
+pub const JAVASCRIPT_MAX_INVOCATIONS: u64 = 1_000;
 
 /// Whether a plugin's instances are kept warm between syncs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -275,9 +296,20 @@ impl StageLimits {
 }
 
 impl PluginsSection {
-    /// The limits of one stage of `<page>/<name>` version `version`.
-    pub fn limits_for(&self, page: &str, name: &str, version: u32, stage: Stage) -> StageLimits {
+    /// The limits of one stage of `<page>/<name>` version `version`, for a file whose guest is
+    /// `guest`.
+    pub fn limits_for(
+        &self,
+        page: &str,
+        name: &str,
+        version: u32,
+        stage: Stage,
+        guest: Guest,
+    ) -> StageLimits {
         let mut limits = StageLimits::builtin(stage);
+        if guest == Guest::JavaScript {
+            limits.max_invocations = JAVASCRIPT_MAX_INVOCATIONS;
+        }
         limits.apply_layer(&self.defaults, stage);
         let route = format!("{page}/{name}");
         if let Some(layer) = self.routes.get(&route) {
@@ -401,19 +433,49 @@ mod tests {
             "#,
         )
         .unwrap();
-        let server_v1 = config.plugins.limits_for("shop", "cart", 1, Stage::Server);
+        let server_v1 =
+            config
+                .plugins
+                .limits_for("shop", "cart", 1, Stage::Server, Guest::Compiled);
         assert_eq!((server_v1.fuel, server_v1.timeout_ms), (5, 7));
         assert!(server_v1.capabilities.contains(Capability::Kv));
         assert_eq!(server_v1.config.get("b").map(String::as_str), Some("2"));
         assert_eq!(server_v1.config.get("a").map(String::as_str), Some("1"));
-        let client_v2 = config.plugins.limits_for("shop", "cart", 2, Stage::Client);
+        let client_v2 =
+            config
+                .plugins
+                .limits_for("shop", "cart", 2, Stage::Client, Guest::Compiled);
         assert_eq!(client_v2.fuel, 6);
-        let server_v2 = config.plugins.limits_for("shop", "cart", 2, Stage::Server);
+        let server_v2 =
+            config
+                .plugins
+                .limits_for("shop", "cart", 2, Stage::Server, Guest::Compiled);
         assert_eq!(server_v2.fuel, 8);
         assert!(!server_v2.capabilities.contains(Capability::Kv));
         assert!(server_v2.capabilities.contains(Capability::Rooms));
-        let other = config.plugins.limits_for("other", "cart", 1, Stage::Server);
+        let other = config
+            .plugins
+            .limits_for("other", "cart", 1, Stage::Server, Guest::Compiled);
         assert_eq!(other.timeout_ms, 200);
+    }
+
+    #[test]
+    fn a_javascript_guest_is_recycled_sooner_unless_the_config_says_otherwise() {
+        let config =
+            Config::from_toml("[plugins.routes.\"shop/cart\".client]\nmax_invocations = 50\n")
+                .unwrap();
+        let limits = |stage, guest| {
+            config
+                .plugins
+                .limits_for("shop", "cart", 1, stage, guest)
+                .max_invocations
+        };
+        assert_eq!(limits(Stage::Server, Guest::Compiled), 10_000);
+        assert_eq!(
+            limits(Stage::Server, Guest::JavaScript),
+            JAVASCRIPT_MAX_INVOCATIONS
+        );
+        assert_eq!(limits(Stage::Client, Guest::JavaScript), 50);
     }
 
     #[test]

@@ -21,6 +21,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use arc_swap::ArcSwap;
 
 use super::folder::{self, Refusal};
+use super::loader::guest::guest_of;
 use super::loader::{Loader, content_hash};
 use super::names::{FileKind, PluginFileName, classify};
 use super::route::{LoadedStage, Route};
@@ -326,13 +327,17 @@ impl Registry {
         {
             return false;
         }
-        let limits =
-            config
-                .plugins
-                .limits_for(&name.key.page, &name.key.name, name.key.version, name.stage);
+        let guest = guest_of(&bytes);
+        let limits = config.plugins.limits_for(
+            &name.key.page,
+            &name.key.name,
+            name.key.version,
+            name.stage,
+            guest,
+        );
         let loaded = self
             .loader
-            .load(&relative, &name, &bytes, hash.clone(), limits);
+            .load(&relative, &name, &bytes, hash.clone(), limits, guest);
         let previous = state.files.remove(&relative).and_then(|entry| entry.loaded);
         match loaded {
             Ok(stage) => {
@@ -513,6 +518,7 @@ impl Registry {
                     &key.name,
                     key.version,
                     entry.name.stage,
+                    stage.guest,
                 ));
             }
         }

@@ -18,7 +18,7 @@ use super::host_impl::PluginIdentity;
 use super::instance::{Instance, StagePre, WarmPool};
 use super::limits::Startup;
 use crate::config::RouteKey;
-use crate::config::{Stage, StageLimits};
+use crate::config::{Guest, Stage, StageLimits};
 
 /// One loaded plugin file: compiled, linked, its metadata read.
 pub struct LoadedStage {
@@ -31,6 +31,8 @@ pub struct LoadedStage {
     pub(super) engine: Engine,
     pub(super) identity: Arc<PluginIdentity>,
     pub(super) limits: ArcSwap<StageLimits>,
+    /// What runs inside it, which picks some built-in limits (re-read when the config changes).
+    pub(super) guest: Guest,
     /// What a fresh instance's first call may spend beyond the limits.
     pub(super) startup: Startup,
     pub(super) pool: WarmPool,

@@ -54,9 +54,57 @@ fn wait_for(lines: &Receiver<String>, needle: &str) -> Vec<String> {
     }
 }
 
+/// `synchost dev` running on a scratch workspace, killed when dropped.
+struct Dev {
+    stderr: Receiver<String>,
+    address: String,
+    _running: Running,
+}
+
+impl Dev {
+    /// Starts `synchost dev` in `dir` on `workspace` and waits until it listens.
+    fn start(dir: &Path, workspace: &Path, config: &Path) -> Self {
+        let mut child = synchost()
+            .arg("dev")
+            .arg("--workspace")
+            .arg(workspace)
+            .args(["--plugins", "out", "--host", "127.0.0.1", "--port", "0"])
+            .args(["--types-out", "apiTypes.generated.ts"])
+            .arg("--ts-sdk")
+            .arg(repo().join("guest-sdk/ts"))
+            .arg("--config")
+            .arg(config)
+            .current_dir(dir)
+            .env("CARGO_TARGET_DIR", wasm_target_dir())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = lines(child.stdout.take().unwrap());
+        let stderr = lines(child.stderr.take().unwrap());
+        let running = Running(child);
+        let listening = wait_for(&stdout, "synchost listening on http://");
+        let address = listening
+            .last()
+            .and_then(|line| line.rsplit("http://").next())
+            .unwrap()
+            .to_owned();
+        Self {
+            stderr,
+            address,
+            _running: running,
+        }
+    }
+}
+
 fn new_value(address: &str) -> String {
+    value_of(address, "examples")
+}
+
+/// The answer of `<page>/updateCounter` v1 to `{amount: 1}`, status first.
+fn value_of(address: &str, page: &str) -> String {
     let body = r#"{"data":{"amount":1},"receiver":"lobby"}"#;
-    let (status, body) = post(address, "/sync/examples/updateCounter/v1", body).unwrap();
+    let (status, body) = post(address, &format!("/sync/{page}/updateCounter/v1"), body).unwrap();
     format!("{status} {body}")
 }
 
@@ -88,29 +136,8 @@ fn a_saved_edit_goes_live_and_a_broken_one_keeps_the_last_good_version() {
     let config = dir.path().join("synchost.toml");
     std::fs::write(&config, "[sync]\nrequire_membership = false\n").unwrap();
 
-    let mut child = synchost()
-        .arg("dev")
-        .arg("--workspace")
-        .arg(&workspace)
-        .args(["--plugins", "out", "--host", "127.0.0.1", "--port", "0"])
-        .args(["--types-out", "apiTypes.generated.ts"])
-        .arg("--config")
-        .arg(&config)
-        .current_dir(dir.path())
-        .env("CARGO_TARGET_DIR", wasm_target_dir())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = lines(child.stdout.take().unwrap());
-    let stderr = lines(child.stderr.take().unwrap());
-    let _running = Running(child);
-    let listening = wait_for(&stdout, "synchost listening on http://");
-    let address = listening
-        .last()
-        .and_then(|line| line.rsplit("http://").next())
-        .unwrap()
-        .to_owned();
+    let dev = Dev::start(dir.path(), &workspace, &config);
+    let (stderr, address) = (&dev.stderr, dev.address.clone());
     assert!(
         dir.path()
             .join("out/examples/_sync/updateCounter_server_v1.wasm")
@@ -121,7 +148,7 @@ fn a_saved_edit_goes_live_and_a_broken_one_keeps_the_last_good_version() {
     // A one-line edit: the served version answers with it once the swap is done.
     let source = crate_dir.join("src/lib.rs");
     edit(&source, "checked_add(1)", "checked_add(10)");
-    wait_for(&stderr, "✓ examples/updateCounter@v1 server: built");
+    wait_for(stderr, "✓ examples/updateCounter@v1 server: built");
     let until = Instant::now() + DEADLINE;
     while !new_value(&address).contains(r#""newValue":11"#) {
         assert!(Instant::now() < until, "the edit never went live");
@@ -132,8 +159,8 @@ fn a_saved_edit_goes_live_and_a_broken_one_keeps_the_last_good_version() {
 
     // A broken edit: reported with the route and the compiler's error; the last good one serves.
     edit(&source, "checked_add(10)", "checked_add(10) +");
-    let report = wait_for(&stderr, "✗ examples/updateCounter@v1 server: build failed");
-    let after = wait_for(&stderr, "error");
+    let report = wait_for(stderr, "✗ examples/updateCounter@v1 server: build failed");
+    let after = wait_for(stderr, "error");
     assert!(
         report
             .iter()
@@ -146,10 +173,83 @@ fn a_saved_edit_goes_live_and_a_broken_one_keeps_the_last_good_version() {
     // Saving the same broken text again does not print the errors again.
     let broken = std::fs::read_to_string(&source).unwrap();
     std::fs::write(&source, &broken).unwrap();
-    let again = wait_for(&stderr, "examples/updateCounter@v1 server: still failing");
+    let again = wait_for(stderr, "examples/updateCounter@v1 server: still failing");
     assert!(
         !again.iter().any(|line| line.contains("build failed")),
         "{again:?}"
     );
     assert!(new_value(&address).contains(r#""newValue":11"#));
+}
+
+#[test]
+fn a_saved_typescript_edit_goes_live_and_a_broken_one_keeps_the_last_good_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let workspace = scratch_workspace(dir.path());
+    let relative = "examples-ts/_sync/updateCounter_server_v1.ts";
+    let source = workspace.join(relative);
+    std::fs::create_dir_all(source.parent().unwrap()).unwrap();
+    std::fs::copy(repo().join("plugins").join(relative), &source).unwrap();
+    let config = dir.path().join("synchost.toml");
+    // The compile cache the plugin tests share: the JavaScript engine every TypeScript component
+    // embeds is compiled once per machine, not once per test run.
+    let cache = repo().join("target/test-plugins/cwasm-cache");
+    std::fs::write(
+        &config,
+        format!("[runtime]\ncache_dir = {cache:?}\n\n[sync]\nrequire_membership = false\n"),
+    )
+    .unwrap();
+
+    let dev = Dev::start(dir.path(), &workspace, &config);
+    let (stderr, address) = (&dev.stderr, dev.address.clone());
+    assert!(
+        dir.path()
+            .join("out/examples-ts/_sync/updateCounter_server_v1.wasm")
+            .is_file()
+    );
+    assert!(value_of(&address, "examples-ts").contains(r#""newValue":2"#));
+
+    // A one-line edit in the TypeScript file: the served version answers with it once swapped.
+    edit(
+        &source,
+        "success\", newValue: amount + 1",
+        "success\", newValue: amount + 10",
+    );
+    wait_for(stderr, "✓ examples-ts/updateCounter@v1 server: built");
+    let until = Instant::now() + DEADLINE;
+    while !value_of(&address, "examples-ts").contains(r#""newValue":11"#) {
+        assert!(Instant::now() < until, "the edit never went live");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    // A syntax error: reported with the route and esbuild's message; the last good one serves.
+    edit(
+        &source,
+        "success\", newValue: amount + 10",
+        "success\", newValue: amount + 10 +",
+    );
+    let report = wait_for(
+        stderr,
+        "✗ examples-ts/updateCounter@v1 server: build failed",
+    );
+    let after = wait_for(stderr, "ERROR");
+    assert!(
+        after.iter().any(|line| line.contains("ERROR")),
+        "{report:?}"
+    );
+    assert!(value_of(&address, "examples-ts").contains(r#""newValue":11"#));
+
+    // The same broken text saved again is not printed again; the fix goes live.
+    let broken = std::fs::read_to_string(&source).unwrap();
+    std::fs::write(&source, &broken).unwrap();
+    wait_for(stderr, "examples-ts/updateCounter@v1 server: still failing");
+    edit(
+        &source,
+        "success\", newValue: amount + 10 +",
+        "success\", newValue: amount + 20",
+    );
+    wait_for(stderr, "(fixed)");
+    while !value_of(&address, "examples-ts").contains(r#""newValue":21"#) {
+        assert!(Instant::now() < until, "the fix never went live");
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }

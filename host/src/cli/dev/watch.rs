@@ -1,13 +1,15 @@
 //! What a batch of file events in the plugins workspace asks `synchost dev` to do: rebuild these
-//! crates, copy these message files, re-read the workspace. Pure sorting of paths; the watcher and
-//! the builds live in `dev/mod.rs` and `dev/build.rs`.
+//! crates or TypeScript handler files, copy these message files, re-read the workspace. Pure
+//! sorting of paths; the watcher and the builds live in `dev/mod.rs`, `dev/build.rs` and
+//! `dev/typescript.rs`.
 //!
-//! It must never react to its own output: anything under the target directory, inside a dotted
-//! folder or named like an editor's scratch file is ignored.
+//! It must never react to its own output: anything under the target directory or `node_modules`,
+//! inside a dotted folder or named like an editor's scratch file is ignored.
 
 use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
 
+use super::typescript::handler_file;
 use crate::cli::workspace::Workspace;
 
 /// The work a batch of changed paths asks for.
@@ -17,6 +19,10 @@ pub struct Changes {
     pub packages: BTreeSet<String>,
     /// `<page>/_sync/<lang>.ftl` files that changed, relative to the workspace root.
     pub messages: BTreeSet<PathBuf>,
+    /// TypeScript handler files that changed, relative to the workspace root.
+    pub typescript: BTreeSet<PathBuf>,
+    /// Another TypeScript module changed (one that handlers may import): rebuild them all.
+    pub typescript_all: bool,
     /// The workspace's own `Cargo.toml` changed (members added or removed).
     pub manifest: bool,
 }
@@ -24,7 +30,11 @@ pub struct Changes {
 impl Changes {
     /// Whether there is nothing to do.
     pub fn is_empty(&self) -> bool {
-        self.packages.is_empty() && self.messages.is_empty() && !self.manifest
+        self.packages.is_empty()
+            && self.messages.is_empty()
+            && self.typescript.is_empty()
+            && !self.typescript_all
+            && !self.manifest
     }
 
     /// Sorts `paths` (absolute) into the work they ask for.
@@ -46,6 +56,10 @@ impl Changes {
                 changes.packages.insert(krate.package.clone());
             } else if is_message_file(relative) {
                 changes.messages.insert(relative.to_owned());
+            } else if handler_file(relative).is_some() {
+                changes.typescript.insert(relative.to_owned());
+            } else if is_shared_module(relative) {
+                changes.typescript_all = true;
             }
         }
         changes
@@ -55,18 +69,33 @@ impl Changes {
     pub fn merge(&mut self, other: Self) {
         self.packages.extend(other.packages);
         self.messages.extend(other.messages);
+        self.typescript.extend(other.typescript);
+        self.typescript_all |= other.typescript_all;
         self.manifest |= other.manifest;
     }
 }
 
-/// Dotted folders and files (`.git`, editor swap files), `target`, and backups ending in `~`.
+/// Dotted folders and files (`.git`, editor swap files), `target`, `node_modules`, and backups
+/// ending in `~`.
 fn ignored(relative: &Path) -> bool {
     relative.components().any(|component| match component {
-        Component::Normal(part) => part
-            .to_str()
-            .is_none_or(|part| part.starts_with('.') || part == "target" || part.ends_with('~')),
+        Component::Normal(part) => part.to_str().is_none_or(|part| {
+            part.starts_with('.')
+                || part == "target"
+                || part == "node_modules"
+                || part.ends_with('~')
+        }),
         _ => true,
     })
+}
+
+/// A TypeScript module that is neither a handler nor a test: handlers may import it.
+fn is_shared_module(relative: &Path) -> bool {
+    relative.extension().is_some_and(|ext| ext == "ts")
+        && relative
+            .file_name()
+            .and_then(|name| name.to_str())
+            .is_some_and(|name| !name.ends_with(".test.ts"))
 }
 
 /// `<page>/_sync/<lang>.ftl`.
@@ -121,6 +150,20 @@ mod tests {
     }
 
     #[test]
+    fn typescript_handlers_shared_modules_and_tests_are_told_apart() {
+        let handler = Changes::sort(&workspace(), [Path::new("/ws/b/_sync/y_client_v2.ts")]);
+        assert_eq!(
+            handler.typescript.into_iter().collect::<Vec<_>>(),
+            [PathBuf::from("b/_sync/y_client_v2.ts")]
+        );
+        assert!(!handler.typescript_all);
+        let shared = Changes::sort(&workspace(), [Path::new("/ws/b/lib/format.ts")]);
+        assert!(shared.typescript_all && shared.typescript.is_empty());
+        let test = Changes::sort(&workspace(), [Path::new("/ws/b/_sync/y.test.ts")]);
+        assert!(test.is_empty());
+    }
+
+    #[test]
     fn build_output_scratch_files_and_strangers_are_ignored() {
         let paths = [
             "/ws/target/wasm32-wasip2/live/a_x_server_v1.wasm",
@@ -128,6 +171,7 @@ mod tests {
             "/ws/a/_sync/x_server_v1/src/lib.rs~",
             "/ws/a/_sync/x_server_v1/target/x",
             "/ws/README.md",
+            "/ws/node_modules/x/_sync/y_server_v1.ts",
             "/elsewhere/a/_sync/x_server_v1/src/lib.rs",
         ];
         assert!(Changes::sort(&workspace(), paths.iter().map(Path::new)).is_empty());

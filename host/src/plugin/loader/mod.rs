@@ -13,6 +13,7 @@
 
 pub mod cache;
 pub mod function_cache;
+pub mod guest;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -37,7 +38,7 @@ use super::names::PluginFileName;
 use super::route::{AliveToken, LoadedStage};
 use super::status::PoolStats;
 use super::waits;
-use crate::config::{Stage, StageLimits};
+use crate::config::{Guest, Stage, StageLimits};
 use cache::CompileCache;
 
 /// Why a file could not be loaded.
@@ -182,6 +183,7 @@ impl Loader {
         bytes: &[u8],
         hash: String,
         limits: StageLimits,
+        guest: Guest,
     ) -> Result<LoadedStage, LoadError> {
         let component = self
             .cache
@@ -217,6 +219,7 @@ impl Loader {
             engine: self.engine.clone(),
             identity,
             limits: ArcSwap::new(limits),
+            guest,
             startup,
             pool,
             _alive: AliveToken::take(&self.alive),
