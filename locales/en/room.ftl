@@ -25,3 +25,5 @@ room-tokenRequired = The room "{ $room }" needs an invitation (a room token).
 room-tokenRefused = That room token does not let you into "{ $room }".
 # The room's policy names a join handler that is not loaded (deleted, or failing to load).
 room-joinUnavailable = Joining "{ $room }" is not possible right now. Try again later.
+# A join handler written in TypeScript threw an unexpected error or gave an invalid answer.
+room-joinHandlerFailed = Joining "{ $room }" failed: the check that decides it has an error.

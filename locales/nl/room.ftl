@@ -25,3 +25,4 @@ room-tokenRequired = Voor de ruimte "{ $room }" heb je een uitnodiging nodig (ee
 room-tokenRefused = Met dat ruimtetoken kom je niet in "{ $room }".
 # Het beleid van de ruimte noemt een join-handler die niet geladen is (verwijderd, of laadt niet).
 room-joinUnavailable = Je kunt nu niet in "{ $room }". Probeer het later opnieuw.
+room-joinHandlerFailed = Je kunt niet in "{ $room }": de controle die dat beslist bevat een fout.

@@ -4,7 +4,8 @@
 // are asked again on reconnect; the hostile gate fixture's loop and panic are contained with their
 // codes while other joins answer; a policy naming a handler that is not loaded refuses every join;
 // a live config change that names a handler asks the current members; an expired session leaves
-// the rooms a handler guards and a renewal asks again.
+// the rooms a handler guards and a renewal asks again. The TypeScript twins (`chess-ts/game`, and the
+// `hostile-ts/gate` fixture) answer the same way.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -21,6 +22,13 @@ leeway_s = 0
 [rooms]
 join_rate_per_minute = 0
 [[rooms.policy]]
+pattern = "chess:ts*"
+login = true
+join = "chess-ts/game@v1"
+[[rooms.policy]]
+pattern = "tsgate-*"
+join = "hostile-ts/gate@v1"
+[[rooms.policy]]
 pattern = "chess:*"
 login = true
 join = "chess/game@v1"
@@ -36,6 +44,10 @@ capabilities = ["kv"]
 capabilities = ["kv"]
 [plugins.routes."hostile/gate".join]
 timeout_ms = 200
+[plugins.routes."chess-ts/game".join]
+capabilities = ["kv"]
+[plugins.routes."chess-ts/invite"]
+capabilities = ["kv"]
 `;
 let host;
 
@@ -48,6 +60,11 @@ before(async () => {
     ["plugins", "chess", "en.ftl"],
     ["plugins", "chess", "nl.ftl"],
     ["fixtures", "hostile", "gate_join_v1.wasm"],
+    ["plugins", "chess-ts", "game_join_v1.wasm"],
+    ["plugins", "chess-ts", "invite_server_v1.wasm"],
+    ["plugins", "chess-ts", "en.ftl"],
+    ["plugins", "chess-ts", "nl.ftl"],
+    ["fixtures", "hostile-ts", "gate_join_v1.wasm"],
   ];
   for (const [build, page, file] of files) {
     const from = path.join(repo, "build", build, page, "_sync", file);
@@ -148,6 +165,37 @@ test("a player's invitation lets a spectator in, and the spectator's remembered 
   assert.equal(refused.errorCode, "sync.notRoomMember", "only members sync to the room");
 });
 
+test("the TypeScript chess handler lets in the players and the invited, and refuses others in their language", async () => {
+  const room = `chess:tsw${++counter}:tsb${counter}`;
+  const [white] = players(room);
+  const player = await client({ user: white });
+  assert.equal((await join(player, room)).status, "success");
+  const spectator = await client({ user: "tess", language: "nl" });
+  const refused = await join(spectator, room);
+  assert.equal(refused.errorCode, "chess.notInvited");
+  assert.equal(refused.httpStatus, 403);
+  assert.equal(refused.message, `Alleen de twee spelers en de toeschouwers die zij uitnodigden mogen ${room} volgen.`);
+  const invited = await ack(player, "sync", { name: "chess-ts/invite", version: "v1", data: { user: "tess" }, receiver: room });
+  assert.equal(invited.status, "success", JSON.stringify(invited));
+  assert.deepEqual(invited.result, { invited: "tess", invitedBy: white });
+  assert.equal((await join(spectator, room)).status, "success");
+  assert.equal((await join(await client(), room)).errorCode, "auth.required");
+});
+
+test("a TypeScript join handler's loop, throw and pending promise are contained with their codes", async () => {
+  const other = await client();
+  for (const [ending, codes] of [
+    ["loop", ["plugin.outOfFuel", "plugin.timeout"]],
+    ["throw", ["room.joinHandlerFailed"]],
+    ["pending", ["plugin.asyncNotSettled"]],
+  ]) {
+    const refused = await join(await client(), `tsgate-${++counter}-${ending}`);
+    assert.ok(codes.includes(refused.errorCode), `${ending}: ${refused.errorCode}`);
+    assert.notEqual(refused.message, refused.errorCode, "a translated message");
+    assert.equal((await join(other, `tsgate-${++counter}-fine`)).status, "success", `after ${ending}`);
+  }
+});
+
 test("a join handler that loops or panics is contained with its code, while other joins answer", async () => {
   const looping = await client();
   const other = await client({ user: "olga" });
@@ -193,7 +241,7 @@ test("join handler calls are counted per handler: calls, failures by code, refus
   const admin = host.token("--sub", "operator", "--admin");
   const report = await (await fetch(`${host.url}/admin/plugins`, { headers: { authorization: `Bearer ${admin}` } })).json();
   const listed = report.joinHandlers.map((entry) => `${entry.route}@v${entry.version}`).sort();
-  assert.deepEqual(listed, ["chess/game@v1", "hostile/gate@v1"]);
+  assert.deepEqual(listed, ["chess-ts/game@v1", "chess/game@v1", "hostile-ts/gate@v1", "hostile/gate@v1"]);
 });
 
 test("a policy naming a join handler that is not loaded refuses every join with room.joinUnavailable", async () => {

@@ -43,47 +43,94 @@ fn refusal(result: Result<(), StageError>) -> String {
 
 #[tokio::test]
 async fn the_chess_handler_lets_in_the_two_players_and_invited_spectators_only() {
+    chess_lets_in_players_and_invited_spectators("chess").await;
+}
+
+#[tokio::test]
+async fn the_typescript_chess_handler_decides_like_the_rust_one() {
+    chess_lets_in_players_and_invited_spectators("chess-ts").await;
+}
+
+/// The chess example of `page` (`chess`, or its TypeScript twin `chess-ts`): its join handler and
+/// the invite stage that shares the page's kv with it.
+async fn chess_lets_in_players_and_invited_spectators(page: &str) {
     let sandbox = PluginSandbox::new().unwrap();
-    sandbox.add(example_plugins(), GAME).unwrap();
-    sandbox.add(example_plugins(), INVITE).unwrap();
     sandbox
-        .write_config(
-            "[plugins.routes.\"chess/game\".join]\ncapabilities = [\"kv\"]\n\
-             [plugins.routes.\"chess/invite\"]\ncapabilities = [\"kv\"]\n",
+        .add(
+            example_plugins(),
+            &format!("{page}/_sync/game_join_v1.wasm"),
         )
         .unwrap();
+    sandbox
+        .add(
+            example_plugins(),
+            &format!("{page}/_sync/invite_server_v1.wasm"),
+        )
+        .unwrap();
+    sandbox
+        .write_config(&format!(
+            "[plugins.routes.\"{page}/game\".join]\ncapabilities = [\"kv\"]\n\
+             [plugins.routes.\"{page}/invite\"]\ncapabilities = [\"kv\"]\n"
+        ))
+        .unwrap();
+    let game = RouteKey::new(page, "game", 1);
     let runtime = sandbox.start().unwrap();
     let status = runtime.status();
     assert_eq!(status.joins.len(), 1, "{status:?}");
-    assert_eq!(status.joins[0].key, game());
+    assert_eq!(status.joins[0].key, game);
     assert!(
-        runtime.route(&game()).is_none(),
+        runtime.route(&game).is_none(),
         "a join handler is never a sync route"
     );
     let room = "chess:ann:bob";
-    assert!(decide(&runtime, &game(), room, Some("ann")).await.is_ok());
-    assert!(decide(&runtime, &game(), room, Some("bob")).await.is_ok());
+    assert!(decide(&runtime, &game, room, Some("ann")).await.is_ok());
+    assert!(decide(&runtime, &game, room, Some("bob")).await.is_ok());
     assert_eq!(
-        refusal(decide(&runtime, &game(), room, Some("eve")).await),
+        refusal(decide(&runtime, &game, room, Some("eve")).await),
         "chess.notInvited"
     );
     assert_eq!(
-        refusal(decide(&runtime, &game(), "lobby", Some("ann")).await),
+        refusal(decide(&runtime, &game, "lobby", Some("ann")).await),
         "chess.notAGame"
     );
     // Bob invites Eve through the real server stage, which shares the page's kv with the handler.
-    let invite = runtime.route(&RouteKey::new("chess", "invite", 1)).unwrap();
+    let invite = runtime.route(&RouteKey::new(page, "invite", 1)).unwrap();
     let call = synchost::plugin::ServerCall {
         input: synchost_tests::plugins::pack(&serde_json::json!({ "user": "eve" })),
         caller: Some(session("bob")),
         room: room.to_owned(),
     };
     runtime.call_server(&invite, call).await.unwrap();
-    assert!(decide(&runtime, &game(), room, Some("eve")).await.is_ok());
+    assert!(decide(&runtime, &game, room, Some("eve")).await.is_ok());
     assert_eq!(
-        refusal(decide(&runtime, &game(), "chess:ann:carl", Some("eve")).await),
+        refusal(decide(&runtime, &game, "chess:ann:carl", Some("eve")).await),
         "chess.notInvited"
     );
+}
+
+#[tokio::test]
+async fn a_hostile_typescript_join_handler_is_contained_and_only_success_lets_in() {
+    let sandbox = PluginSandbox::new().unwrap();
+    sandbox
+        .add(fixture_plugins(), "hostile-ts/_sync/gate_join_v1.wasm")
+        .unwrap();
+    sandbox.write_config("").unwrap();
+    let runtime = sandbox.start().unwrap();
+    let gate = RouteKey::new("hostile-ts", "gate", 1);
+    for (room, codes) in [
+        ("room-loop", &["plugin.outOfFuel", "plugin.timeout"][..]),
+        ("room-throw", &["room.joinHandlerFailed"][..]),
+        ("room-invalid", &["room.joinHandlerFailed"][..]),
+        ("room-refuse", &["hostile.gateClosed"][..]),
+        ("room-pending", &["plugin.asyncNotSettled"][..]),
+    ] {
+        let code = refusal(decide(&runtime, &gate, room, None).await);
+        assert!(codes.contains(&code.as_str()), "{room}: {code}");
+        assert!(
+            decide(&runtime, &gate, "room", None).await.is_ok(),
+            "after {room}"
+        );
+    }
 }
 
 #[tokio::test]

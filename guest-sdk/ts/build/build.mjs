@@ -1,6 +1,6 @@
 // Builds TypeScript handler files into components, laid out where the host serves them:
-// <source-root>/<page>/_sync/<name>_<server|client>_v<n>.ts becomes
-// <out-root>/<page>/_sync/<name>_<server|client>_v<n>.wasm.
+// <source-root>/<page>/_sync/<name>_<server|client|join>_v<n>.ts becomes
+// <out-root>/<page>/_sync/<name>_<server|client|join>_v<n>.wasm.
 //
 //   node build/build.mjs <source-root> <out-root>
 //
@@ -28,7 +28,14 @@ const sdk = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const repo = path.resolve(sdk, "../..");
 const wit = path.join(repo, "wit");
 const cacheDir = path.join(repo, "target", "ts-components");
-const HANDLER = /^(.+)\/_sync\/[A-Za-z0-9]+_(server|client)_v[0-9]+\.ts$/;
+const HANDLER = /^(.+)\/_sync\/[A-Za-z0-9]+_(server|client|join)_v[0-9]+\.ts$/;
+
+/** Per stage: the SDK adapter that exports its world, the adapter's factory, the world's exports. */
+const WORLDS = {
+  server: { adapter: "server.ts", factory: "serverStage", world: "server-stage", exports: ["metadata", "run"] },
+  client: { adapter: "client.ts", factory: "clientStage", world: "client-stage", exports: ["metadata", "run"] },
+  join: { adapter: "join.ts", factory: "joinHandler", world: "join-handler", exports: ["metadata", "decide"] },
+};
 
 const componentizeJs = path.join(sdk, "node_modules", "@bytecodealliance", "componentize-js");
 const componentizeVersion = JSON.parse(fs.readFileSync(path.join(componentizeJs, "package.json"), "utf8")).version;
@@ -58,14 +65,12 @@ export function handlerFiles(root) {
 
 /** The entry module of one component: the handler plus the adapter of its stage. */
 function entrySource(file, stage, schemas) {
-  const adapter = path.join(sdk, "src", "wasm", stage === "server" ? "server.ts" : "client.ts");
-  const factory = stage === "server" ? "serverStage" : "clientStage";
+  const { adapter, factory, exports } = WORLDS[stage];
   return [
     `import * as handler from ${JSON.stringify(file)};`,
-    `import { ${factory} } from ${JSON.stringify(adapter)};`,
+    `import { ${factory} } from ${JSON.stringify(path.join(sdk, "src", "wasm", adapter))};`,
     `const stage = ${factory}(handler, ${JSON.stringify(schemas)});`,
-    `export const metadata = stage.metadata;`,
-    `export const run = stage.run;`,
+    ...exports.map((name) => `export const ${name} = stage.${name};`),
     "",
   ].join("\n");
 }
@@ -103,7 +108,7 @@ async function componentFor(source, stage, bundled) {
     const { component } = await componentize({
       sourcePath,
       witPath: wit,
-      worldName: `${stage}-stage`,
+      worldName: WORLDS[stage].world,
       disableFeatures: ["http", "fetch-event"],
     });
     const temporary = path.join(cacheDir, `.${key}.${process.pid}.tmp`);
@@ -138,7 +143,8 @@ function place(from, to) {
 export async function buildOne(sourceRoot, relative, outRoot, schemasOf) {
   const file = path.resolve(sourceRoot, relative);
   const stage = HANDLER.exec(relative.split(path.sep).join("/"))[2];
-  const schemas = schemasOf(file, stage);
+  // A join carries no payload: no schemas to read.
+  const schemas = stage === "join" ? {} : schemasOf(file, stage);
   const bundled = await bundle(file, stage, schemas);
   const component = await componentFor(relative, stage, bundled);
   const dest = path.join(outRoot, relative.replace(/\.ts$/, ".wasm"));

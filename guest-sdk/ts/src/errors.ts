@@ -14,6 +14,8 @@ export const INVALID_CLIENT_RESPONSE = "sync.invalidClientResponse";
 export const SERVER_EXECUTION_FAILED = "sync.serverExecutionFailed";
 /** A client stage threw something other than a `SyncError` (for that recipient only). */
 export const CLIENT_EXECUTION_FAILED = "sync.clientExecutionFailed";
+/** A join handler threw something other than a `SyncError`, or answered something invalid. */
+export const JOIN_HANDLER_FAILED = "room.joinHandlerFailed";
 /** An async `main` whose promise was still pending when no work was left to run. */
 export const ASYNC_NOT_SETTLED = "plugin.asyncNotSettled";
 /** A capability call failed; param `reason`. */

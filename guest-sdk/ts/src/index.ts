@@ -1,6 +1,7 @@
 // synchost-sdk for TypeScript: write a sync handler the way the seed does, as a file
 // `<page>/_sync/<name>_<server|client>_v<n>.ts` exporting `main` (and `auth` for a server stage),
-// and the build turns it into a sandboxed component. A handler needs only the types from here;
+// or a room's join handler as `<page>/_sync/<name>_join_v<n>.ts`, and the build turns it into a
+// sandboxed component. A handler needs only the types from here;
 // `SyncError` is for refusing from deep inside helper functions.
 
 export type {
@@ -10,6 +11,8 @@ export type {
   ConfigFunctions,
   ErrorParam,
   Functions,
+  JoinParams,
+  JoinResponse,
   KvFunctions,
   LogFunctions,
   MaybePromise,
@@ -31,6 +34,7 @@ export {
   INVALID_CLIENT_RESPONSE,
   INVALID_INPUT,
   INVALID_SERVER_RESPONSE,
+  JOIN_HANDLER_FAILED,
   SERVER_EXECUTION_FAILED,
   SyncError,
 } from "./errors.js";

@@ -14,6 +14,7 @@ import {
   INVALID_CLIENT_RESPONSE,
   INVALID_INPUT,
   INVALID_SERVER_RESPONSE,
+  JOIN_HANDLER_FAILED,
   SERVER_EXECUTION_FAILED,
   SyncError,
   failure,
@@ -21,8 +22,8 @@ import {
   type HandlerError,
 } from "./errors.js";
 import type { Backend } from "./backend.js";
-import { CodecError, Writer, decode, encode } from "./msgpack.js";
-import type { AuthProps, ClientParams, Functions, MaybePromise, ServerParams, SessionLayout } from "./types.js";
+import { CodecError, Writer, decode, encodeFields } from "./msgpack.js";
+import type { AuthProps, ClientParams, Functions, JoinParams, MaybePromise, ServerParams, SessionLayout } from "./types.js";
 
 /** What a server handler file exports. */
 export interface ServerModule {
@@ -37,7 +38,17 @@ export interface ClientModule {
   main(params: ClientParams<any, any>): MaybePromise<unknown>;
 }
 
+/** What a join handler file exports. */
+export interface JoinModule {
+  /** Who may be asked at all: checked by the host before `main` runs. */
+  auth?: AuthProps;
+  main(params: JoinParams): MaybePromise<unknown>;
+}
+
 export type ServerResult = { ok: Uint8Array } | { error: HandlerError };
+
+/** A join handler's decision: `ok` lets the joiner in. */
+export type JoinResult = { ok: true } | { error: HandlerError };
 
 /** One recipient's outcome; `deliver` points into the batch's output buffer. */
 export type ClientOutcome =
@@ -78,11 +89,44 @@ export function runServer(
   return settle(Promise.resolve(response).then(answer, thrown), () => ({ error: notSettled() }));
 }
 
+/**
+ * Runs a join handler once. Its refusals are its own; anything it throws other than a
+ * `SyncError`, and any answer that is not a response, is `room.joinHandlerFailed` (500, param
+ * `room`), so a broken handler never lets anyone in.
+ */
+export function runJoin(
+  module: JoinModule,
+  backend: Backend,
+  functions: Functions,
+  user: SessionLayout | null,
+  roomCode: string,
+): MaybePromise<JoinResult> {
+  const failed = (error: HandlerError): JoinResult => ({
+    error:
+      error.code === JOIN_HANDLER_FAILED
+        ? { code: error.code, params: [{ key: "room", value: roomCode }, ...error.params], httpStatus: 500 }
+        : error,
+  });
+  const answer = (response: unknown): JoinResult => {
+    const reply = classify(response, JOIN_HANDLER_FAILED);
+    return "error" in reply ? failed(reply.error) : { ok: true };
+  };
+  const thrown = (error: unknown): JoinResult => failed(caught(error, JOIN_HANDLER_FAILED, backend));
+  let response: unknown;
+  try {
+    response = module.main({ user, functions, roomCode });
+  } catch (error) {
+    return thrown(error);
+  }
+  if (!isThenable(response)) return answer(response);
+  return settle(Promise.resolve(response).then(answer, thrown), () => ({ error: notSettled() }));
+}
+
 function serverAnswer(response: unknown): ServerResult {
   const reply = classify(response, INVALID_SERVER_RESPONSE);
   if ("error" in reply) return reply;
   try {
-    return { ok: encode(reply.output) };
+    return { ok: encodeFields(reply.output, "status") };
   } catch (error) {
     return { error: failure(INVALID_SERVER_RESPONSE, messageOf(error)) };
   }
@@ -167,10 +211,13 @@ function clientOutcome(response: unknown, writer: Writer): ClientOutcome {
   if ("error" in reply) {
     return reply.error.code === IGNORE ? { kind: "skip" } : { kind: "error", error: reply.error };
   }
-  if (reply.empty) return { kind: "plain" };
   const start = writer.length;
   try {
-    writer.value(reply.output, 0);
+    // `success` alone (no field but the status, or only undefined ones) delivers the server output.
+    if (writer.fields(reply.output, "status", 0) === 0) {
+      writer.length = start;
+      return { kind: "plain" };
+    }
   } catch (error) {
     writer.length = start;
     return { kind: "error", error: failure(INVALID_CLIENT_RESPONSE, messageOf(error)) };
@@ -178,26 +225,20 @@ function clientOutcome(response: unknown, writer: Writer): ClientOutcome {
   return { kind: "deliver", start, len: writer.length - start };
 }
 
-type Reply = { output: Record<string, unknown>; empty: boolean } | { error: HandlerError };
+/** A success's `output` is the handler's answer itself, written without its `status`. */
+type Reply = { output: Record<string, unknown> } | { error: HandlerError };
 
 /** `{status: "success", ...output}` or `{status: "error", errorCode, ...}`; anything else is `invalid`. */
 function classify(response: unknown, invalid: string): Reply {
   if (typeof response !== "object" || response === null || Array.isArray(response)) {
     return { error: failure(invalid, `expected an object with a status, got ${describe(response)}`) };
   }
-  const { status, ...rest } = response as Record<string, unknown>;
-  if (status === "success") {
-    let empty = true;
-    for (const key in rest) {
-      if (rest[key] !== undefined) {
-        empty = false;
-        break;
-      }
-    }
-    return { output: rest, empty };
-  }
+  // No copy of the answer (an object rest costs as much as encoding it, inside a component).
+  const answer = response as Record<string, unknown>;
+  const status = answer.status;
+  if (status === "success") return { output: answer };
   if (status === "error") {
-    const { errorCode, errorParams, httpStatus } = rest;
+    const { errorCode, errorParams, httpStatus } = answer;
     if (typeof errorCode !== "string" || errorCode.trim() === "") {
       return { error: failure(invalid, "an error response needs an errorCode") };
     }

@@ -8,7 +8,14 @@ import type { Backend, DeniedOrFailed, Level, WireSession } from "./backend.js";
 import type { HandlerError } from "./errors.js";
 import { makeFunctions } from "./functions.js";
 import { decode, encode } from "./msgpack.js";
-import { runClient as runClientStage, runServer as runServerStage, type ClientModule, type ServerModule } from "./stage.js";
+import {
+  runClient as runClientStage,
+  runJoin as runJoinHandler,
+  runServer as runServerStage,
+  type ClientModule,
+  type JoinModule,
+  type ServerModule,
+} from "./stage.js";
 import type { Functions, SessionLayout } from "./types.js";
 
 export type Capability = "kv" | "rooms" | "config";
@@ -162,6 +169,20 @@ export async function runClient<T = any>(
         return refusal(outcome.error);
     }
   });
+}
+
+/** A join handler's decision: let in, or refused with a code. */
+export type TestJoin = { status: "success" } | { status: "error"; errorCode: string; errorParams: HandlerError["params"]; httpStatus?: number };
+
+export interface JoinOptions {
+  host?: FakeHost;
+}
+
+/** Runs a join handler module once, as the host would when `user` (null = anonymous) joins `roomCode`. */
+export async function runJoin(module: JoinModule, roomCode: string, user: SessionLayout | null, options: JoinOptions = {}): Promise<TestJoin> {
+  const host = options.host ?? new FakeHost();
+  const result = await runJoinHandler(module, host.backend, host.functions, user ? decodeSession(user) : null, roomCode);
+  return "ok" in result ? { status: "success" } : refusal(result.error);
 }
 
 /** A session as the handler would see it after the trip through the host's wire form. */

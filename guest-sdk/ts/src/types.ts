@@ -142,6 +142,21 @@ export interface ClientParams<Input = unknown, ServerOutput = unknown> {
   roomCode: string;
 }
 
+/** What a join handler's `main` receives: who wants to join which room. */
+export interface JoinParams {
+  /** The joiner; null for anonymous connections (only possible when `auth.login` is false). */
+  user: SessionLayout | null;
+  functions: Functions;
+  /** The room asked for. */
+  roomCode: string;
+}
+
+/**
+ * What a join handler returns: `success` lets the joiner in; an error refuses with its code,
+ * params and status (403 unless it sets `httpStatus`).
+ */
+export type JoinResponse = { status: "success" } | SyncErrorResponse;
+
 /** `main` may return its answer or a promise of it; the promise must settle within the call. */
 export type MaybePromise<T> = T | Promise<T>;
 

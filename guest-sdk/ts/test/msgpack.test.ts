@@ -23,6 +23,35 @@ test("small values use the compact forms", () => {
   assert.deepEqual([...encode(0.5)], [0xcb, 0x3f, 0xe0, 0, 0, 0, 0, 0, 0]);
 });
 
+test("every string gets the shortest header, whatever its UTF-16 length suggested", () => {
+  const header = (text: string): number[] => [...encode(text).subarray(0, 3)];
+  assert.deepEqual(header("x".repeat(31)).slice(0, 1), [0xbf]);
+  assert.deepEqual(header("x".repeat(32)).slice(0, 2), [0xd9, 32]);
+  assert.deepEqual(header("é".repeat(15)).slice(0, 1), [0xbe]); // 30 bytes from 15 units
+  assert.deepEqual(header("x".repeat(255)).slice(0, 2), [0xd9, 255]);
+  assert.deepEqual(header("x".repeat(256)), [0xda, 1, 0]);
+  assert.deepEqual(header("😀".repeat(40)).slice(0, 2), [0xd9, 160]); // 80 units, 160 bytes
+  assert.deepEqual([...encode("")], [0xa0]);
+  const long = "y".repeat(70000);
+  assert.deepEqual([...encode(long).subarray(0, 5)], [0xdb, 0, 1, 0x11, 0x70]);
+  assert.equal(decode(encode(long)), long);
+});
+
+test("a getter that encodes while its object is being encoded gets its own writer", () => {
+  let inner: Uint8Array | undefined;
+  const value = {
+    a: 1,
+    get b() {
+      inner = encode({ nested: "value" });
+      return 2;
+    },
+  };
+  assert.deepEqual(decode(encode(value)), { a: 1, b: 2 });
+  assert.deepEqual(decode(inner ?? new Uint8Array()), { nested: "value" });
+  // The shared writer is free again afterwards.
+  assert.deepEqual(decode(encode({ c: 3 })), { c: 3 });
+});
+
 test("undefined properties are left out, as in JSON", () => {
   assert.deepEqual(decode(encode({ a: 1, b: undefined })), { a: 1 });
 });

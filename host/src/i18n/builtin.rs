@@ -114,6 +114,7 @@ pub const BUILTIN_CODES: &[&str] = &[
     "room.tokenRequired",
     "room.tokenRefused",
     "room.joinUnavailable",
+    "room.joinHandlerFailed",
 ];
 
 /// Why the built-in messages could not be loaded.

@@ -1,4 +1,4 @@
-//! TypeScript handlers in `synchost dev`: files named `<page>/_sync/<name>_<server|client>_v<n>.ts`
+//! TypeScript handlers in `synchost dev`: files named `<page>/_sync/<name>_<server|client|join>_v<n>.ts`
 //! in the workspace are built by the TypeScript SDK's build server (`guest-sdk/ts/build/serve.mjs`),
 //! one Node process started once and kept for the whole session, so a save pays for bundling and
 //! componentize-js alone, not for starting and warming up Node's tools again. The server places each
@@ -16,7 +16,6 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use anyhow::Context;
 use serde::Deserialize;
 
-use synchost::config::Stage;
 use synchost::plugin::names::{FileKind, PluginFileName, classify};
 
 /// The build server's script, relative to the SDK folder.
@@ -65,13 +64,13 @@ struct Reply {
 }
 
 /// The route and stage a TypeScript handler file stands for, when `relative` (to the workspace
-/// root) is one: `<page>/_sync/<name>_<server|client>_v<n>.ts`. Join handlers are Rust only.
+/// root) is one: `<page>/_sync/<name>_<server|client|join>_v<n>.ts`.
 pub fn handler_file(relative: &Path) -> Option<PluginFileName> {
     if relative.extension()? != "ts" {
         return None;
     }
     match classify(&relative.with_extension("wasm")) {
-        FileKind::Plugin(file) if file.stage != Stage::Join => Some(file),
+        FileKind::Plugin(file) => Some(file),
         _ => None,
     }
 }
@@ -243,11 +242,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_server_and_client_files_at_the_served_layout_are_handlers() {
+    fn only_files_at_the_served_layout_are_handlers() {
         for (path, handler) in [
             ("chess/_sync/move_server_v1.ts", true),
             ("chess/_sync/move_client_v2.ts", true),
-            ("chess/_sync/move_join_v1.ts", false),
+            ("chess/_sync/game_join_v1.ts", true),
             ("chess/_sync/move.test.ts", false),
             ("chess/_sync/shared.ts", false),
             ("chess/lib/move_server_v1.ts", false),
