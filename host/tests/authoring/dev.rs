@@ -108,6 +108,16 @@ fn value_of(address: &str, page: &str) -> String {
     format!("{status} {body}")
 }
 
+/// Asks `<page>/updateCounter` v1 until it answers `newValue` (the swap is asynchronous).
+fn answers_once_swapped(address: &str, page: &str, new_value: u32) {
+    let until = Instant::now() + DEADLINE;
+    let expected = format!(r#""newValue":{new_value}"#);
+    while !value_of(address, page).contains(&expected) {
+        assert!(Instant::now() < until, "{page} never answered {expected}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 fn edit(file: &Path, from: &str, to: &str) {
     let source = std::fs::read_to_string(file).unwrap();
     assert!(source.contains(from), "{from} in {}", file.display());
@@ -149,11 +159,7 @@ fn a_saved_edit_goes_live_and_a_broken_one_keeps_the_last_good_version() {
     let source = crate_dir.join("src/lib.rs");
     edit(&source, "checked_add(1)", "checked_add(10)");
     wait_for(stderr, "✓ examples/updateCounter@v1 server: built");
-    let until = Instant::now() + DEADLINE;
-    while !new_value(&address).contains(r#""newValue":11"#) {
-        assert!(Instant::now() < until, "the edit never went live");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    answers_once_swapped(&address, "examples", 11);
     let types = std::fs::read_to_string(dir.path().join("apiTypes.generated.ts")).unwrap();
     assert!(types.contains("updateCounter"), "{types}");
 
@@ -215,11 +221,7 @@ fn a_saved_typescript_edit_goes_live_and_a_broken_one_keeps_the_last_good_versio
         "success\", newValue: amount + 10",
     );
     wait_for(stderr, "✓ examples-ts/updateCounter@v1 server: built");
-    let until = Instant::now() + DEADLINE;
-    while !value_of(&address, "examples-ts").contains(r#""newValue":11"#) {
-        assert!(Instant::now() < until, "the edit never went live");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    answers_once_swapped(&address, "examples-ts", 11);
 
     // A syntax error: reported with the route and esbuild's message; the last good one serves.
     edit(
@@ -248,8 +250,5 @@ fn a_saved_typescript_edit_goes_live_and_a_broken_one_keeps_the_last_good_versio
         "success\", newValue: amount + 20",
     );
     wait_for(stderr, "(fixed)");
-    while !value_of(&address, "examples-ts").contains(r#""newValue":21"#) {
-        assert!(Instant::now() < until, "the fix never went live");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    answers_once_swapped(&address, "examples-ts", 21);
 }
