@@ -9,6 +9,7 @@ use anyhow::Context as _;
 use clap::Args;
 
 use super::ConfigArgs;
+use synchost::config::ServerOverrides;
 
 /// Arguments of `synchost serve`.
 #[derive(Debug, Args)]
@@ -72,19 +73,13 @@ impl ServeArgs {
     /// # Errors
     /// When the config file cannot be loaded.
     pub fn resolve(self) -> anyhow::Result<Serving> {
-        let (config_path, mut config) = self.config.load()?;
-        if let Some(root) = self.plugins {
-            config.server.plugins_root = root;
-        }
-        if let Some(host) = self.host {
-            config.server.host = host;
-        }
-        if let Some(port) = self.port {
-            config.server.port = port;
-        }
-        if let Some(dir) = self.static_dir {
-            config.server.static_dir = Some(dir);
-        }
+        let (config_path, config) = self.config.load()?;
+        let config = config.with_overrides(ServerOverrides {
+            plugins_root: self.plugins,
+            host: self.host,
+            port: self.port,
+            static_dir: self.static_dir,
+        });
         Ok(Serving {
             config,
             config_path,

@@ -31,7 +31,7 @@ pub use rooms::{
 };
 pub use route_key::{BadRouteKey, RouteKey};
 pub use runtime::{RuntimeSection, StoreSection};
-pub use server::ServerSection;
+pub use server::{ServerOverrides, ServerSection};
 pub use sync::{I18nSection, SyncSection};
 
 /// The environment variable naming the config file when `--config` is not given.
@@ -61,6 +61,9 @@ pub struct Config {
     pub auth: AuthSection,
     /// Several nodes sharing rooms, syncs and state through Redis (absent: a single node).
     pub cluster: ClusterSection,
+    /// `[server]` values given on the command line; never read from the file.
+    #[serde(skip)]
+    pub overrides: ServerOverrides,
 }
 
 /// Why a configuration could not be used.
@@ -98,6 +101,21 @@ impl Config {
         let config: Self = toml::from_str(text).map_err(|error| Error::Parse(error.to_string()))?;
         config.validate()?;
         Ok(config)
+    }
+
+    /// This config with `overrides` applied over `[server]` and kept, so that a reload of the file
+    /// can apply them again ([`Config::inherit_overrides`]).
+    #[must_use]
+    pub fn with_overrides(mut self, overrides: ServerOverrides) -> Self {
+        overrides.apply(&mut self.server);
+        self.overrides = overrides;
+        self
+    }
+
+    /// This config (a reloaded file) with the command-line values `current` was started with.
+    #[must_use]
+    pub fn inherit_overrides(self, current: &Config) -> Self {
+        self.with_overrides(current.overrides.clone())
     }
 
     /// Reads, parses and validates a config file.

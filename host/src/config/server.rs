@@ -7,6 +7,39 @@ use serde::Deserialize;
 
 use super::Error;
 
+/// `[server]` values given on the command line (`synchost serve --port 4000`). They win over the
+/// file, and a reloaded file keeps them, so editing another section never reads as a change of
+/// `[server]` (which would need a restart).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServerOverrides {
+    /// `--plugins`.
+    pub plugins_root: Option<PathBuf>,
+    /// `--host`.
+    pub host: Option<String>,
+    /// `--port`.
+    pub port: Option<u16>,
+    /// `--static`.
+    pub static_dir: Option<PathBuf>,
+}
+
+impl ServerOverrides {
+    /// Puts the given values into `server`.
+    pub fn apply(&self, server: &mut ServerSection) {
+        if let Some(root) = &self.plugins_root {
+            server.plugins_root.clone_from(root);
+        }
+        if let Some(host) = &self.host {
+            server.host.clone_from(host);
+        }
+        if let Some(port) = self.port {
+            server.port = port;
+        }
+        if let Some(dir) = &self.static_dir {
+            server.static_dir = Some(dir.clone());
+        }
+    }
+}
+
 /// Where the server listens and where its handlers live.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]

@@ -498,16 +498,9 @@ impl Registry {
     pub fn apply_config(&self, config: Config) {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         let current = self.config.load_full();
-        let restart_only = [
-            ("[runtime]", config.runtime != current.runtime),
-            ("[store]", config.store != current.store),
-            ("[server]", config.server != current.server),
-            ("[engine]", config.engine != current.engine),
-            ("[auth]", config.auth != current.auth),
-            ("[i18n]", config.i18n != current.i18n),
-            ("[cluster]", config.cluster != current.cluster),
-        ];
-        for (section, _) in restart_only.iter().filter(|(_, changed)| *changed) {
+        // The file never holds the command-line values; the running config does.
+        let config = config.inherit_overrides(&current);
+        for section in restart_only_changes(&config, &current) {
             tracing::warn!("config: {section} changes apply after a restart");
         }
         for entry in state.files.values() {
@@ -611,4 +604,55 @@ fn load_count<'a>(state: &'a mut ScanState, name: &PluginFileName) -> &'a mut Lo
         .loads
         .entry((name.key.clone(), name.stage))
         .or_default()
+}
+
+/// The sections of `config` that differ from `current` and only take effect after a restart.
+fn restart_only_changes(config: &Config, current: &Config) -> Vec<&'static str> {
+    [
+        ("[runtime]", config.runtime != current.runtime),
+        ("[store]", config.store != current.store),
+        ("[server]", config.server != current.server),
+        ("[engine]", config.engine != current.engine),
+        ("[auth]", config.auth != current.auth),
+        ("[i18n]", config.i18n != current.i18n),
+        ("[cluster]", config.cluster != current.cluster),
+    ]
+    .into_iter()
+    .filter_map(|(section, changed)| changed.then_some(section))
+    .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::config::ServerOverrides;
+
+    /// A host started with `--port 0 --plugins out`.
+    fn started() -> Config {
+        Config::default().with_overrides(ServerOverrides {
+            port: Some(0),
+            plugins_root: Some("out".into()),
+            ..ServerOverrides::default()
+        })
+    }
+
+    #[test]
+    fn a_reloaded_file_keeps_the_command_line_and_only_real_changes_ask_for_a_restart() {
+        let current = started();
+        let edited = Config::from_toml("[sync]\nrequire_membership = false\n").unwrap();
+        // Taken as it is, the file would differ in [server]: the flags are not in it.
+        assert_eq!(restart_only_changes(&edited, &current), ["[server]"]);
+        let edited = edited.inherit_overrides(&current);
+        assert_eq!(edited.server.port, 0);
+        assert!(restart_only_changes(&edited, &current).is_empty());
+        // A port in the file still loses to the flag; another [server] key is a real change.
+        let port = Config::from_toml("[server]\nport = 4000\n").unwrap();
+        assert!(restart_only_changes(&port.inherit_overrides(&current), &current).is_empty());
+        let timeout = Config::from_toml("[server]\nconnect_timeout_ms = 1000\n").unwrap();
+        assert_eq!(
+            restart_only_changes(&timeout.inherit_overrides(&current), &current),
+            ["[server]"]
+        );
+    }
 }
