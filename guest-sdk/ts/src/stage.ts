@@ -192,7 +192,7 @@ export function runClient(
       if (isThenable(response)) {
         return Promise.resolve(response).then(record, thrown).then(() => loop(index + 1));
       }
-      record(response);
+      outcomes.push(clientOutcome(response, writer));
     }
     return { data: writer.finish(), outcomes };
   };
@@ -207,7 +207,11 @@ export function runClient(
 }
 
 function clientOutcome(response: unknown, writer: Writer): ClientOutcome {
-  const reply = classify(response, INVALID_CLIENT_RESPONSE);
+  // The usual answer, a success, written without going through `classify`.
+  const reply =
+    typeof response === "object" && response !== null && !Array.isArray(response) && (response as { status?: unknown }).status === "success"
+      ? { output: response as Record<string, unknown> }
+      : classify(response, INVALID_CLIENT_RESPONSE);
   if ("error" in reply) {
     return reply.error.code === IGNORE ? { kind: "skip" } : { kind: "error", error: reply.error };
   }
