@@ -141,7 +141,10 @@ fn rebuild_on_changes(mut builders: Builders, inbox: &mpsc::Receiver<DebounceEve
                 }
                 Err(error) => eprintln!("✗ the workspace: {error:#}"),
             }
-            continue;
+            // Every crate was built and every message file copied; TypeScript files saved in the
+            // same batch still need their build below.
+            changes.packages.clear();
+            changes.messages.clear();
         }
         if !changes.packages.is_empty() {
             let packages: Vec<String> = changes.packages.into_iter().collect();
