@@ -3,7 +3,9 @@
 //! (`cargo metadata`: where each crate lives, the served path it becomes, its artifact's name).
 //!
 //! A crate's served path is its folder relative to the workspace root, exactly as
-//! `scripts/build-plugins` maps it; a crate elsewhere is never guessed at, it is reported.
+//! `scripts/build-plugins` maps it. A crate outside any `_sync/` folder is a library the handlers
+//! share (built, never served); one inside `_sync/` at any other path is never guessed at, it is
+//! reported.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -33,8 +35,10 @@ pub struct Workspace {
     pub root: PathBuf,
     /// Cargo's target directory for it (honours `CARGO_TARGET_DIR`).
     pub target_dir: PathBuf,
-    /// Every member, sorted by served path.
+    /// Every handler crate, sorted by served path.
     pub crates: Vec<HandlerCrate>,
+    /// The folders of the library crates the handlers share (members outside any `_sync/`).
+    pub libraries: Vec<PathBuf>,
 }
 
 #[derive(Deserialize)]
@@ -60,7 +64,7 @@ impl Workspace {
     /// Asks cargo about the workspace at `root`.
     ///
     /// # Errors
-    /// When cargo cannot be run or a member is not a handler crate at a served path.
+    /// When cargo cannot be run or a member under `_sync/` is not a handler crate at a served path.
     pub fn read(root: &Path) -> anyhow::Result<Self> {
         let output = Command::new("cargo")
             .args([
@@ -84,6 +88,7 @@ impl Workspace {
         let metadata: Metadata =
             serde_json::from_slice(&output.stdout).context("cannot read cargo metadata")?;
         let mut crates = Vec::new();
+        let mut libraries = Vec::new();
         for package in metadata.packages {
             let dir = package
                 .manifest_path
@@ -96,6 +101,13 @@ impl Workspace {
                 .and_then(Path::to_str)
                 .map(str::to_owned)
                 .unwrap_or_default();
+            if !Path::new(&served)
+                .components()
+                .any(|part| part.as_os_str() == "_sync")
+            {
+                libraries.push(dir);
+                continue;
+            }
             let FileKind::Plugin(file) = classify(Path::new(&format!("{served}.wasm"))) else {
                 bail!(
                     "{}: a handler crate's folder must be <page>/_sync/<name>_<server|client|join>_v<n>",
@@ -121,6 +133,7 @@ impl Workspace {
             root: metadata.workspace_root,
             target_dir: metadata.target_directory,
             crates,
+            libraries,
         })
     }
 
@@ -129,6 +142,14 @@ impl Workspace {
         self.crates
             .iter()
             .find(|krate| path.starts_with(&krate.dir))
+    }
+
+    /// The library crate whose folder holds `path`, if any.
+    pub fn library_of(&self, path: &Path) -> Option<&Path> {
+        self.libraries
+            .iter()
+            .map(PathBuf::as_path)
+            .find(|dir| path.starts_with(dir))
     }
 }
 

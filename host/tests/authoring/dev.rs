@@ -252,3 +252,60 @@ fn a_saved_typescript_edit_goes_live_and_a_broken_one_keeps_the_last_good_versio
     wait_for(stderr, "(fixed)");
     answers_once_swapped(&address, "examples-ts", 21);
 }
+
+#[test]
+fn a_library_the_handlers_share_is_built_and_its_edit_rebuilds_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let workspace = scratch_workspace(dir.path());
+    let relative = "examples/_sync/updateCounter_server_v1";
+    let crate_dir = workspace.join(relative);
+    std::fs::create_dir_all(crate_dir.join("src")).unwrap();
+    for file in ["Cargo.toml", "src/lib.rs"] {
+        std::fs::copy(
+            repo().join("plugins").join(relative).join(file),
+            crate_dir.join(file),
+        )
+        .unwrap();
+    }
+    // A library outside any _sync/ folder, which the handler takes its step from.
+    let library = workspace.join("shared");
+    std::fs::create_dir_all(library.join("src")).unwrap();
+    std::fs::write(
+        library.join("Cargo.toml"),
+        "[package]\nname = \"shared\"\nversion.workspace = true\nedition.workspace = true\n\
+         rust-version.workspace = true\nlicense.workspace = true\npublish.workspace = true\n",
+    )
+    .unwrap();
+    std::fs::write(
+        library.join("src/lib.rs"),
+        "//! The step.\n\n/// How much is added.\npub const STEP: i64 = 1;\n",
+    )
+    .unwrap();
+    edit(
+        &crate_dir.join("Cargo.toml"),
+        "[dependencies]\n",
+        "[dependencies]\nshared = { path = \"../../../shared\" }\n",
+    );
+    edit(
+        &crate_dir.join("src/lib.rs"),
+        "checked_add(1)",
+        "checked_add(shared::STEP)",
+    );
+    edit(
+        &workspace.join("Cargo.toml"),
+        "members = []",
+        &format!("members = [{relative:?}, \"shared\"]"),
+    );
+    let config = dir.path().join("synchost.toml");
+    std::fs::write(&config, "[sync]\nrequire_membership = false\n").unwrap();
+
+    let dev = Dev::start(dir.path(), &workspace, &config);
+    assert!(new_value(&dev.address).contains(r#""newValue":2"#));
+    edit(
+        &library.join("src/lib.rs"),
+        "STEP: i64 = 1",
+        "STEP: i64 = 10",
+    );
+    wait_for(&dev.stderr, "✓ examples/updateCounter@v1 server: built");
+    answers_once_swapped(&dev.address, "examples", 11);
+}

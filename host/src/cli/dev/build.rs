@@ -93,6 +93,18 @@ impl Builder {
             }
         };
         let seconds = started.elapsed().as_secs_f64();
+        for library in &self.workspace.libraries {
+            let errors = outcomes
+                .get(library)
+                .map(|outcome| outcome.errors.as_str())
+                .unwrap_or_default();
+            if !errors.is_empty() {
+                eprintln!(
+                    "✗ library {}: build failed; the handlers that use it keep their last good version\n{errors}",
+                    library.display()
+                );
+            }
+        }
         let crates: Vec<HandlerCrate> = self
             .workspace
             .crates
@@ -205,7 +217,9 @@ impl Builder {
                 else {
                     continue;
                 };
-                if self.workspace.crate_of(&dir).is_none() {
+                if self.workspace.crate_of(&dir).is_none()
+                    && self.workspace.library_of(&dir).is_none()
+                {
                     continue; // a dependency
                 }
                 let outcome = outcomes.entry(dir).or_default();

@@ -145,8 +145,11 @@ fn rebuild_on_changes(mut builders: Builders, inbox: &mpsc::Receiver<DebounceEve
             // same batch still need their build below.
             changes.packages.clear();
             changes.messages.clear();
+            changes.library = false;
         }
-        if !changes.packages.is_empty() {
+        if changes.library {
+            builders.rust.build(&[]);
+        } else if !changes.packages.is_empty() {
             let packages: Vec<String> = changes.packages.into_iter().collect();
             builders.rust.build(&packages);
         }

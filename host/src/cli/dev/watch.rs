@@ -25,6 +25,8 @@ pub struct Changes {
     pub typescript_all: bool,
     /// The workspace's own `Cargo.toml` changed (members added or removed).
     pub manifest: bool,
+    /// A library crate the handlers share changed: every handler crate is built again.
+    pub library: bool,
 }
 
 impl Changes {
@@ -35,6 +37,7 @@ impl Changes {
             && self.typescript.is_empty()
             && !self.typescript_all
             && !self.manifest
+            && !self.library
     }
 
     /// Sorts `paths` (absolute) into the work they ask for.
@@ -54,6 +57,8 @@ impl Changes {
                 changes.manifest = true;
             } else if let Some(krate) = workspace.crate_of(path) {
                 changes.packages.insert(krate.package.clone());
+            } else if workspace.library_of(path).is_some() {
+                changes.library = true;
             } else if is_message_file(relative) {
                 changes.messages.insert(relative.to_owned());
             } else if handler_file(relative).is_some() {
@@ -72,6 +77,7 @@ impl Changes {
         self.typescript.extend(other.typescript);
         self.typescript_all |= other.typescript_all;
         self.manifest |= other.manifest;
+        self.library |= other.library;
     }
 }
 
@@ -127,6 +133,7 @@ mod tests {
                 served: "a/_sync/x_server_v1".into(),
                 file,
             }],
+            libraries: vec![PathBuf::from("/ws/shared")],
         }
     }
 
@@ -147,6 +154,12 @@ mod tests {
             [PathBuf::from("a/_sync/en.ftl")]
         );
         assert!(changes.manifest);
+    }
+
+    #[test]
+    fn a_shared_library_change_rebuilds_every_crate() {
+        let changes = Changes::sort(&workspace(), [Path::new("/ws/shared/src/lib.rs")]);
+        assert!(changes.library && changes.packages.is_empty());
     }
 
     #[test]
