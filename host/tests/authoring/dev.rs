@@ -3,7 +3,7 @@
 //! broken edit is reported once with its route while the last good version keeps answering.
 
 use std::io::{BufRead as _, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
@@ -118,6 +118,23 @@ fn answers_once_swapped(address: &str, page: &str, new_value: u32) {
     }
 }
 
+/// The Rust example the tests edit.
+const UPDATE_COUNTER: &str = "examples/_sync/updateCounter_server_v1";
+
+/// Copies the example crate at `relative` (its manifest and `src/lib.rs`) into `workspace`; its folder.
+fn copy_example_crate(workspace: &Path, relative: &str) -> PathBuf {
+    let crate_dir = workspace.join(relative);
+    std::fs::create_dir_all(crate_dir.join("src")).unwrap();
+    for file in ["Cargo.toml", "src/lib.rs"] {
+        std::fs::copy(
+            repo().join("plugins").join(relative).join(file),
+            crate_dir.join(file),
+        )
+        .unwrap();
+    }
+    crate_dir
+}
+
 fn edit(file: &Path, from: &str, to: &str) {
     let source = std::fs::read_to_string(file).unwrap();
     assert!(source.contains(from), "{from} in {}", file.display());
@@ -128,16 +145,8 @@ fn edit(file: &Path, from: &str, to: &str) {
 fn a_saved_edit_goes_live_and_a_broken_one_keeps_the_last_good_version() {
     let dir = tempfile::tempdir().unwrap();
     let workspace = scratch_workspace(dir.path());
-    let relative = "examples/_sync/updateCounter_server_v1";
-    let crate_dir = workspace.join(relative);
-    std::fs::create_dir_all(crate_dir.join("src")).unwrap();
-    for file in ["Cargo.toml", "src/lib.rs"] {
-        std::fs::copy(
-            repo().join("plugins").join(relative).join(file),
-            crate_dir.join(file),
-        )
-        .unwrap();
-    }
+    let relative = UPDATE_COUNTER;
+    let crate_dir = copy_example_crate(&workspace, relative);
     edit(
         &workspace.join("Cargo.toml"),
         "members = []",
@@ -257,16 +266,8 @@ fn a_saved_typescript_edit_goes_live_and_a_broken_one_keeps_the_last_good_versio
 fn a_library_the_handlers_share_is_built_and_its_edit_rebuilds_them() {
     let dir = tempfile::tempdir().unwrap();
     let workspace = scratch_workspace(dir.path());
-    let relative = "examples/_sync/updateCounter_server_v1";
-    let crate_dir = workspace.join(relative);
-    std::fs::create_dir_all(crate_dir.join("src")).unwrap();
-    for file in ["Cargo.toml", "src/lib.rs"] {
-        std::fs::copy(
-            repo().join("plugins").join(relative).join(file),
-            crate_dir.join(file),
-        )
-        .unwrap();
-    }
+    let relative = UPDATE_COUNTER;
+    let crate_dir = copy_example_crate(&workspace, relative);
     // A library outside any _sync/ folder, which the handler takes its step from.
     let library = workspace.join("shared");
     std::fs::create_dir_all(library.join("src")).unwrap();
