@@ -207,11 +207,7 @@ export function runClient(
 }
 
 function clientOutcome(response: unknown, writer: Writer): ClientOutcome {
-  // The usual answer, a success, written without going through `classify`.
-  const reply =
-    typeof response === "object" && response !== null && !Array.isArray(response) && (response as { status?: unknown }).status === "success"
-      ? { output: response as Record<string, unknown> }
-      : classify(response, INVALID_CLIENT_RESPONSE);
+  const reply = classify(response, INVALID_CLIENT_RESPONSE);
   if ("error" in reply) {
     return reply.error.code === IGNORE ? { kind: "skip" } : { kind: "error", error: reply.error };
   }
